@@ -1,0 +1,277 @@
+package dev.sluice.config;
+
+import dev.sluice.clientip.TrustedProxies;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * Turns MicroProfile Config properties under {@code sluice.} into {@link SluiceSettings}, once, at
+ * start. Every key is checked: an unknown key (usually a typo) or a bad value stops the start with a
+ * {@link ConfigurationException} naming it. The reference of every key is {@code docs/configuration.md}.
+ */
+public final class SettingsParser {
+    /** The prefix of every Sluice key. */
+    public static final String PREFIX = "sluice.";
+
+    private static final Pattern NAMED_KEY = Pattern.compile("sluice\\.(route|upstream)\\.([A-Za-z0-9_-]+)\\.(.+)");
+    private static final Pattern NODE = Pattern.compile(
+            "(?<host>\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):(?<port>[0-9]{1,5})(?:\\s+weight=(?<weight>[0-9]+))?");
+
+    private static final Set<String> GLOBAL_KEYS = Set.of(
+            "sluice.trusted-proxies", "sluice.forwarded-header", "sluice.via", "sluice.request-buffer");
+    private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "strip-prefix");
+    private static final Set<String> UPSTREAM_KEYS = Set.of(
+            "nodes", "scheme", "balance", "host", "host.rewrite", "connect-timeout", "timeout",
+            "pool.max-connections", "pool.max-per-node", "pool.idle-timeout");
+
+    private final Function<String, Optional<String>> lookup;
+
+    private SettingsParser(Function<String, Optional<String>> lookup) {
+        this.lookup = lookup;
+    }
+
+    /** Reads the settings from MicroProfile Config. */
+    public static SluiceSettings parse(Config config) {
+        return parse(config.getPropertyNames(), key -> config.getOptionalValue(key, String.class));
+    }
+
+    /**
+     * Reads the settings from any key-value source.
+     *
+     * @param names every property name the source knows; those under {@code sluice.} define the
+     *        routes and upstreams
+     * @param lookup the value of a key, if set
+     */
+    public static SluiceSettings parse(Iterable<String> names, Function<String, Optional<String>> lookup) {
+        return new SettingsParser(lookup).parse(names);
+    }
+
+    private SluiceSettings parse(Iterable<String> names) {
+        Set<String> routeNames = new LinkedHashSet<>();
+        Set<String> upstreamNames = new LinkedHashSet<>();
+        for (String name : names) {
+            if (!name.startsWith(PREFIX)) {
+                continue;
+            }
+            Matcher m = NAMED_KEY.matcher(name);
+            if (m.matches()) {
+                boolean route = m.group(1).equals("route");
+                if (!(route ? ROUTE_KEYS : UPSTREAM_KEYS).contains(m.group(3))) {
+                    throw new ConfigurationException(name, value(name).orElse(""), "unknown key; a "
+                            + m.group(1) + " accepts " + String.join(", ", sorted(route ? ROUTE_KEYS : UPSTREAM_KEYS)));
+                }
+                (route ? routeNames : upstreamNames).add(m.group(2));
+            } else if (!GLOBAL_KEYS.contains(name)) {
+                throw new ConfigurationException(name, value(name).orElse(""),
+                        "unknown key; known are sluice.route.<name>.*, sluice.upstream.<name>.* and "
+                                + String.join(", ", sorted(GLOBAL_KEYS)));
+            }
+        }
+        if (routeNames.isEmpty()) {
+            throw new ConfigurationException("sluice.route.<name>.path", null,
+                    "define at least one route, e.g. sluice.route.orders.path=/api/orders");
+        }
+
+        Map<String, UpstreamSettings> upstreams = new LinkedHashMap<>();
+        for (String name : upstreamNames) {
+            upstreams.put(name, upstream(name));
+        }
+        List<RouteSettings> routes = new ArrayList<>();
+        Map<String, String> prefixes = new HashMap<>();
+        for (String name : routeNames) {
+            RouteSettings route = route(name, upstreams.keySet());
+            String clash = prefixes.putIfAbsent(route.pathPrefix(), name);
+            if (clash != null) {
+                throw new ConfigurationException(key("route", name, "path"), route.pathPrefix(),
+                        "route '" + clash + "' already has this path");
+            }
+            routes.add(route);
+        }
+        for (String name : upstreams.keySet()) {
+            if (routes.stream().noneMatch(r -> r.upstream().equals(name))) {
+                throw new ConfigurationException(key("upstream", name, "nodes"), value(key("upstream", name, "nodes")).orElse(null),
+                        "upstream '" + name + "' is used by no route; remove it or add a route with upstream=" + name);
+            }
+        }
+        return new SluiceSettings(routes, upstreams, forwarding());
+    }
+
+    private ForwardingSettings forwarding() {
+        String trustedKey = "sluice.trusted-proxies";
+        TrustedProxies trusted = TrustedProxies.none();
+        Optional<String> list = value(trustedKey);
+        if (list.isPresent()) {
+            try {
+                trusted = TrustedProxies.parse(list.get());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigurationException(trustedKey, list.get(),
+                        "a comma separated list of IP addresses or CIDR blocks (" + e.getMessage() + ")");
+            }
+        }
+        boolean forwarded = bool("sluice.forwarded-header", false);
+        String via = value("sluice.via").orElse("sluice");
+        if (!via.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+            throw new ConfigurationException("sluice.via", via, "a token (letters, digits and !#$%&'*+.^_`|~-)");
+        }
+        int buffer = integer("sluice.request-buffer", 65_536, 1_024, 16 * 1024 * 1024, "bytes");
+        return new ForwardingSettings(trusted, forwarded, via, buffer);
+    }
+
+    private RouteSettings route(String name, Set<String> upstreams) {
+        String pathKey = key("route", name, "path");
+        String path = value(pathKey).orElseThrow(() -> new ConfigurationException(pathKey, null,
+                "a path prefix starting with '/', e.g. /api/orders"));
+        if (!path.startsWith("/") || path.contains("//") || path.matches(".*[\\s?#%;].*")
+                || path.matches(".*(^|/)\\.{1,2}(/|$).*")) {
+            throw new ConfigurationException(pathKey, path,
+                    "a plain path prefix starting with '/', without '//', dot segments, '%', ';', '?', '#' or spaces");
+        }
+        if (path.length() > 1 && path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        String upstreamKey = key("route", name, "upstream");
+        String upstream = value(upstreamKey).orElseThrow(() -> new ConfigurationException(upstreamKey, null,
+                "the name of an upstream defined with sluice.upstream.<name>.nodes"));
+        if (!upstreams.contains(upstream)) {
+            throw new ConfigurationException(upstreamKey, upstream,
+                    "no upstream of that name; defined upstreams: " + (upstreams.isEmpty() ? "none" : String.join(", ", upstreams)));
+        }
+        boolean strip = bool(key("route", name, "strip-prefix"), false);
+        return new RouteSettings(name, path, upstream, strip);
+    }
+
+    private UpstreamSettings upstream(String name) {
+        String nodesKey = key("upstream", name, "nodes");
+        List<NodeSettings> nodes = nodes(nodesKey, value(nodesKey).orElseThrow(() -> new ConfigurationException(nodesKey, null,
+                "a comma separated list of host:port, each optionally followed by weight=N")));
+        Scheme scheme = choice(key("upstream", name, "scheme"), Scheme.class, Scheme.HTTP);
+        BalanceMode balance = choice(key("upstream", name, "balance"), BalanceMode.class, BalanceMode.ROUND_ROBIN);
+        HostMode hostMode = choice(key("upstream", name, "host"), HostMode.class, HostMode.NODE);
+        String rewriteKey = key("upstream", name, "host.rewrite");
+        String rewrite = value(rewriteKey).orElse(null);
+        if (hostMode == HostMode.REWRITE) {
+            if (rewrite == null || !rewrite.matches("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~!$&'()*+,;=-]+)(:[0-9]{1,5})?")) {
+                throw new ConfigurationException(rewriteKey, rewrite, "a host[:port] to send as Host, required when host=rewrite");
+            }
+        } else if (rewrite != null) {
+            throw new ConfigurationException(rewriteKey, rewrite, "only allowed together with host=rewrite");
+        }
+        int timeoutMs = integer(key("upstream", name, "timeout"), 30_000, 1, Integer.MAX_VALUE, "milliseconds");
+        int connectMs = integer(key("upstream", name, "connect-timeout"), Math.min(timeoutMs, 5_000), 1, Integer.MAX_VALUE, "milliseconds");
+        int maxTotal = integer(key("upstream", name, "pool.max-connections"), 1_024, 1, 1_000_000, "connections");
+        int maxPerNode = integer(key("upstream", name, "pool.max-per-node"), maxTotal, 1, 1_000_000, "connections");
+        int idleMs = integer(key("upstream", name, "pool.idle-timeout"), 60_000, 1, Integer.MAX_VALUE, "milliseconds");
+        return new UpstreamSettings(name, scheme, nodes, balance, hostMode, rewrite,
+                Duration.ofMillis(connectMs), Duration.ofMillis(timeoutMs), maxTotal, maxPerNode, Duration.ofMillis(idleMs));
+    }
+
+    private static List<NodeSettings> nodes(String key, String text) {
+        List<NodeSettings> nodes = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        String allowed = "a comma separated list of host:port, each optionally followed by weight=N (0 to 10000)";
+        for (String item : text.split(",")) {
+            Matcher m = NODE.matcher(item.trim());
+            if (!m.matches()) {
+                throw new ConfigurationException(key, text, allowed + "; '" + item.trim() + "' is not one");
+            }
+            String host = m.group("host");
+            if (host.startsWith("[")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port = Integer.parseInt(m.group("port"));
+            int weight = m.group("weight") == null ? 1 : parseOr(m.group("weight"), -1);
+            if (port < 1 || port > 65_535 || weight < 0 || weight > 10_000) {
+                throw new ConfigurationException(key, text, allowed + "; '" + item.trim() + "' is out of range");
+            }
+            NodeSettings node = new NodeSettings(host, port, weight);
+            if (!seen.add(node.address())) {
+                throw new ConfigurationException(key, text, "each node once; " + node.address() + " appears twice");
+            }
+            nodes.add(node);
+        }
+        if (nodes.stream().allMatch(n -> n.weight() == 0)) {
+            throw new ConfigurationException(key, text, "at least one node with a weight above 0");
+        }
+        return nodes;
+    }
+
+    private <E extends Enum<E>> E choice(String key, Class<E> type, E fallback) {
+        Optional<String> text = value(key);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        String wanted = text.get().trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        for (E option : type.getEnumConstants()) {
+            if (option.name().equals(wanted)) {
+                return option;
+            }
+        }
+        List<String> options = new ArrayList<>();
+        for (E option : type.getEnumConstants()) {
+            options.add(option.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        }
+        throw new ConfigurationException(key, text.get(), "one of " + String.join(", ", options));
+    }
+
+    private boolean bool(String key, boolean fallback) {
+        Optional<String> text = value(key);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        return switch (text.get().trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ConfigurationException(key, text.get(), "true or false");
+        };
+    }
+
+    private int integer(String key, int fallback, int min, int max, String unit) {
+        Optional<String> text = value(key);
+        if (text.isEmpty()) {
+            return fallback;
+        }
+        long parsed = parseOr(text.get().trim(), Long.MIN_VALUE);
+        if (parsed < min || parsed > max) {
+            throw new ConfigurationException(key, text.get(), "a whole number of " + unit + " from " + min + " to " + max);
+        }
+        return (int) parsed;
+    }
+
+    private static int parseOr(String text, int fallback) {
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, parseOr(text, (long) fallback)));
+    }
+
+    private static long parseOr(String text, long fallback) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    private Optional<String> value(String key) {
+        return lookup.apply(key).map(String::trim).filter(v -> !v.isEmpty());
+    }
+
+    private static String key(String kind, String name, String suffix) {
+        return PREFIX + kind + "." + name + "." + suffix;
+    }
+
+    private static List<String> sorted(Set<String> keys) {
+        return keys.stream().sorted().toList();
+    }
+}

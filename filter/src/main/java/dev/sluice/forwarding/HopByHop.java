@@ -1,0 +1,56 @@
+package dev.sluice.forwarding;
+
+import java.util.Enumeration;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The one place that knows which headers belong to a single connection and must never be
+ * forwarded (RFC 9110 §7.6.1): the fixed set below plus every header named in {@code Connection}.
+ * Both directions use it.
+ */
+final class HopByHop {
+    private static final Set<String> FIXED = Set.of(
+            "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade",
+            "trailer", "proxy-authenticate", "proxy-authorization");
+
+    private HopByHop() {
+    }
+
+    /** Whether a header of this name is hop-by-hop whatever {@code Connection} says. */
+    static boolean isFixed(String name) {
+        return FIXED.contains(name.toLowerCase(Locale.ROOT)) || name.regionMatches(true, 0, "proxy-", 0, 6);
+    }
+
+    /** The lower-case names listed in the {@code Connection} header values, or an empty set. */
+    static Set<String> namedByConnection(Enumeration<String> connectionValues) {
+        if (connectionValues == null || !connectionValues.hasMoreElements()) {
+            return Set.of();
+        }
+        return namedByConnection(connectionValues.asIterator());
+    }
+
+    /** The lower-case names listed in the {@code Connection} header values, or an empty set. */
+    static Set<String> namedByConnection(Iterator<String> connectionValues) {
+        if (!connectionValues.hasNext()) {
+            return Set.of();
+        }
+        HashSet<String> names = new HashSet<>();
+        while (connectionValues.hasNext()) {
+            for (String token : connectionValues.next().split(",")) {
+                String name = token.trim().toLowerCase(Locale.ROOT);
+                if (!name.isEmpty()) {
+                    names.add(name);
+                }
+            }
+        }
+        return names;
+    }
+
+    /** Whether the header must stay on this hop. */
+    static boolean isHopByHop(String name, Set<String> namedByConnection) {
+        return isFixed(name) || (!namedByConnection.isEmpty() && namedByConnection.contains(name.toLowerCase(Locale.ROOT)));
+    }
+}

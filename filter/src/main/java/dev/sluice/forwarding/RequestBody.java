@@ -1,0 +1,172 @@
+package dev.sluice.forwarding;
+
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.hc.core5.http.nio.DataStreamChannel;
+
+/**
+ * The client's request body on its way upstream, read with Servlet non-blocking I/O.
+ *
+ * <p>Up to {@code limit} bytes are read before the upstream is called. A body that ends within
+ * that becomes a {@link BufferedEntity}: one hand-off, a Content-Length, and replayable. A longer
+ * body streams: this object becomes the HttpClient producer, and at most about {@code limit} bytes
+ * wait between the two sides. When that much waits, reading stops (the container then stops
+ * reading the socket, so the client is slowed down rather than buffered) and the producer resumes it
+ * once the upstream has taken half.
+ *
+ * <p>Threads: container threads call the listener methods, the I/O reactor calls the producer
+ * methods, and only one of them reads the servlet stream at a time: the reader that finds the
+ * queue full hands reading over through {@code paused}, and the producer takes it back.
+ */
+final class RequestBody extends BodyEntity implements ReadListener {
+    private static final int CHUNK = 16 * 1024;
+
+    /** Who learns when the body is ready to send, or broken. */
+    interface Sink {
+        /** The upstream call can start with this entity. Called once. */
+        void bodyReady(BodyEntity entity);
+
+        /** The client's body could not be read. */
+        void bodyFailed(Throwable cause);
+    }
+
+    private final ServletInputStream in;
+    private final int limit;
+    private final Sink sink;
+    private final Queue<ByteBuffer> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicLong queued = new AtomicLong();
+    private final AtomicBoolean paused = new AtomicBoolean();
+    private volatile boolean eof;
+    private volatile boolean streaming;
+    private volatile DataStreamChannel channel;
+    /** Reactor thread only. */
+    private ByteBuffer current;
+
+    /**
+     * @param in the client's body, in non-blocking mode once this is its listener
+     * @param length the declared Content-Length, or -1 when chunked
+     * @param limit bytes held before the upstream is called, and in flight while streaming
+     */
+    RequestBody(ServletInputStream in, long length, int limit, Sink sink) {
+        super(length);
+        this.in = in;
+        this.limit = limit;
+        this.sink = sink;
+    }
+
+    @Override
+    public void onDataAvailable() throws IOException {
+        readAvailable();
+    }
+
+    @Override
+    public void onAllDataRead() {
+        eof = true;
+        if (streaming) {
+            wakeProducer();
+        } else {
+            sink.bodyReady(new BufferedEntity(List.copyOf(queue), queued.get()));
+        }
+    }
+
+    @Override
+    public void onError(Throwable cause) {
+        sink.bodyFailed(cause);
+    }
+
+    private void readAvailable() throws IOException {
+        boolean added = false;
+        try {
+            while (in.isReady()) {
+                if (queued.get() > limit) {
+                    paused.set(true);
+                    // The producer may have drained everything between our check and the flag.
+                    if (queued.get() > limit || !paused.compareAndSet(true, false)) {
+                        return;
+                    }
+                    continue;
+                }
+                byte[] chunk = new byte[CHUNK];
+                int n = in.read(chunk);
+                if (n < 0) {
+                    return;
+                }
+                queue.add(ByteBuffer.wrap(chunk, 0, n));
+                added = true;
+                if (queued.addAndGet(n) > limit && !streaming) {
+                    streaming = true;
+                    sink.bodyReady(this);
+                }
+            }
+        } finally {
+            if (added && streaming) {
+                wakeProducer();
+            }
+        }
+    }
+
+    private void wakeProducer() {
+        DataStreamChannel ch = channel;
+        if (ch != null) {
+            ch.requestOutput();
+        }
+    }
+
+    @Override
+    public int available() {
+        long waiting = queued.get();
+        if (waiting > 0) {
+            return (int) Math.min(Integer.MAX_VALUE, waiting);
+        }
+        return eof ? 1 : 0;
+    }
+
+    @Override
+    public void produce(DataStreamChannel ch) throws IOException {
+        channel = ch;
+        for (;;) {
+            if (current == null) {
+                boolean ended = eof;
+                current = queue.poll();
+                if (current == null) {
+                    if (ended) {
+                        ch.endStream();
+                    }
+                    break;
+                }
+            }
+            queued.addAndGet(-ch.write(current));
+            if (current.hasRemaining()) {
+                break;
+            }
+            current = null;
+        }
+        if (paused.get() && queued.get() <= limit / 2 && paused.compareAndSet(true, false)) {
+            try {
+                readAvailable();
+            } catch (IOException e) {
+                sink.bodyFailed(e);
+            }
+        }
+    }
+
+    @Override
+    public boolean isRepeatable() {
+        return false;
+    }
+
+    @Override
+    public void releaseResources() {
+        current = null;
+        queue.clear();
+    }
+}

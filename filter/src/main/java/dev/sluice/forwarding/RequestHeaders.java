@@ -1,0 +1,115 @@
+package dev.sluice.forwarding;
+
+import dev.sluice.config.ForwardingSettings;
+import dev.sluice.config.HostMode;
+import dev.sluice.config.UpstreamSettings;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+import java.util.Enumeration;
+import java.util.Locale;
+import java.util.Set;
+
+import org.apache.hc.core5.http.HttpRequest;
+
+/**
+ * Copies the client's request headers onto the upstream request: everything end-to-end passes,
+ * hop-by-hop headers stay behind, framing is left to the entity, and the headers that describe the
+ * client ({@code Via}, {@code X-Forwarded-*}, {@code Forwarded}) are written by us: appended to when
+ * the peer is a trusted proxy, replaced when it is not.
+ */
+final class RequestHeaders {
+    /** Headers that are set by us rather than copied. */
+    private static final Set<String> OURS = Set.of(
+            "host", "content-length", "expect", "via", "forwarded",
+            "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port");
+
+    private final ForwardingSettings forwarding;
+
+    RequestHeaders(ForwardingSettings forwarding) {
+        this.forwarding = forwarding;
+    }
+
+    /**
+     * Writes every header of the upstream request.
+     *
+     * @param from the client's request
+     * @param to the upstream request, without headers yet
+     * @param upstream the upstream's settings, for the Host mode
+     * @param node the node the request goes to
+     */
+    void copy(HttpServletRequest from, HttpRequest to, UpstreamSettings upstream, Node node) {
+        Set<String> named = HopByHop.namedByConnection(from.getHeaders("Connection"));
+        for (Enumeration<String> names = from.getHeaderNames(); names.hasMoreElements();) {
+            String name = names.nextElement();
+            if (OURS.contains(name.toLowerCase(Locale.ROOT)) || HopByHop.isHopByHop(name, named)) {
+                continue;
+            }
+            for (Enumeration<String> values = from.getHeaders(name); values.hasMoreElements();) {
+                to.addHeader(name, values.nextElement());
+            }
+        }
+        String clientHost = from.getHeader("Host");
+        to.setHeader("Host", host(upstream, node, clientHost));
+        to.setHeader("Via", via(from.getHeader("Via"), from.getProtocol()));
+
+        String peer = from.getRemoteAddr();
+        boolean trusted = forwarding.trustedProxies().trusts(peer);
+        String forwardedFor = joined(from.getHeaders("X-Forwarded-For"));
+        to.setHeader("X-Forwarded-For", trusted && forwardedFor != null ? forwardedFor + ", " + peer : peer);
+        setForwarded(to, "X-Forwarded-Proto", trusted, from.getHeader("X-Forwarded-Proto"), from.getScheme());
+        if (clientHost != null) {
+            setForwarded(to, "X-Forwarded-Host", trusted, from.getHeader("X-Forwarded-Host"), clientHost);
+        }
+        setForwarded(to, "X-Forwarded-Port", trusted, from.getHeader("X-Forwarded-Port"),
+                Integer.toString(from.getServerPort()));
+        if (forwarding.forwardedHeader()) {
+            String element = forwardedElement(peer, from.getScheme(), clientHost);
+            String existing = joined(from.getHeaders("Forwarded"));
+            to.setHeader("Forwarded", trusted && existing != null ? existing + ", " + element : element);
+        }
+    }
+
+    private static String host(UpstreamSettings upstream, Node node, String clientHost) {
+        HostMode mode = upstream.hostMode();
+        if (mode == HostMode.PASS && clientHost != null) {
+            return clientHost;
+        }
+        return mode == HostMode.REWRITE ? upstream.hostRewrite() : node.hostHeader();
+    }
+
+    /** The {@code Via} value with this hop appended; shared by both directions. */
+    String via(String existing, String protocol) {
+        String version = protocol != null && protocol.startsWith("HTTP/") ? protocol.substring(5) : protocol;
+        String hop = version + " " + forwarding.viaPseudonym();
+        return existing == null ? hop : existing + ", " + hop;
+    }
+
+    private static void setForwarded(HttpRequest to, String name, boolean trusted, String received, String ours) {
+        to.setHeader(name, trusted && received != null ? received : ours);
+    }
+
+    private static String forwardedElement(String peer, String scheme, String host) {
+        String node = peer.indexOf(':') >= 0 ? "\"[" + peer + "]\"" : peer;
+        StringBuilder element = new StringBuilder("for=").append(node).append(";proto=").append(scheme);
+        if (host != null) {
+            element.append(";host=\"").append(host.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        return element.toString();
+    }
+
+    private static String joined(Enumeration<String> values) {
+        if (values == null || !values.hasMoreElements()) {
+            return null;
+        }
+        String first = values.nextElement();
+        if (!values.hasMoreElements()) {
+            return first;
+        }
+        StringBuilder all = new StringBuilder(first);
+        while (values.hasMoreElements()) {
+            all.append(", ").append(values.nextElement());
+        }
+        return all.toString();
+    }
+}

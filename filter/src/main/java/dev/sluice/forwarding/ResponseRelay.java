@@ -1,0 +1,349 @@
+package dev.sluice.forwarding;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.EntityDetails;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
+import org.apache.hc.core5.http.nio.CapacityChannel;
+import org.apache.hc.core5.http.protocol.HttpContext;
+
+/**
+ * The upstream's response on its way to the client: HttpClient hands it over on its reactor
+ * threads, the servlet container says when the client can take more on its own threads, and this
+ * class moves it across without parking either.
+ *
+ * <p>Every touch of the servlet response happens in {@link #drain()}, which runs on whichever thread
+ * signalled last while no other thread is inside it (a work-in-progress counter, no lock: a thread
+ * that finds another draining leaves its signal and returns, so nobody waits while the container
+ * holds its socket lock).
+ *
+ * <p>Flow control: HttpClient stops reading the upstream socket when its window (64 KiB) is used up.
+ * Bytes are given back to the window only once the servlet output accepted them, so a slow client
+ * slows the upstream instead of filling the heap.
+ */
+final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener {
+    private static final System.Logger LOG = System.getLogger(ResponseRelay.class.getName());
+
+    /** What the relay reports back to its exchange. */
+    interface Outcome {
+        /** The client went away or its connection broke: stop the upstream side. */
+        void clientFailed(Throwable cause);
+
+        /** The response reached the client completely, or an error status was sent instead. */
+        void finished();
+    }
+
+    private final HttpServletResponse response;
+    private final ServletOutputStream out;
+    private final String via;
+    private final Outcome outcome;
+    private final AsyncContext async;
+
+    private final Queue<byte[]> pending = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger signals = new AtomicInteger();
+    private final AtomicInteger unsettledCredit = new AtomicInteger();
+    private volatile HttpResponse head;
+    private volatile long contentLength = -1;
+    private volatile boolean ended;
+    private volatile UpstreamFailure failure;
+    private volatile Throwable clientFailure;
+    private volatile CapacityChannel capacity;
+    private volatile FutureCallback<Void> resultCallback;
+
+    // Touched only inside drain().
+    private boolean headApplied;
+    private boolean failureHandled;
+    private boolean done;
+    private int owed;
+    private long written;
+
+    ResponseRelay(AsyncContext async, HttpServletResponse response, ServletOutputStream out,
+            String via, Outcome outcome) {
+        this.async = async;
+        this.response = response;
+        this.out = out;
+        this.via = via;
+        this.outcome = outcome;
+    }
+
+    // ---- HttpClient side (reactor threads) ----
+
+    @Override
+    public void consumeResponse(HttpResponse response, EntityDetails entity, HttpContext context,
+            FutureCallback<Void> resultCallback) {
+        if (entity == null) {
+            ended = true;
+        } else {
+            contentLength = entity.getContentLength();
+        }
+        head = response;
+        signal();
+        if (entity == null) {
+            resultCallback.completed(null);
+        } else {
+            this.resultCallback = resultCallback;
+        }
+    }
+
+    @Override
+    public void informationResponse(HttpResponse response, HttpContext context) {
+        // 1xx answers stay between us and the upstream: the container speaks 100-continue itself.
+    }
+
+    @Override
+    public void updateCapacity(CapacityChannel channel) throws IOException {
+        capacity = channel;
+        settleCredit();
+    }
+
+    @Override
+    public void consume(ByteBuffer src) {
+        byte[] chunk = new byte[src.remaining()];
+        src.get(chunk);
+        pending.add(chunk);
+        signal();
+    }
+
+    @Override
+    public void streamEnd(List<? extends Header> trailers) {
+        ended = true;
+        signal();
+        FutureCallback<Void> callback = resultCallback;
+        if (callback != null) {
+            callback.completed(null);
+        }
+    }
+
+    @Override
+    public void failed(Exception cause) {
+        // The exchange's FutureCallback hears of the same failure, knowing the upstream and node,
+        // and reports it through upstreamFailed.
+    }
+
+    /** Ends the exchange with this failure: an error status if nothing was sent yet, else an abort. */
+    void upstreamFailed(UpstreamFailure cause) {
+        if (failure == null) {
+            failure = cause;
+        }
+        signal();
+    }
+
+    @Override
+    public void releaseResources() {
+        // Buffers are plain heap arrays, released with the relay.
+    }
+
+    // ---- container side (container threads) ----
+
+    @Override
+    public void onWritePossible() {
+        signal();
+    }
+
+    @Override
+    public void onError(Throwable cause) {
+        clientFailed(cause);
+    }
+
+    /** The client's connection broke: give up the response. */
+    void clientFailed(Throwable cause) {
+        if (clientFailure == null) {
+            clientFailure = cause;
+        }
+        signal();
+    }
+
+    // ---- the serialised part ----
+
+    private void signal() {
+        if (signals.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        do {
+            drain();
+            missed = signals.addAndGet(-missed);
+        } while (missed != 0);
+    }
+
+    private void drain() {
+        if (done) {
+            return;
+        }
+        try {
+            if (clientFailure != null) {
+                finish(false);
+                outcome.clientFailed(clientFailure);
+                return;
+            }
+            if (failure != null && !failureHandled) {
+                failureHandled = true;
+                if (!answerFailure()) {
+                    return;
+                }
+            }
+            if (!headApplied) {
+                if (head == null) {
+                    return;
+                }
+                applyHead(head);
+            }
+            writePending();
+        } catch (IOException | RuntimeException e) {
+            // A write to a client that went away; or the container refused the response.
+            finish(false);
+            outcome.clientFailed(e);
+        }
+    }
+
+    private void writePending() throws IOException {
+        if (!out.isReady()) {
+            return;
+        }
+        if (owed > 0) {
+            credit(owed);
+            owed = 0;
+        }
+        boolean wrote = false;
+        for (;;) {
+            boolean last = ended;
+            byte[] chunk = pending.poll();
+            if (chunk == null) {
+                if (last) {
+                    finish(true);
+                    return;
+                }
+                break;
+            }
+            out.write(chunk);
+            written += chunk.length;
+            wrote = true;
+            if (!out.isReady()) {
+                owed += chunk.length;
+                return;
+            }
+            credit(chunk.length);
+        }
+        // Flush so streamed responses (server-sent events, long polls) reach the client as they
+        // come; a body that is complete by its Content-Length is flushed by complete() instead.
+        if (wrote && (contentLength < 0 || written < contentLength)) {
+            out.flush();
+        }
+    }
+
+    private void applyHead(HttpResponse upstream) {
+        headApplied = true;
+        response.setStatus(upstream.getCode());
+        Set<String> named = HopByHop.namedByConnection(headerValues(upstream, "Connection"));
+        String upstreamVia = null;
+        for (Iterator<Header> it = upstream.headerIterator(); it.hasNext();) {
+            Header header = it.next();
+            String name = header.getName();
+            if (name.equalsIgnoreCase("Via")) {
+                upstreamVia = upstreamVia == null ? header.getValue() : upstreamVia + ", " + header.getValue();
+            } else if (!HopByHop.isHopByHop(name, named)) {
+                response.addHeader(name, header.getValue());
+            }
+        }
+        response.setHeader("Via", upstreamVia == null ? via : upstreamVia + ", " + via);
+    }
+
+    private static Iterator<String> headerValues(HttpResponse response, String name) {
+        Iterator<Header> headers = response.headerIterator(name);
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return headers.hasNext();
+            }
+
+            @Override
+            public String next() {
+                return headers.next().getValue();
+            }
+        };
+    }
+
+    /**
+     * Turns a failure into what the client sees. Before anything was committed that is a short
+     * 502/503/504 answer, sent through the normal write path; afterwards the connection is cut,
+     * because completing would make a truncated body look whole.
+     *
+     * @return whether draining should go on (to send the error answer)
+     */
+    private boolean answerFailure() {
+        UpstreamFailure cause = failure;
+        if (headApplied && pending.isEmpty() && ended) {
+            return true; // the response is whole; a late failure report changes nothing
+        }
+        if (response.isCommitted()) {
+            LOG.log(System.Logger.Level.WARNING, "{0}; response already started, closing the client connection", cause);
+            done = true;
+            if (!ContainerAbort.closeConnection(response, cause.exception())) {
+                async.complete();
+            }
+            outcome.finished();
+            return false;
+        }
+        LOG.log(System.Logger.Level.WARNING, "{0}; answered {1}", cause, cause.status());
+        byte[] body = (cause.status() + " " + cause.reason() + "\n").getBytes(StandardCharsets.US_ASCII);
+        response.reset();
+        response.setStatus(cause.status());
+        response.setContentType("text/plain;charset=US-ASCII");
+        response.setContentLength(body.length);
+        response.setHeader("Via", via);
+        if (cause.retryAfterSeconds() > 0) {
+            response.setHeader("Retry-After", Integer.toString(cause.retryAfterSeconds()));
+        }
+        headApplied = true;
+        pending.clear();
+        pending.add(body);
+        contentLength = body.length;
+        ended = true;
+        return true;
+    }
+
+    private void credit(int bytes) throws IOException {
+        unsettledCredit.addAndGet(bytes);
+        settleCredit();
+    }
+
+    /** Returns window to HttpClient only for bytes the client side accepted, never more. */
+    private void settleCredit() throws IOException {
+        CapacityChannel channel = capacity;
+        if (channel != null) {
+            int bytes = unsettledCredit.getAndSet(0);
+            if (bytes > 0) {
+                channel.update(bytes);
+            }
+        }
+    }
+
+    private void finish(boolean complete) {
+        done = true;
+        pending.clear();
+        try {
+            async.complete();
+        } catch (IllegalStateException alreadyOver) {
+            // The container ended the request first (client error path); nothing left to do.
+        }
+        if (complete) {
+            outcome.finished();
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.sluice.forwarding;
+
+import dev.sluice.config.Scheme;
+import dev.sluice.config.UpstreamSettings;
+
+import java.io.Closeable;
+import java.util.concurrent.Future;
+
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.config.TlsConfig;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.nio.AsyncRequestProducer;
+import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
+import org.apache.hc.core5.http2.HttpVersionPolicy;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.pool.PoolStats;
+import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * The HttpClient 5 async client and connection pool of one upstream, set up the way a reverse
+ * proxy needs: no retries (ours are counted and go to another node), no redirects, no cookies, no
+ * decompression (bodies pass byte for byte), HTTP/1.1 so flow control is per connection, pools sized
+ * far above HttpClient's defaults of 25 in all and 5 per node, and idle connections evicted.
+ */
+public final class UpstreamClient implements Closeable {
+    /**
+     * Timers fire up to one select interval late; HttpClient's default of a second would make a
+     * 500 ms timeout answer after a second.
+     */
+    private static final TimeValue SELECT_INTERVAL = TimeValue.ofMilliseconds(50);
+
+    private final PoolingAsyncClientConnectionManager pool;
+    private final CloseableHttpAsyncClient client;
+
+    UpstreamClient(UpstreamSettings settings) {
+        Timeout connectTimeout = Timeout.of(settings.connectTimeout());
+        Timeout timeout = Timeout.of(settings.timeout());
+        PoolingAsyncClientConnectionManagerBuilder poolBuilder = PoolingAsyncClientConnectionManagerBuilder.create()
+                .setMaxConnTotal(settings.maxConnections())
+                .setMaxConnPerRoute(settings.maxConnectionsPerNode())
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(connectTimeout)
+                        .setSocketTimeout(timeout)
+                        .setValidateAfterInactivity(TimeValue.ofSeconds(2))
+                        .build());
+        if (settings.scheme() == Scheme.HTTPS) {
+            poolBuilder.setDefaultTlsConfig(TlsConfig.custom().setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1).build());
+        }
+        this.pool = poolBuilder.build();
+        this.client = HttpAsyncClients.custom()
+                .setConnectionManager(pool)
+                .setIOReactorConfig(IOReactorConfig.custom().setSelectInterval(SELECT_INTERVAL).build())
+                .setDefaultRequestConfig(RequestConfig.custom()
+                        .setConnectionRequestTimeout(connectTimeout)
+                        .setResponseTimeout(timeout)
+                        .setRedirectsEnabled(false)
+                        .setExpectContinueEnabled(false)
+                        .build())
+                .disableAutomaticRetries()
+                .disableRedirectHandling()
+                .disableCookieManagement()
+                .disableAuthCaching()
+                .disableConnectionState()
+                .disableContentCompression()
+                .evictExpiredConnections()
+                .evictIdleConnections(TimeValue.of(settings.idleTimeout()))
+                .build();
+        client.start();
+    }
+
+    <T> Future<T> execute(AsyncRequestProducer request, AsyncResponseConsumer<T> response, FutureCallback<T> callback) {
+        return client.execute(request, response, null, HttpClientContext.create(), callback);
+    }
+
+    /** A snapshot of the pool: leased, pending, available and maximum connections. */
+    public PoolStats poolStats() {
+        return pool.getTotalStats();
+    }
+
+    @Override
+    public void close() {
+        client.close(CloseMode.IMMEDIATE);
+    }
+}

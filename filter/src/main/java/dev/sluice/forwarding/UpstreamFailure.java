@@ -1,0 +1,50 @@
+package dev.sluice.forwarding;
+
+import java.io.InterruptedIOException;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
+
+/**
+ * Why an upstream exchange failed, and the status the client gets for it when nothing was sent
+ * yet: 504 for a timeout, 503 when the pool had no connection to lend in time, 502 for everything
+ * else (refused or reset connections, malformed responses).
+ *
+ * @param upstream the upstream's name
+ * @param node the node's address, or {@code null} when no node was chosen
+ * @param exception the cause
+ * @param status the status to answer with
+ * @param reason the status's reason phrase, for the short body
+ * @param retryAfterSeconds a Retry-After value to send, or 0 for none
+ */
+record UpstreamFailure(String upstream, String node, Exception exception, int status, String reason, int retryAfterSeconds) {
+
+    static UpstreamFailure of(String upstream, String node, Exception exception) {
+        if (causedBy(exception, ConnectionRequestTimeoutException.class)) {
+            return new UpstreamFailure(upstream, node, exception, 503, "Service Unavailable", 1);
+        }
+        if (causedBy(exception, InterruptedIOException.class) || causedBy(exception, TimeoutException.class)) {
+            return new UpstreamFailure(upstream, node, exception, 504, "Gateway Timeout", 0);
+        }
+        return new UpstreamFailure(upstream, node, exception, 502, "Bad Gateway", 0);
+    }
+
+    static UpstreamFailure noNode(String upstream) {
+        return new UpstreamFailure(upstream, null, new IllegalStateException("no node can take traffic"),
+                503, "Service Unavailable", 1);
+    }
+
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return "upstream '" + upstream + "'" + (node == null ? "" : " node " + node) + " failed: " + exception;
+    }
+}

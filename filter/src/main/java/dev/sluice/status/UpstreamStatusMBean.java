@@ -1,0 +1,25 @@
+package dev.sluice.status;
+
+/**
+ * The JMX view of one upstream, registered as
+ * {@code dev.sluice:type=Upstream,context=<context path>,name=<upstream>}.
+ */
+public interface UpstreamStatusMBean {
+    /** The upstream's configured name. */
+    String getName();
+
+    /** The nodes as {@code host:port weight=N}. */
+    String[] getNodes();
+
+    /** Pooled connections currently lent to an exchange. */
+    int getLeasedConnections();
+
+    /** Pooled connections open and idle. */
+    int getAvailableConnections();
+
+    /** Exchanges waiting for a connection. */
+    int getPendingConnections();
+
+    /** The pool's size. */
+    int getMaxConnections();
+}

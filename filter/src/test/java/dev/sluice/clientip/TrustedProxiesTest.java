@@ -1,0 +1,50 @@
+package dev.sluice.clientip;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class TrustedProxiesTest {
+    private final TrustedProxies trusted = TrustedProxies.parse("10.0.0.0/8, 192.168.1.7, fd00::/8");
+
+    @Test
+    void addressesInsideBlocksAreTrusted() {
+        assertTrue(trusted.trusts("10.200.3.4"));
+        assertTrue(trusted.trusts("192.168.1.7"));
+        assertTrue(trusted.trusts("fd12:3456::1"));
+        assertTrue(trusted.trusts("::ffff:10.1.1.1"));
+    }
+
+    @Test
+    void addressesOutsideBlocksAreNot() {
+        assertFalse(trusted.trusts("11.0.0.1"));
+        assertFalse(trusted.trusts("192.168.1.8"));
+        assertFalse(trusted.trusts("fe80::1"));
+        assertFalse(trusted.trusts("not-an-ip"));
+    }
+
+    @Test
+    void clientIsFirstUntrustedHopFromTheRight() {
+        assertEquals("203.0.113.9", trusted.clientAddress("10.0.0.1", "198.51.100.1, 203.0.113.9, 10.0.0.5"));
+    }
+
+    @Test
+    void untrustedPeerIsTheClientWhateverItClaims() {
+        assertEquals("203.0.113.9", trusted.clientAddress("203.0.113.9", "1.2.3.4"));
+    }
+
+    @Test
+    void noneTrustsNobody() {
+        assertFalse(TrustedProxies.none().trusts("127.0.0.1"));
+    }
+
+    @Test
+    void malformedBlocksAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> TrustedProxies.parse("10.0.0.0/33"));
+        assertThrows(IllegalArgumentException.class, () -> TrustedProxies.parse("example.com"));
+        assertThrows(IllegalArgumentException.class, () -> TrustedProxies.parse("10.0.0/8"));
+    }
+}

@@ -1,0 +1,200 @@
+package dev.sluice.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+class SettingsParserTest {
+
+    private static SluiceSettings parse(String... keyValues) {
+        Map<String, String> map = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            map.put(keyValues[i], keyValues[i + 1]);
+        }
+        return SettingsParser.parse(map.keySet(), key -> Optional.ofNullable(map.get(key)));
+    }
+
+    private static ConfigurationException failure(String... keyValues) {
+        return assertThrows(ConfigurationException.class, () -> parse(keyValues));
+    }
+
+    private static final String[] MINIMAL = {
+        "sluice.route.orders.path", "/api/orders",
+        "sluice.route.orders.upstream", "orders",
+        "sluice.upstream.orders.nodes", "127.0.0.1:8081",
+    };
+
+    private static String[] minimalWith(String... more) {
+        String[] all = new String[MINIMAL.length + more.length];
+        System.arraycopy(MINIMAL, 0, all, 0, MINIMAL.length);
+        System.arraycopy(more, 0, all, MINIMAL.length, more.length);
+        return all;
+    }
+
+    @Test
+    void minimalConfigurationGetsDocumentedDefaults() {
+        SluiceSettings settings = parse(MINIMAL);
+        UpstreamSettings orders = settings.upstreams().get("orders");
+        assertEquals(Scheme.HTTP, orders.scheme());
+        assertEquals(BalanceMode.ROUND_ROBIN, orders.balance());
+        assertEquals(HostMode.NODE, orders.hostMode());
+        assertEquals(Duration.ofSeconds(30), orders.timeout());
+        assertEquals(Duration.ofSeconds(5), orders.connectTimeout());
+        assertEquals(1024, orders.maxConnections());
+        assertEquals(1024, orders.maxConnectionsPerNode());
+        assertEquals(List.of(new NodeSettings("127.0.0.1", 8081, 1)), orders.nodes());
+        RouteSettings route = settings.routes().get(0);
+        assertEquals("/api/orders", route.pathPrefix());
+        assertFalse(route.stripPrefix());
+        assertEquals(65_536, settings.forwarding().requestBufferBytes());
+        assertTrue(settings.forwarding().trustedProxies().isEmpty());
+    }
+
+    @Test
+    void nodesCarryWeightsHostNamesAndIpv6Literals() {
+        SluiceSettings settings = parse(minimalWith(
+                "sluice.upstream.orders.nodes", "a.internal:8080 weight=5, [::1]:9000, 10.0.0.2:81 weight=0"));
+        assertEquals(List.of(
+                new NodeSettings("a.internal", 8080, 5),
+                new NodeSettings("::1", 9000, 1),
+                new NodeSettings("10.0.0.2", 81, 0)), settings.upstreams().get("orders").nodes());
+    }
+
+    @Test
+    void trailingSlashOfRoutePathIsDropped() {
+        assertEquals("/api/orders", parse(minimalWith("sluice.route.orders.path", "/api/orders/")).routes().get(0).pathPrefix());
+    }
+
+    @Test
+    void unknownKeyIsNamed() {
+        ConfigurationException e = failure(minimalWith("sluice.upstream.orders.timout", "100"));
+        assertEquals("sluice.upstream.orders.timout", e.key());
+        assertTrue(e.getMessage().contains("unknown key"), e.getMessage());
+    }
+
+    @Test
+    void unknownGlobalKeyIsNamed() {
+        assertEquals("sluice.trusted-proxy", failure(minimalWith("sluice.trusted-proxy", "10.0.0.0/8")).key());
+    }
+
+    @Test
+    void badTimeoutNamesKeyValueAndRange() {
+        ConfigurationException e = failure(minimalWith("sluice.upstream.orders.timeout", "soon"));
+        assertEquals("sluice.upstream.orders.timeout = 'soon' is not allowed: a whole number of milliseconds from 1 to 2147483647",
+                e.getMessage());
+    }
+
+    @Test
+    void zeroTimeoutIsRefused() {
+        assertEquals("sluice.upstream.orders.timeout", failure(minimalWith("sluice.upstream.orders.timeout", "0")).key());
+    }
+
+    @Test
+    void malformedNodeIsNamed() {
+        ConfigurationException e = failure(minimalWith("sluice.upstream.orders.nodes", "127.0.0.1:8081, nohost"));
+        assertEquals("sluice.upstream.orders.nodes", e.key());
+        assertTrue(e.getMessage().contains("'nohost' is not one"), e.getMessage());
+    }
+
+    @Test
+    void portOutOfRangeIsRefused() {
+        assertEquals("sluice.upstream.orders.nodes", failure(minimalWith("sluice.upstream.orders.nodes", "h:70000")).key());
+    }
+
+    @Test
+    void duplicateNodeIsRefused() {
+        assertTrue(failure(minimalWith("sluice.upstream.orders.nodes", "h:1, h:1 weight=2")).getMessage().contains("appears twice"));
+    }
+
+    @Test
+    void allZeroWeightsAreRefused() {
+        assertEquals("sluice.upstream.orders.nodes", failure(minimalWith("sluice.upstream.orders.nodes", "h:1 weight=0")).key());
+    }
+
+    @Test
+    void routeToUndefinedUpstreamIsNamed() {
+        ConfigurationException e = failure(minimalWith("sluice.route.orders.upstream", "billing"));
+        assertEquals("sluice.route.orders.upstream", e.key());
+        assertTrue(e.getMessage().contains("defined upstreams: orders"), e.getMessage());
+    }
+
+    @Test
+    void missingNodesAreNamed() {
+        assertEquals("sluice.upstream.billing.nodes", failure(minimalWith("sluice.upstream.billing.scheme", "http")).key());
+    }
+
+    @Test
+    void unusedUpstreamIsRefused() {
+        assertTrue(failure(minimalWith("sluice.upstream.billing.nodes", "h:1")).getMessage().contains("used by no route"));
+    }
+
+    @Test
+    void noRouteAtAllIsRefused() {
+        assertThrows(ConfigurationException.class, () -> parse("sluice.via", "gw"));
+    }
+
+    @Test
+    void routePathMustBeAPlainPrefix() {
+        for (String bad : List.of("api", "/a/../b", "/a//b", "/a%2Fb", "/a?x", "/a b")) {
+            assertEquals("sluice.route.orders.path", failure(minimalWith("sluice.route.orders.path", bad)).key(), bad);
+        }
+    }
+
+    @Test
+    void twoRoutesWithOnePathAreRefused() {
+        ConfigurationException e = failure(minimalWith(
+                "sluice.route.copy.path", "/api/orders", "sluice.route.copy.upstream", "orders"));
+        assertTrue(e.getMessage().contains("already has this path"), e.getMessage());
+    }
+
+    @Test
+    void enumValuesListTheChoices() {
+        ConfigurationException e = failure(minimalWith("sluice.upstream.orders.scheme", "ftp"));
+        assertEquals("sluice.upstream.orders.scheme = 'ftp' is not allowed: one of http, https", e.getMessage());
+        assertEquals(Scheme.HTTPS, parse(minimalWith("sluice.upstream.orders.scheme", "HTTPS")).upstreams().get("orders").scheme());
+    }
+
+    @Test
+    void hostRewriteNeedsAValue() {
+        assertEquals("sluice.upstream.orders.host.rewrite", failure(minimalWith("sluice.upstream.orders.host", "rewrite")).key());
+        assertEquals("api.example.com:8443", parse(minimalWith("sluice.upstream.orders.host", "rewrite",
+                "sluice.upstream.orders.host.rewrite", "api.example.com:8443")).upstreams().get("orders").hostRewrite());
+    }
+
+    @Test
+    void hostRewriteWithoutRewriteModeIsRefused() {
+        assertEquals("sluice.upstream.orders.host.rewrite",
+                failure(minimalWith("sluice.upstream.orders.host.rewrite", "x.example")).key());
+    }
+
+    @Test
+    void hostRewriteRefusesHeaderInjection() {
+        assertEquals("sluice.upstream.orders.host.rewrite", failure(minimalWith("sluice.upstream.orders.host", "rewrite",
+                "sluice.upstream.orders.host.rewrite", "a.example\r\nX-Evil: 1")).key());
+    }
+
+    @Test
+    void badTrustedProxyIsNamed() {
+        ConfigurationException e = failure(minimalWith("sluice.trusted-proxies", "10.0.0.0/8, 300.1.1.1"));
+        assertEquals("sluice.trusted-proxies", e.key());
+    }
+
+    @Test
+    void booleanMustBeTrueOrFalse() {
+        assertEquals("sluice.route.orders.strip-prefix", failure(minimalWith("sluice.route.orders.strip-prefix", "yes")).key());
+    }
+
+    @Test
+    void keysOutsideTheSluicePrefixAreIgnored() {
+        assertEquals(1, parse(minimalWith("other.library.key", "x")).routes().size());
+    }
+}

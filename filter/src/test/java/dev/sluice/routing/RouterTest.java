@@ -1,0 +1,43 @@
+package dev.sluice.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.List;
+import java.util.function.Function;
+
+import org.junit.jupiter.api.Test;
+
+class RouterTest {
+    private final Router<String> router = new Router<>(List.of("/api", "/api/orders", "/static"), Function.identity());
+
+    @Test
+    void longestPrefixWins() {
+        assertEquals("/api/orders", router.match("/api/orders/42"));
+        assertEquals("/api", router.match("/api/customers"));
+    }
+
+    @Test
+    void prefixMatchesWholeSegmentsOnly() {
+        assertNull(router.match("/apix"));
+        assertEquals("/api", router.match("/api/ordersx"));
+    }
+
+    @Test
+    void exactPathMatches() {
+        assertEquals("/api/orders", router.match("/api/orders"));
+    }
+
+    @Test
+    void unmatchedPathGivesNothing() {
+        assertNull(router.match("/"));
+        assertNull(router.match("/index.html"));
+    }
+
+    @Test
+    void rootRouteCatchesEverything() {
+        Router<String> all = new Router<>(List.of("/", "/api"), Function.identity());
+        assertEquals("/", all.match("/anything"));
+        assertEquals("/api", all.match("/api/x"));
+    }
+}
