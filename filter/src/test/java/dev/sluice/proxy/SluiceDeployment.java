@@ -1,0 +1,53 @@
+package dev.sluice.proxy;
+
+import dev.sluice.SluiceFilter;
+
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.StringAsset;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+
+/**
+ * Builds the WAR a test deploys: the filter declared as a user would declare it, one servlet of
+ * the application's own, and the test's Sluice properties. The libraries (HttpClient, Caffeine, MP
+ * Config and SmallRye) come from the test class path, which is the embedded Tomcat's parent loader.
+ */
+final class SluiceDeployment {
+    private static final String WEB_XML = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+              <filter>
+                <filter-name>sluice</filter-name>
+                <filter-class>dev.sluice.SluiceFilter</filter-class>
+                <async-supported>true</async-supported>
+              </filter>
+              <filter-mapping>
+                <filter-name>sluice</filter-name>
+                <url-pattern>/*</url-pattern>
+              </filter-mapping>
+              <servlet>
+                <servlet-name>app</servlet-name>
+                <servlet-class>dev.sluice.proxy.AppServlet</servlet-class>
+              </servlet>
+              <servlet-mapping>
+                <servlet-name>app</servlet-name>
+                <url-pattern>/app/*</url-pattern>
+              </servlet-mapping>
+            </web-app>
+            """;
+
+    private SluiceDeployment() {
+    }
+
+    /**
+     * @param name the WAR's name, which is also its context path
+     * @param properties the content of {@code META-INF/microprofile-config.properties}
+     */
+    static WebArchive war(String name, String properties) {
+        return ShrinkWrap.create(WebArchive.class, name + ".war")
+                .addPackages(true, SluiceFilter.class.getPackage())
+                .deletePackages(true, "dev.sluice.testing", "dev.sluice.proxy")
+                .addClass(AppServlet.class)
+                .setWebXML(new StringAsset(WEB_XML))
+                .addAsResource(new StringAsset(properties), "META-INF/microprofile-config.properties");
+    }
+}
