@@ -59,7 +59,7 @@ public class SluiceFilter implements Filter {
         try {
             Map<String, Upstream> byName = new LinkedHashMap<>();
             for (UpstreamSettings upstream : settings.upstreams().values()) {
-                Upstream running = new Upstream(upstream);
+                Upstream running = new Upstream(upstream, System::nanoTime);
                 upstreams.add(running);
                 byName.put(upstream.name(), running);
             }

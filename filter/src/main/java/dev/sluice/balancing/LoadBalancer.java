@@ -6,9 +6,10 @@ import java.util.BitSet;
 public interface LoadBalancer {
 
     /**
+     * @param clientAddress the client's IP address as resolved through trusted proxies
      * @param excluded nodes (by index) that must not be picked, such as those already tried for this
      *        request; may be {@code null}
      * @return the index of the chosen node, or -1 when every node with weight is excluded
      */
-    int pick(BitSet excluded);
+    int pick(String clientAddress, BitSet excluded);
 }

@@ -21,7 +21,7 @@ public final class SmoothWeightedRoundRobin implements LoadBalancer {
     }
 
     @Override
-    public int pick(BitSet excluded) {
+    public int pick(String clientAddress, BitSet excluded) {
         synchronized (current) {
             long total = 0;
             int best = -1;

@@ -42,7 +42,7 @@ public final class TrustedProxies {
         if (blocks.isEmpty()) {
             return false;
         }
-        byte[] bytes = Cidr.IpLiterals.parse(address);
+        byte[] bytes = IpLiterals.parse(address);
         if (bytes == null) {
             return false;
         }

@@ -1,7 +1,10 @@
 package dev.sluice.config;
 
 import dev.sluice.clientip.TrustedProxies;
+import dev.sluice.forwarding.HopByHop;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,9 +39,19 @@ public final class SettingsParser {
     private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "strip-prefix");
     private static final Set<String> UPSTREAM_KEYS = Set.of(
             "nodes", "scheme", "balance", "host", "host.rewrite", "connect-timeout", "timeout",
-            "pool.max-connections", "pool.max-per-node", "pool.idle-timeout");
+            "pool.max-connections", "pool.max-per-node", "pool.idle-timeout",
+            "hash.ipv4-prefix", "hash.ipv6-prefix", "retries", "retry.non-idempotent", "timeout.total",
+            "rate-limit", "rate-limit.burst", "rate-limit.per-client", "rate-limit.per-client.burst",
+            "rate-limit.per-client.max-clients", "request-headers.remove",
+            "tls.trust-store", "tls.trust-store.password", "tls.key-store", "tls.key-store.password", "tls.insecure");
+    /** Upstream keys that end in a header name. */
+    private static final List<String> UPSTREAM_HEADER_KEYS = List.of("request-headers.set.", "request-headers.add.");
+    private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+    /** Headers a rule may not touch: their values belong to the connection, the framing or the Host mode. */
+    private static final Set<String> PROTECTED_HEADERS = Set.of("content-length", "host", "expect");
 
     private final Function<String, Optional<String>> lookup;
+    private final List<String> allNames = new ArrayList<>();
 
     private SettingsParser(Function<String, Optional<String>> lookup) {
         this.lookup = lookup;
@@ -67,10 +80,11 @@ public final class SettingsParser {
             if (!name.startsWith(PREFIX)) {
                 continue;
             }
+            allNames.add(name);
             Matcher m = NAMED_KEY.matcher(name);
             if (m.matches()) {
                 boolean route = m.group(1).equals("route");
-                if (!(route ? ROUTE_KEYS : UPSTREAM_KEYS).contains(m.group(3))) {
+                if (!(route ? ROUTE_KEYS.contains(m.group(3)) : isUpstreamKey(m.group(3)))) {
                     throw new ConfigurationException(name, value(name).orElse(""), "unknown key; a "
                             + m.group(1) + " accepts " + String.join(", ", sorted(route ? ROUTE_KEYS : UPSTREAM_KEYS)));
                 }
@@ -108,6 +122,10 @@ public final class SettingsParser {
             }
         }
         return new SluiceSettings(routes, upstreams, forwarding());
+    }
+
+    private static boolean isUpstreamKey(String suffix) {
+        return UPSTREAM_KEYS.contains(suffix) || UPSTREAM_HEADER_KEYS.stream().anyMatch(suffix::startsWith);
     }
 
     private ForwardingSettings forwarding() {
@@ -175,8 +193,111 @@ public final class SettingsParser {
         int maxTotal = integer(key("upstream", name, "pool.max-connections"), 1_024, 1, 1_000_000, "connections");
         int maxPerNode = integer(key("upstream", name, "pool.max-per-node"), maxTotal, 1, 1_000_000, "connections");
         int idleMs = integer(key("upstream", name, "pool.idle-timeout"), 60_000, 1, Integer.MAX_VALUE, "milliseconds");
+        int ipv4Prefix = integer(key("upstream", name, "hash.ipv4-prefix"), 32, 1, 32, "bits");
+        int ipv6Prefix = integer(key("upstream", name, "hash.ipv6-prefix"), 64, 1, 128, "bits");
+        int candidates = (int) nodes.stream().filter(n -> n.weight() > 0).count();
+        int retries = integer(key("upstream", name, "retries"), candidates - 1, 0, 100, "retries");
+        int totalMs = integer(key("upstream", name, "timeout.total"), 0, 0, Integer.MAX_VALUE, "milliseconds (0 for none)");
+        RetrySettings retry = new RetrySettings(retries, bool(key("upstream", name, "retry.non-idempotent"), false),
+                totalMs == 0 ? null : Duration.ofMillis(totalMs));
         return new UpstreamSettings(name, scheme, nodes, balance, hostMode, rewrite,
-                Duration.ofMillis(connectMs), Duration.ofMillis(timeoutMs), maxTotal, maxPerNode, Duration.ofMillis(idleMs));
+                Duration.ofMillis(connectMs), Duration.ofMillis(timeoutMs), maxTotal, maxPerNode, Duration.ofMillis(idleMs),
+                ipv4Prefix, ipv6Prefix, retry,
+                rateLimit(key("upstream", name, "rate-limit"), 0),
+                rateLimit(key("upstream", name, "rate-limit.per-client"), 100_000),
+                headerRules(name), tls(name, scheme));
+    }
+
+    private RateLimitSettings rateLimit(String key, int defaultMaxClients) {
+        int rate = integer(key, 0, 0, 1_000_000_000, "requests per second (0 for no limit)");
+        if (rate == 0) {
+            String burstKey = key + ".burst";
+            if (value(burstKey).isPresent()) {
+                throw new ConfigurationException(burstKey, value(burstKey).get(), "only allowed together with " + key);
+            }
+            return null;
+        }
+        int burst = integer(key + ".burst", rate, 1, 1_000_000_000, "requests");
+        int maxClients = defaultMaxClients == 0 ? 0
+                : integer(key + ".max-clients", defaultMaxClients, 1, 100_000_000, "clients");
+        return new RateLimitSettings(rate, burst, maxClients);
+    }
+
+    private List<HeaderRule> headerRules(String upstream) {
+        List<HeaderRule> rules = new ArrayList<>();
+        String removeKey = key("upstream", upstream, "request-headers.remove");
+        for (String header : value(removeKey).map(v -> v.split(",")).orElse(new String[0])) {
+            rules.add(new HeaderRule(HeaderRule.Action.REMOVE, headerName(removeKey, header.trim()), null));
+        }
+        for (String name : allNames) {
+            for (String kind : UPSTREAM_HEADER_KEYS) {
+                String prefix = key("upstream", upstream, kind);
+                if (name.startsWith(prefix)) {
+                    String header = headerName(name, name.substring(prefix.length()));
+                    String headerValue = lookup.apply(name).orElse("");
+                    if (headerValue.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+                        throw new ConfigurationException(name, headerValue, "a header value without control characters");
+                    }
+                    HeaderRule.Action action = kind.contains(".set.") ? HeaderRule.Action.SET : HeaderRule.Action.ADD;
+                    rules.add(new HeaderRule(action, header, headerValue.trim()));
+                }
+            }
+        }
+        return rules;
+    }
+
+    private static String headerName(String key, String header) {
+        if (!TOKEN.matcher(header).matches()) {
+            throw new ConfigurationException(key, header, "a header name (letters, digits and !#$%&'*+.^_`|~-)");
+        }
+        if (HopByHop.isFixed(header) || PROTECTED_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
+            throw new ConfigurationException(key, header, "not a hop-by-hop, framing or Host header;"
+                    + " those belong to the connection (use host=rewrite for Host)");
+        }
+        return header;
+    }
+
+    private TlsSettings tls(String upstream, Scheme scheme) {
+        String trustKey = key("upstream", upstream, "tls.trust-store");
+        String keyKey = key("upstream", upstream, "tls.key-store");
+        String insecureKey = key("upstream", upstream, "tls.insecure");
+        Path trust = file(trustKey);
+        Path keys = file(keyKey);
+        boolean insecure = bool(insecureKey, false);
+        String trustPassword = value(trustKey + ".password").orElse(null);
+        String keyPassword = value(keyKey + ".password").orElse(null);
+        if (scheme != Scheme.HTTPS) {
+            for (String key : List.of(trustKey, keyKey, insecureKey)) {
+                if (value(key).isPresent()) {
+                    throw new ConfigurationException(key, value(key).get(), "only allowed with scheme=https");
+                }
+            }
+        }
+        if (keys != null && !isPkcs12(keys)) {
+            throw new ConfigurationException(keyKey, keys.toString(), "a PKCS12 file named *.p12 or *.pfx");
+        }
+        if (insecure && trust != null) {
+            throw new ConfigurationException(insecureKey, "true", "not together with " + trustKey);
+        }
+        return new TlsSettings(trust, trustPassword, keys, keyPassword, insecure);
+    }
+
+    /** Whether a key or trust store file is PKCS12 (by its name) rather than PEM. */
+    public static boolean isPkcs12(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return name.endsWith(".p12") || name.endsWith(".pfx");
+    }
+
+    private Path file(String key) {
+        Optional<String> text = value(key);
+        if (text.isEmpty()) {
+            return null;
+        }
+        Path path = Path.of(text.get());
+        if (!Files.isReadable(path) || Files.isDirectory(path)) {
+            throw new ConfigurationException(key, text.get(), "a readable file");
+        }
+        return path;
     }
 
     private static List<NodeSettings> nodes(String key, String text) {

@@ -17,6 +17,13 @@ import java.util.List;
  * @param maxConnections the pool's size for the whole upstream
  * @param maxConnectionsPerNode the pool's size for one node
  * @param idleTimeout how long an unused pooled connection is kept
+ * @param ipv4HashPrefix for ip-hash, the leading bits of an IPv4 client address that pick the node
+ * @param ipv6HashPrefix for ip-hash, the leading bits of an IPv6 client address that pick the node
+ * @param retry when failed attempts are tried again
+ * @param rateLimit the upstream-wide limit, or {@code null}
+ * @param clientRateLimit the per-client limit, or {@code null}
+ * @param headerRules changes to the request headers, removals first
+ * @param tls certificate checking for HTTPS
  */
 public record UpstreamSettings(
         String name,
@@ -29,9 +36,17 @@ public record UpstreamSettings(
         Duration timeout,
         int maxConnections,
         int maxConnectionsPerNode,
-        Duration idleTimeout) {
+        Duration idleTimeout,
+        int ipv4HashPrefix,
+        int ipv6HashPrefix,
+        RetrySettings retry,
+        RateLimitSettings rateLimit,
+        RateLimitSettings clientRateLimit,
+        List<HeaderRule> headerRules,
+        TlsSettings tls) {
 
     public UpstreamSettings {
         nodes = List.copyOf(nodes);
+        headerRules = List.copyOf(headerRules);
     }
 }

@@ -1,14 +1,21 @@
 package dev.sluice.forwarding;
 
 import dev.sluice.config.ForwardingSettings;
+import dev.sluice.limits.RateLimiter;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
-/** The entry to forwarding: starts one {@link ProxyExchange} per matched request. */
+/**
+ * The entry to forwarding, one step per stage: the call rate limits, then one {@link ProxyExchange}
+ * per admitted request.
+ */
 public final class Forwarder {
+    private static final byte[] TOO_MANY = "429 Too Many Requests\n".getBytes(StandardCharsets.US_ASCII);
+
     private final RequestHeaders headers;
     private final int requestBuffer;
 
@@ -26,6 +33,24 @@ public final class Forwarder {
      */
     public void forward(Route route, String pathInApplication, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
-        new ProxyExchange(route, pathInApplication, request, response, headers, requestBuffer).start();
+        String client = headers.clientAddress(request);
+        RateLimiter.Decision refusal = route.upstream().limits().refusal(client);
+        if (refusal != null) {
+            tooManyRequests(refusal, response);
+            return;
+        }
+        new ProxyExchange(route, pathInApplication, client, request, response, headers, requestBuffer).start();
+    }
+
+    /** A 429 answered on the container thread: the upstream never hears of the request. */
+    private static void tooManyRequests(RateLimiter.Decision refusal, HttpServletResponse response) throws IOException {
+        response.setStatus(429);
+        response.setHeader("Retry-After", Long.toString(refusal.retryAfterSeconds()));
+        response.setHeader("RateLimit-Limit", Integer.toString(refusal.limit()));
+        response.setHeader("RateLimit-Remaining", Integer.toString(refusal.remaining()));
+        response.setHeader("RateLimit-Reset", Long.toString(refusal.resetSeconds()));
+        response.setContentType("text/plain;charset=US-ASCII");
+        response.setContentLength(TOO_MANY.length);
+        response.getOutputStream().write(TOO_MANY);
     }
 }

@@ -11,7 +11,7 @@ import java.util.Set;
  * forwarded (RFC 9110 §7.6.1): the fixed set below plus every header named in {@code Connection}.
  * Both directions use it.
  */
-final class HopByHop {
+public final class HopByHop {
     private static final Set<String> FIXED = Set.of(
             "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade",
             "trailer", "proxy-authenticate", "proxy-authorization");
@@ -20,7 +20,7 @@ final class HopByHop {
     }
 
     /** Whether a header of this name is hop-by-hop whatever {@code Connection} says. */
-    static boolean isFixed(String name) {
+    public static boolean isFixed(String name) {
         return FIXED.contains(name.toLowerCase(Locale.ROOT)) || name.regionMatches(true, 0, "proxy-", 0, 6);
     }
 

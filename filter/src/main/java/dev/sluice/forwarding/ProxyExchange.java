@@ -1,5 +1,7 @@
 package dev.sluice.forwarding;
 
+import dev.sluice.config.RetrySettings;
+
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -9,8 +11,14 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.util.BitSet;
+import java.util.Set;
 import java.util.concurrent.Future;
 
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
@@ -18,33 +26,44 @@ import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 /**
  * One proxied request, from the filter's {@code startAsync} to the last byte: picks a node, builds
  * the upstream request (target, headers), wires the request body ({@link RequestBody}) and the
- * response ({@link ResponseRelay}) and ties their failures together. The container thread leaves as
- * soon as the upstream call is under way.
+ * response ({@link ResponseRelay}), retries failed attempts on untried nodes where that is safe, and
+ * ties the failures of both sides together. The container thread leaves as soon as the upstream call
+ * is under way.
  */
 final class ProxyExchange implements FutureCallback<Void>, AsyncListener, RequestBody.Sink, ResponseRelay.Outcome {
     private static final System.Logger LOG = System.getLogger(ProxyExchange.class.getName());
+    /** RFC 9110 §9.2.2. */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
     private final Route route;
+    private final Upstream upstream;
     private final String pathInApplication;
+    private final String clientAddress;
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final RequestHeaders headers;
     private final int requestBuffer;
+    private final long startNanos = System.nanoTime();
 
     private ResponseRelay relay;
+    private final BitSet tried = new BitSet();
+    private int attemptsLeft;
     private Node node;
-    private BasicHttpRequest upstreamRequest;
+    private BodyEntity body;
     private volatile Future<Void> call;
     private volatile boolean clientGone;
 
-    ProxyExchange(Route route, String pathInApplication, HttpServletRequest request, HttpServletResponse response,
-            RequestHeaders headers, int requestBuffer) {
+    ProxyExchange(Route route, String pathInApplication, String clientAddress, HttpServletRequest request,
+            HttpServletResponse response, RequestHeaders headers, int requestBuffer) {
         this.route = route;
+        this.upstream = route.upstream();
         this.pathInApplication = pathInApplication;
+        this.clientAddress = clientAddress;
         this.request = request;
         this.response = response;
         this.headers = headers;
         this.requestBuffer = requestBuffer;
+        this.attemptsLeft = upstream.settings().retry().retries() + 1;
     }
 
     /** Starts the exchange on the container thread and returns without waiting for the upstream. */
@@ -60,22 +79,13 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         // and the response can be written straight from the reactor thread when it arrives.
         out.setWriteListener(relay);
 
-        Upstream upstream = route.upstream();
-        node = upstream.pick();
-        if (node == null) {
-            relay.upstreamFailed(UpstreamFailure.noNode(upstream.name()));
-            return;
-        }
-        upstreamRequest = new BasicHttpRequest(request.getMethod(), node.target(), target());
-        headers.copy(request, upstreamRequest, upstream.settings(), node);
-
         long length = request.getContentLengthLong();
         boolean chunked = length < 0 && request.getHeader("Transfer-Encoding") != null;
         if (length > 0 || chunked) {
             ServletInputStream in = request.getInputStream();
             in.setReadListener(new RequestBody(in, chunked ? -1 : length, requestBuffer, this));
         } else {
-            send(null);
+            attempt();
         }
     }
 
@@ -93,10 +103,20 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         return query == null ? path : path + "?" + query;
     }
 
-    private void send(BodyEntity body) {
+    /** Sends the request to the next node; on the first call, also the first node. */
+    private void attempt() {
+        node = upstream.pick(clientAddress, tried);
+        if (node == null) {
+            relay.upstreamFailed(UpstreamFailure.noNode(upstream.name()));
+            return;
+        }
+        tried.set(node.index());
+        attemptsLeft--;
+        BasicHttpRequest upstreamRequest = new BasicHttpRequest(request.getMethod(), node.target(), target());
+        headers.copy(request, upstreamRequest, upstream.settings(), node);
+        BodyEntity entity = body instanceof BufferedEntity buffered && tried.cardinality() > 1 ? buffered.replay() : body;
         try {
-            Future<Void> started = route.upstream().client().execute(
-                    new BasicRequestProducer(upstreamRequest, body), relay, this);
+            Future<Void> started = upstream.client().execute(new BasicRequestProducer(upstreamRequest, entity), relay, this);
             call = started;
             if (clientGone) {
                 started.cancel(true);
@@ -108,7 +128,8 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     @Override
     public void bodyReady(BodyEntity entity) {
-        send(entity);
+        body = entity;
+        attempt();
     }
 
     @Override
@@ -125,7 +146,43 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     @Override
     public void failed(Exception cause) {
-        relay.upstreamFailed(UpstreamFailure.of(route.upstream().name(), node == null ? null : node.address(), cause));
+        UpstreamFailure failure = UpstreamFailure.of(upstream.name(), node == null ? null : node.address(), cause);
+        if (mayRetry(cause)) {
+            LOG.log(System.Logger.Level.INFO, "{0}; retrying on another node", failure);
+            attempt();
+            return;
+        }
+        relay.upstreamFailed(failure);
+    }
+
+    /**
+     * A failed attempt is tried again on an untried node only while nothing of its response has
+     * arrived, the body can be sent again, attempts and time are left, and the request may have
+     * been processed at most once: a connection that never opened is always safe; any other I/O
+     * failure only for idempotent methods, or with an {@code Idempotency-Key} where configured.
+     */
+    private boolean mayRetry(Exception cause) {
+        RetrySettings retry = upstream.settings().retry();
+        if (attemptsLeft <= 0 || clientGone || relay.responseStarted() || tried.cardinality() >= upstream.size()) {
+            return false;
+        }
+        if (body != null && !(body instanceof BufferedEntity)) {
+            return false;
+        }
+        if (retry.deadline() != null && System.nanoTime() - startNanos > retry.deadline().toNanos()) {
+            return false;
+        }
+        if (neverConnected(cause)) {
+            return true;
+        }
+        boolean idempotent = IDEMPOTENT.contains(request.getMethod())
+                || retry.nonIdempotentWithKey() && request.getHeader("Idempotency-Key") != null;
+        return idempotent && UpstreamFailure.causedBy(cause, IOException.class);
+    }
+
+    private static boolean neverConnected(Throwable cause) {
+        return UpstreamFailure.causedBy(cause, ConnectException.class) || UpstreamFailure.causedBy(cause, ConnectTimeoutException.class)
+                || UpstreamFailure.causedBy(cause, UnknownHostException.class) || UpstreamFailure.causedBy(cause, NoRouteToHostException.class);
     }
 
     @Override
@@ -143,7 +200,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             // Drops the upstream connection instead of draining a body nobody will read.
             started.cancel(true);
         }
-        LOG.log(System.Logger.Level.DEBUG, "client of upstream ''{0}'' went away: {1}", route.upstream().name(), cause);
+        LOG.log(System.Logger.Level.DEBUG, "client of upstream ''{0}'' went away: {1}", upstream.name(), cause);
     }
 
     @Override

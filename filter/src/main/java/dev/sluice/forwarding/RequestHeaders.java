@@ -1,6 +1,7 @@
 package dev.sluice.forwarding;
 
 import dev.sluice.config.ForwardingSettings;
+import dev.sluice.config.HeaderRule;
 import dev.sluice.config.HostMode;
 import dev.sluice.config.UpstreamSettings;
 
@@ -68,6 +69,21 @@ final class RequestHeaders {
             String existing = joined(from.getHeaders("Forwarded"));
             to.setHeader("Forwarded", trusted && existing != null ? existing + ", " + element : element);
         }
+        for (HeaderRule rule : upstream.headerRules()) {
+            switch (rule.action()) {
+                case REMOVE -> to.removeHeaders(rule.name());
+                case SET -> to.setHeader(rule.name(), rule.value());
+                case ADD -> to.addHeader(rule.name(), rule.value());
+            }
+        }
+    }
+
+    /** The client's address: the peer, or for a trusted proxy the first untrusted hop it reports. */
+    String clientAddress(HttpServletRequest request) {
+        String peer = request.getRemoteAddr();
+        return forwarding.trustedProxies().trusts(peer)
+                ? forwarding.trustedProxies().clientAddress(peer, joined(request.getHeaders("X-Forwarded-For")))
+                : peer;
     }
 
     private static String host(UpstreamSettings upstream, Node node, String clientHost) {

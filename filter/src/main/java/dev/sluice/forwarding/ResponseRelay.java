@@ -113,7 +113,11 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     }
 
     @Override
-    public void consume(ByteBuffer src) {
+    public void consume(ByteBuffer src) throws IOException {
+        if (clientFailure != null) {
+            // Failing the exchange makes HttpClient drop the connection rather than pool it.
+            throw new IOException("client went away", clientFailure);
+        }
         byte[] chunk = new byte[src.remaining()];
         src.get(chunk);
         pending.add(chunk);
@@ -142,6 +146,11 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             failure = cause;
         }
         signal();
+    }
+
+    /** Whether a response head arrived from the upstream, so the exchange can no longer be retried. */
+    boolean responseStarted() {
+        return head != null;
     }
 
     @Override
@@ -190,6 +199,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             if (clientFailure != null) {
                 finish(false);
                 outcome.clientFailed(clientFailure);
+                wakeUpstreamReading();
                 return;
             }
             if (failure != null && !failureHandled) {
@@ -207,8 +217,11 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             writePending();
         } catch (IOException | RuntimeException e) {
             // A write to a client that went away; or the container refused the response.
+            LOG.log(System.Logger.Level.DEBUG, "response to the client failed", e);
+            clientFailure = e;
             finish(false);
             outcome.clientFailed(e);
+            wakeUpstreamReading();
         }
     }
 
@@ -280,9 +293,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     }
 
     /**
-     * Turns a failure into what the client sees. Before anything was committed that is a short
-     * 502/503/504 answer, sent through the normal write path; afterwards the connection is cut,
-     * because completing would make a truncated body look whole.
+     * Turns a failure into what the client sees. Before the upstream's response head was applied
+     * that is a short 502/503/504 answer, sent through the normal write path. Afterwards the
+     * connection is cut, because completing would make a truncated body look whole (and
+     * {@code response.reset()} cannot undo the head: Tomcat's reset also drops the WriteListener).
      *
      * @return whether draining should go on (to send the error answer)
      */
@@ -291,7 +305,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         if (headApplied && pending.isEmpty() && ended) {
             return true; // the response is whole; a late failure report changes nothing
         }
-        if (response.isCommitted()) {
+        if (headApplied) {
             LOG.log(System.Logger.Level.WARNING, "{0}; response already started, closing the client connection", cause);
             done = true;
             if (!ContainerAbort.closeConnection(response, cause.exception())) {
@@ -302,7 +316,6 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         }
         LOG.log(System.Logger.Level.WARNING, "{0}; answered {1}", cause, cause.status());
         byte[] body = (cause.status() + " " + cause.reason() + "\n").getBytes(StandardCharsets.US_ASCII);
-        response.reset();
         response.setStatus(cause.status());
         response.setContentType("text/plain;charset=US-ASCII");
         response.setContentLength(body.length);
@@ -330,6 +343,22 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             int bytes = unsettledCredit.getAndSet(0);
             if (bytes > 0) {
                 channel.update(bytes);
+            }
+        }
+    }
+
+    /**
+     * An upstream paused by flow control would sit on its pooled connection until the socket
+     * timeout, cancelled or not: reopening the window lets the next read reach {@link #consume},
+     * which fails the exchange at once.
+     */
+    private void wakeUpstreamReading() {
+        CapacityChannel channel = capacity;
+        if (channel != null) {
+            try {
+                channel.update(Integer.MAX_VALUE / 2);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "upstream connection already closed", e);
             }
         }
     }

@@ -1,25 +1,37 @@
 package dev.sluice.forwarding;
 
+import dev.sluice.balancing.IpHash;
 import dev.sluice.balancing.LoadBalancer;
 import dev.sluice.balancing.SmoothWeightedRoundRobin;
 import dev.sluice.config.UpstreamSettings;
+import dev.sluice.limits.CallLimits;
 
 import java.io.Closeable;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
- * An upstream at run time: its settings, its nodes, its balancer and its connection pool. One per
- * configured upstream, shared by every route and request that uses it.
+ * An upstream at run time: its settings, its nodes, its balancer, its call limits and its
+ * connection pool. One per configured upstream, shared by every route and request that uses it.
  */
 public final class Upstream implements Closeable {
+    /** Clients whose ip-hash position is cached per upstream. */
+    private static final int HASH_CACHE_SIZE = 100_000;
+
     private final UpstreamSettings settings;
     private final List<Node> nodes;
     private final LoadBalancer balancer;
+    private final CallLimits limits;
     private final UpstreamClient client;
 
-    /** Builds the upstream and starts its connection pool. */
-    public Upstream(UpstreamSettings settings) {
+    /**
+     * Builds the upstream and starts its connection pool.
+     *
+     * @param nanoClock the clock of the rate limits
+     */
+    public Upstream(UpstreamSettings settings, LongSupplier nanoClock) {
         this.settings = settings;
         List<Node> built = new ArrayList<>();
         int[] weights = new int[settings.nodes().size()];
@@ -30,7 +42,10 @@ public final class Upstream implements Closeable {
         this.nodes = List.copyOf(built);
         this.balancer = switch (settings.balance()) {
             case ROUND_ROBIN -> new SmoothWeightedRoundRobin(weights);
+            case IP_HASH -> new IpHash(nodes.stream().map(Node::address).toList(), weights,
+                    settings.ipv4HashPrefix(), settings.ipv6HashPrefix(), HASH_CACHE_SIZE);
         };
+        this.limits = CallLimits.of(settings.rateLimit(), settings.clientRateLimit(), nanoClock);
         this.client = new UpstreamClient(settings);
     }
 
@@ -49,9 +64,23 @@ public final class Upstream implements Closeable {
         return client;
     }
 
-    /** The next node by the upstream's balancing, or {@code null} when none can take traffic. */
-    Node pick() {
-        int index = balancer.pick(null);
+    /** The call rate limits. */
+    CallLimits limits() {
+        return limits;
+    }
+
+    /** How many nodes the upstream has. */
+    int size() {
+        return nodes.size();
+    }
+
+    /**
+     * The next node by the upstream's balancing, or {@code null} when none can take traffic.
+     *
+     * @param excluded nodes already tried for this request, or {@code null}
+     */
+    Node pick(String clientAddress, BitSet excluded) {
+        int index = balancer.pick(clientAddress, excluded);
         return index < 0 ? null : nodes.get(index);
     }
 

@@ -52,7 +52,8 @@ public final class UpstreamClient implements Closeable {
                         .setValidateAfterInactivity(TimeValue.ofSeconds(2))
                         .build());
         if (settings.scheme() == Scheme.HTTPS) {
-            poolBuilder.setDefaultTlsConfig(TlsConfig.custom().setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1).build());
+            poolBuilder.setTlsStrategy(UpstreamTls.strategy(settings.name(), settings.tls()))
+                    .setDefaultTlsConfig(TlsConfig.custom().setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1).build());
         }
         this.pool = poolBuilder.build();
         this.client = HttpAsyncClients.custom()

@@ -34,7 +34,8 @@ record UpstreamFailure(String upstream, String node, Exception exception, int st
                 503, "Service Unavailable", 1);
     }
 
-    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+    /** Whether the failure or any of its causes is of this type. */
+    static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (type.isInstance(t)) {
                 return true;

@@ -11,7 +11,7 @@ class SmoothWeightedRoundRobinTest {
     private static String sequence(LoadBalancer balancer, int picks, BitSet excluded) {
         StringBuilder order = new StringBuilder();
         for (int i = 0; i < picks; i++) {
-            int pick = balancer.pick(excluded);
+            int pick = balancer.pick("10.0.0.1", excluded);
             order.append(pick < 0 ? '-' : (char) ('a' + pick));
         }
         return order.toString();

@@ -1,0 +1,114 @@
+package dev.sluice.forwarding;
+
+import dev.sluice.config.SettingsParser;
+import dev.sluice.config.TlsSettings;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+import org.apache.hc.client5.http.ssl.ClientTlsStrategyBuilder;
+import org.apache.hc.client5.http.ssl.HostnameVerificationPolicy;
+import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
+import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
+
+/**
+ * The TLS side of an HTTPS upstream: certificates and host names are verified (SNI is sent) against
+ * the JVM's trust or a configured trust store, with an optional client certificate. Turning checks
+ * off takes an explicit {@code tls.insecure=true}, which is logged at start as a warning.
+ */
+final class UpstreamTls {
+    private static final System.Logger LOG = System.getLogger(UpstreamTls.class.getName());
+
+    private UpstreamTls() {
+    }
+
+    static TlsStrategy strategy(String upstream, TlsSettings tls) {
+        try {
+            ClientTlsStrategyBuilder builder = ClientTlsStrategyBuilder.create();
+            if (tls.insecure()) {
+                LOG.log(System.Logger.Level.WARNING, "upstream ''{0}'': tls.insecure=true, certificates and host names"
+                        + " are NOT checked; anyone on the path can read and change this traffic. For development only.", upstream);
+                SSLContext context = SSLContext.getInstance("TLS");
+                context.init(null, new TrustManager[] {new TrustEverything()}, null);
+                return builder.setSslContext(context)
+                        .setHostVerificationPolicy(HostnameVerificationPolicy.CLIENT)
+                        .setHostnameVerifier(NoopHostnameVerifier.INSTANCE)
+                        .buildAsync();
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(tls.trustStore() == null ? null : trustStore(tls.trustStore(), tls.trustStorePassword()));
+            KeyManagerFactory keys = null;
+            if (tls.keyStore() != null) {
+                char[] password = password(tls.keyStorePassword());
+                keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                keys.init(load(tls.keyStore(), password), password);
+            }
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys == null ? null : keys.getKeyManagers(), trust.getTrustManagers(), null);
+            return builder.setSslContext(context).buildAsync();
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("upstream '" + upstream + "': cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    private static KeyStore trustStore(Path file, String password) throws GeneralSecurityException, IOException {
+        if (SettingsParser.isPkcs12(file)) {
+            return load(file, password(password));
+        }
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        try (InputStream in = Files.newInputStream(file)) {
+            int i = 0;
+            for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                store.setCertificateEntry("trusted-" + i++, certificate);
+            }
+            if (i == 0) {
+                throw new GeneralSecurityException(file + " holds no PEM certificate");
+            }
+        }
+        return store;
+    }
+
+    private static KeyStore load(Path file, char[] password) throws GeneralSecurityException, IOException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file)) {
+            store.load(in, password);
+        }
+        return store;
+    }
+
+    private static char[] password(String password) {
+        return password == null ? new char[0] : password.toCharArray();
+    }
+
+    /** For {@code tls.insecure=true} only. */
+    private static final class TrustEverything implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            // development mode: everything is accepted
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            // development mode: everything is accepted
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.sluice.limits;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * A token bucket of {@code rate} requests per second holding at most {@code burst} tokens, kept as
+ * one number (the generic cell rate algorithm): the time at which the bucket would be full again.
+ * A request takes a token by pushing that time one interval further; one compare-and-set, no lock,
+ * no timer, and exact under any concurrency.
+ */
+public final class RateLimiter {
+    private static final long SECOND = 1_000_000_000L;
+
+    private final int rate;
+    private final int burst;
+    private final long interval;
+    private final long tolerance;
+    private final LongSupplier nanoClock;
+    private final AtomicLong fullAt;
+
+    /**
+     * @param rate tokens added per second, at least 1
+     * @param burst the bucket's size, at least 1
+     * @param nanoClock a monotonic clock in nanoseconds ({@code System::nanoTime} outside tests)
+     */
+    public RateLimiter(int rate, int burst, LongSupplier nanoClock) {
+        if (rate < 1 || burst < 1) {
+            throw new IllegalArgumentException("rate and burst must be at least 1: " + rate + ", " + burst);
+        }
+        this.rate = rate;
+        this.burst = burst;
+        this.interval = SECOND / rate;
+        this.tolerance = interval * burst;
+        this.nanoClock = nanoClock;
+        this.fullAt = new AtomicLong(nanoClock.getAsLong());
+    }
+
+    /** Takes one token if there is one. */
+    public Decision acquire() {
+        long now = nanoClock.getAsLong();
+        for (;;) {
+            long current = fullAt.get();
+            long next = Math.max(current, now) + interval;
+            long debt = next - now;
+            if (debt > tolerance) {
+                return new Decision(false, rate, 0, debt - tolerance, Math.max(0, current - now));
+            }
+            if (fullAt.compareAndSet(current, next)) {
+                int remaining = (int) ((tolerance - debt) / interval);
+                return new Decision(true, rate, remaining, 0, debt);
+            }
+        }
+    }
+
+    /** The bucket's size. */
+    public int burst() {
+        return burst;
+    }
+
+    /**
+     * The answer for one request.
+     *
+     * @param allowed whether the request may go on
+     * @param limit the configured rate per second
+     * @param remaining tokens left after this request
+     * @param retryAfterNanos for a refused request, when the next token will be there
+     * @param resetNanos when the bucket will be full again
+     */
+    public record Decision(boolean allowed, int limit, int remaining, long retryAfterNanos, long resetNanos) {
+
+        /** {@code Retry-After} in whole seconds, rounded up and at least 1. */
+        public long retryAfterSeconds() {
+            return Math.max(1, ceilSeconds(retryAfterNanos));
+        }
+
+        /** {@code RateLimit-Reset} in whole seconds, rounded up. */
+        public long resetSeconds() {
+            return ceilSeconds(resetNanos);
+        }
+
+        private static long ceilSeconds(long nanos) {
+            return (nanos + SECOND - 1) / SECOND;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package dev.sluice.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.testing.RawClient;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import org.jboss.arquillian.container.test.api.Deployer;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** A configuration mistake stops the filter's start with a message naming the key; nothing runs half-configured. */
+@ExtendWith(ArquillianExtension.class)
+class BadConfigurationTest {
+    private static final String PORT = System.getProperty("test.tomcat.port");
+
+    @ArquillianResource
+    private Deployer deployer;
+
+    @Deployment(name = "typo", managed = false, testable = false)
+    static WebArchive typo() {
+        return SluiceDeployment.war("typo", """
+                sluice.route.api.path=/api
+                sluice.route.api.upstream=main
+                sluice.upstream.main.nodes=127.0.0.1:9
+                sluice.upstream.main.timout=500
+                """);
+    }
+
+    @Deployment(name = "bad-value", managed = false, testable = false)
+    static WebArchive badValue() {
+        return SluiceDeployment.war("bad-value", """
+                sluice.route.api.path=/api
+                sluice.route.api.upstream=main
+                sluice.upstream.main.nodes=127.0.0.1:9 weight=heavy
+                """);
+    }
+
+    @Test
+    void unknownKeyFailsStartNamingTheKey() throws IOException {
+        assertStartFails("typo", "sluice.upstream.main.timout");
+    }
+
+    @Test
+    void badValueFailsStartNamingKeyAndValue() throws IOException {
+        assertStartFails("bad-value", "sluice.upstream.main.nodes = '127.0.0.1:9 weight=heavy'");
+    }
+
+    private void assertStartFails(String deployment, String expectedInMessage) throws IOException {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger("dev.sluice");
+        logger.addHandler(capture);
+        try {
+            try {
+                deployer.deploy(deployment);
+            } catch (RuntimeException startFailed) {
+                // Some adapters report the failed start; the log and the app's state below are what count.
+            }
+            assertTrue(records.stream().anyMatch(r -> r.getLevel().intValue() >= Level.SEVERE.intValue()
+                    && r.getMessage().contains(expectedInMessage)),
+                    "expected an error naming '" + expectedInMessage + "', got " + records.stream().map(LogRecord::getMessage).toList());
+            int status = RawClient.get(Integer.parseInt(PORT), "/" + deployment + "/api/x").status();
+            assertNotEquals(200, status, "a half-configured filter must not serve");
+            assertNotEquals(502, status, "a half-configured filter must not proxy");
+        } finally {
+            logger.removeHandler(capture);
+            try {
+                deployer.undeploy(deployment);
+            } catch (RuntimeException notDeployed) {
+                // nothing to undeploy
+            }
+        }
+    }
+}

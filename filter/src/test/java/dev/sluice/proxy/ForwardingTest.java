@@ -1,0 +1,432 @@
+package dev.sluice.proxy;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.testing.Handlers;
+import dev.sluice.testing.RawClient;
+import dev.sluice.testing.RawResponse;
+import dev.sluice.testing.RecordedRequest;
+import dev.sluice.testing.TestOrigin;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The forwarding engine in a real Tomcat against real upstream servers: routing, the raw URI,
+ * header rules, bodies both ways, streaming, and what clients see when an upstream fails.
+ */
+@ExtendWith(ArquillianExtension.class)
+class ForwardingTest {
+    private static final String CONTEXT = "/fwd";
+    private static final byte[] GZIPPED = gzip("hello, compressed world\n".repeat(50));
+    private static final CountDownLatch SECOND_EVENT = new CountDownLatch(1);
+
+    private static TestOrigin origin;
+    private static int deadPort;
+
+    @ArquillianResource
+    private URL base;
+
+    @Deployment(testable = false)
+    static WebArchive deployment() throws IOException {
+        origin = TestOrigin.start("origin", ForwardingTest::answer);
+        try (ServerSocket reserved = new ServerSocket(0)) {
+            deadPort = reserved.getLocalPort(); // closed again: connecting there is refused
+        }
+        return SluiceDeployment.war("fwd", """
+                sluice.route.api.path=/api
+                sluice.route.api.upstream=main
+                sluice.route.stripped.path=/stripped
+                sluice.route.stripped.upstream=main
+                sluice.route.stripped.strip-prefix=true
+                sluice.upstream.main.nodes=127.0.0.1:%d
+                sluice.route.dead.path=/dead
+                sluice.route.dead.upstream=dead
+                sluice.upstream.dead.nodes=127.0.0.1:%d
+                sluice.route.slow.path=/slow
+                sluice.route.slow.upstream=slow
+                sluice.upstream.slow.nodes=127.0.0.1:%d
+                sluice.upstream.slow.timeout=300
+                """.formatted(origin.port(), deadPort, origin.port()));
+    }
+
+    /** The origin's behaviour, chosen by the last path segment. */
+    private static void answer(TestOrigin.Exchange exchange) throws Exception {
+        String target = exchange.request().target();
+        String last = target.replaceAll("\\?.*", "").replaceAll(".*/", "");
+        TestOrigin.Response response = exchange.response();
+        switch (last) {
+            case "gzip" -> {
+                response.header("Content-Type", "text/plain");
+                response.header("Content-Encoding", "gzip");
+                response.send(GZIPPED);
+            }
+            case "hop" -> {
+                response.header("Connection", "X-Internal");
+                response.header("X-Internal", "secret");
+                response.header("Keep-Alive", "timeout=5");
+                response.header("Proxy-Authenticate", "Basic");
+                response.header("X-Visible", "yes");
+                response.send("hop".getBytes(US_ASCII));
+            }
+            case "chunked" -> {
+                response.startChunked();
+                response.chunk("first-".getBytes(US_ASCII));
+                response.chunk("second".getBytes(US_ASCII));
+                response.endChunked();
+            }
+            case "sse" -> {
+                response.header("Content-Type", "text/event-stream");
+                response.startChunked();
+                response.chunk("data: one\n\n".getBytes(US_ASCII));
+                SECOND_EVENT.await(10, TimeUnit.SECONDS);
+                response.chunk("data: two\n\n".getBytes(US_ASCII));
+                response.endChunked();
+            }
+            case "cut" -> {
+                response.startFixed(100_000);
+                response.write(new byte[1000]);
+                response.flush();
+                Thread.sleep(200);
+                response.closeAbruptly();
+            }
+            case "cut-chunked" -> {
+                response.startChunked();
+                response.chunk(new byte[1000]);
+                Thread.sleep(200);
+                response.closeAbruptly();
+            }
+            case "hang" -> Handlers.hang().handle(exchange);
+            case "big" -> Handlers.bytes(64L * 1024 * 1024).handle(exchange);
+            default -> Handlers.echo().handle(exchange);
+        }
+    }
+
+    @AfterAll
+    static void stopOrigin() {
+        origin.close();
+    }
+
+    @BeforeEach
+    void forgetRequests() {
+        origin.clear();
+    }
+
+    private int port() {
+        return base.getPort();
+    }
+
+    private RawResponse get(String target, String... headerLines) throws IOException {
+        return RawClient.get(port(), target, headerLines);
+    }
+
+    private RecordedRequest onlyRequestSeen() {
+        List<RecordedRequest> seen = origin.requests();
+        assertEquals(1, seen.size(), "requests the origin saw");
+        return seen.get(0);
+    }
+
+    @Test
+    void unmatchedPathIsServedByTheApplication() throws IOException {
+        RawResponse response = get(CONTEXT + "/app/hello");
+        assertEquals(200, response.status());
+        assertEquals("app GET /fwd/app/hello", new String(response.body(), US_ASCII));
+        assertTrue(origin.requests().isEmpty());
+    }
+
+    @Test
+    void prefixMatchesWholeSegmentsOnly() throws IOException {
+        assertEquals(404, get(CONTEXT + "/apix").status());
+        assertTrue(origin.requests().isEmpty());
+    }
+
+    @Test
+    void matchedPathGoesUpstreamWithItsFullUri() throws IOException {
+        RawResponse response = get(CONTEXT + "/api/orders/42?page=2");
+        assertEquals(200, response.status());
+        assertEquals(CONTEXT + "/api/orders/42?page=2", onlyRequestSeen().target());
+        assertTrue(new String(response.body(), US_ASCII).startsWith("origin=origin"));
+    }
+
+    @Test
+    void stripPrefixRemovesContextAndRoutePrefix() throws IOException {
+        assertEquals(200, get(CONTEXT + "/stripped/orders/42?x=1").status());
+        assertEquals("/orders/42?x=1", onlyRequestSeen().target());
+    }
+
+    @Test
+    void barePrefixWithStripPrefixGoesAsRoot() throws IOException {
+        assertEquals(200, get(CONTEXT + "/stripped").status());
+        assertEquals("/", onlyRequestSeen().target());
+    }
+
+    @Test
+    void rawUriIsForwardedByteForByte() throws IOException {
+        String target = CONTEXT + "/api/a%2Bb+c%3Fd%20e/%7Euser?q=%2F%3F+%2B&r=a%26b&empty=";
+        assertEquals(200, get(target).status());
+        assertEquals(target, onlyRequestSeen().target());
+    }
+
+    @Test
+    void dotSegmentsInAProxiedPathAreRefused() throws IOException {
+        assertEquals(400, get(CONTEXT + "/api/x/%2e%2e/y").status());
+        assertTrue(origin.requests().isEmpty());
+    }
+
+    @Test
+    void methodAndStatusAreKept() throws IOException {
+        try (RawClient client = RawClient.connect(port())) {
+            client.send("DELETE " + CONTEXT + "/api/orders/1 HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
+            assertEquals(200, client.readResponse().status());
+        }
+        assertEquals("DELETE", onlyRequestSeen().method());
+    }
+
+    @Test
+    void hopByHopRequestHeadersStayBehind() throws IOException {
+        get(CONTEXT + "/api/echo",
+                "Connection: keep-alive, X-Hop",
+                "X-Hop: dropped",
+                "Keep-Alive: timeout=5",
+                "TE: trailers",
+                "Proxy-Authorization: Basic Zm9vOmJhcg==",
+                "Proxy-Connection: keep-alive",
+                "X-End-To-End: kept");
+        RecordedRequest seen = onlyRequestSeen();
+        assertEquals("kept", seen.header("X-End-To-End"));
+        for (String hop : List.of("X-Hop", "Keep-Alive", "TE", "Proxy-Authorization", "Proxy-Connection")) {
+            assertNull(seen.header(hop), hop + " must not be forwarded");
+        }
+    }
+
+    @Test
+    void hopByHopResponseHeadersStayBehind() throws IOException {
+        RawResponse response = get(CONTEXT + "/api/hop");
+        assertEquals("yes", response.header("X-Visible"));
+        assertNull(response.header("X-Internal"));
+        assertNull(response.header("Keep-Alive"));
+        assertNull(response.header("Proxy-Authenticate"));
+        assertEquals("1.1 sluice", response.header("Via"));
+    }
+
+    @Test
+    void viaIsAppendedUpstream() throws IOException {
+        get(CONTEXT + "/api/echo", "Via: 1.1 edge");
+        assertEquals("1.1 edge, 1.1 sluice", onlyRequestSeen().header("Via"));
+    }
+
+    @Test
+    void forwardingHeadersFromAnUntrustedClientAreReplaced() throws IOException {
+        get(CONTEXT + "/api/echo",
+                "X-Forwarded-For: 6.6.6.6",
+                "X-Forwarded-Proto: https",
+                "X-Forwarded-Host: evil.example",
+                "X-Forwarded-Port: 1",
+                "Forwarded: for=6.6.6.6");
+        RecordedRequest seen = onlyRequestSeen();
+        assertEquals(List.of("127.0.0.1"), seen.headers("X-Forwarded-For"));
+        assertEquals("http", seen.header("X-Forwarded-Proto"));
+        assertEquals("localhost:" + port(), seen.header("X-Forwarded-Host"));
+        assertEquals(Integer.toString(port()), seen.header("X-Forwarded-Port"));
+        assertNull(seen.header("Forwarded"), "Forwarded is off by default and a client's is never passed on");
+    }
+
+    @Test
+    void hostIsTheNodeByDefault() throws IOException {
+        get(CONTEXT + "/api/echo");
+        assertEquals("127.0.0.1:" + origin.port(), onlyRequestSeen().header("Host"));
+    }
+
+    @Test
+    void gzipBodyPassesByteForByte() throws IOException {
+        RawResponse response = get(CONTEXT + "/api/gzip", "Accept-Encoding: gzip");
+        assertEquals("gzip", response.header("Content-Encoding"));
+        assertEquals(Integer.toString(GZIPPED.length), response.header("Content-Length"));
+        assertArrayEquals(GZIPPED, response.body());
+        assertEquals("gzip", onlyRequestSeen().header("Accept-Encoding"));
+    }
+
+    @Test
+    void smallContentLengthBodyArrivesWithItsLength() throws IOException {
+        byte[] body = "a=1&b=2".getBytes(US_ASCII);
+        RawResponse response = post(body, "Content-Length: " + body.length, "Content-Type: application/x-www-form-urlencoded");
+        assertEquals(200, response.status());
+        RecordedRequest seen = onlyRequestSeen();
+        assertEquals(Integer.toString(body.length), seen.header("Content-Length"));
+        assertEquals("application/x-www-form-urlencoded", seen.header("Content-Type"));
+        assertArrayEquals(body, seen.body());
+    }
+
+    @Test
+    void largeContentLengthBodyStreamsWithItsLength() throws IOException {
+        byte[] body = pattern(300_000);
+        assertEquals(200, post(body, "Content-Length: " + body.length).status());
+        RecordedRequest seen = onlyRequestSeen();
+        assertEquals(Integer.toString(body.length), seen.header("Content-Length"));
+        assertNull(seen.header("Transfer-Encoding"));
+        assertArrayEquals(body, seen.body());
+    }
+
+    @Test
+    void smallChunkedBodyIsSentWithItsLength() throws IOException {
+        byte[] body = "chunked but small".getBytes(US_ASCII);
+        assertEquals(200, post(chunk(body), "Transfer-Encoding: chunked").status());
+        RecordedRequest seen = onlyRequestSeen();
+        assertEquals(Integer.toString(body.length), seen.header("Content-Length"));
+        assertArrayEquals(body, seen.body());
+    }
+
+    @Test
+    void largeChunkedBodyStaysChunked() throws IOException {
+        byte[] body = pattern(300_000);
+        assertEquals(200, post(chunk(body), "Transfer-Encoding: chunked").status());
+        RecordedRequest seen = onlyRequestSeen();
+        assertEquals("chunked", seen.header("Transfer-Encoding"));
+        assertNull(seen.header("Content-Length"));
+        assertArrayEquals(body, seen.body());
+    }
+
+    @Test
+    void chunkedResponseArrivesWhole() throws IOException {
+        RawResponse response = get(CONTEXT + "/api/chunked");
+        assertTrue(response.wasChunked());
+        assertTrue(response.bodyComplete());
+        assertEquals("first-second", new String(response.body(), US_ASCII));
+    }
+
+    @Test
+    void serverSentEventsArriveOneByOne() throws IOException {
+        try (RawClient client = RawClient.connect(port())) {
+            client.send("GET " + CONTEXT + "/api/sse HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n", null);
+            RawResponse head = client.readResponseHeadOnly();
+            assertEquals("text/event-stream", head.header("Content-Type"));
+            InputStream events = client.bodyStream();
+            // The origin holds the second event back until the first one has reached us.
+            assertEquals("data: one\n\n", readExactly(events, "data: one\n\n".length()));
+            SECOND_EVENT.countDown();
+            assertEquals("data: two\n\n", readExactly(events, "data: two\n\n".length()));
+        }
+    }
+
+    @Test
+    void refusedConnectionAnswers502() throws IOException {
+        RawResponse response = get(CONTEXT + "/dead/x");
+        assertEquals(502, response.status());
+        assertTrue(new String(response.body(), US_ASCII).contains("Bad Gateway"));
+    }
+
+    @Test
+    void upstreamTimeoutAnswers504() throws IOException {
+        long start = System.nanoTime();
+        RawResponse response = get(CONTEXT + "/slow/hang");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(504, response.status());
+        assertTrue(millis >= 250 && millis < 3_000, "answered after " + millis + " ms for a 300 ms timeout");
+    }
+
+    @Test
+    void upstreamCutAfterCommitClosesTheClientConnection() throws IOException {
+        assertCutShort(CONTEXT + "/api/cut");
+    }
+
+    @Test
+    void chunkedUpstreamCutAfterCommitNeverEndsTheBody() throws IOException {
+        assertCutShort(CONTEXT + "/api/cut-chunked");
+    }
+
+    private void assertCutShort(String target) throws IOException {
+        long start = System.nanoTime();
+        RawResponse response = get(target);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(200, response.status());
+        assertFalse(response.bodyComplete(), "a truncated body must not look complete");
+        assertTrue(millis < 5_000, "client connection closed after " + millis + " ms");
+    }
+
+    @Test
+    void clientAbortReleasesThePooledConnection() throws Exception {
+        try (RawClient client = RawClient.connect(port())) {
+            client.send("GET " + CONTEXT + "/api/big HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
+            assertEquals(200, client.readResponseHeadOnly().status());
+            client.bodyStream().readNBytes(10_000);
+            assertEquals(1, PoolProbe.leased(CONTEXT, "main"), "the download holds one upstream connection");
+            client.abort();
+        }
+        assertEquals(0, PoolProbe.awaitLeased(CONTEXT, "main", n -> n == 0, Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void finishedExchangesLeaveNoConnectionLeased() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            assertEquals(200, get(CONTEXT + "/api/echo").status());
+        }
+        assertEquals(0, PoolProbe.awaitLeased(CONTEXT, "main", n -> n == 0, Duration.ofSeconds(5)));
+    }
+
+    private RawResponse post(byte[] body, String... headerLines) throws IOException {
+        try (RawClient client = RawClient.connect(port())) {
+            client.send("POST " + CONTEXT + "/api/echo HTTP/1.1\r\nHost: localhost\r\n"
+                    + String.join("\r\n", headerLines) + "\r\n\r\n", body);
+            return client.readResponse();
+        }
+    }
+
+    private static byte[] chunk(byte[] body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int offset = 0; offset < body.length; offset += 7_000) {
+            int length = Math.min(7_000, body.length - offset);
+            out.writeBytes((Integer.toHexString(length) + "\r\n").getBytes(US_ASCII));
+            out.write(body, offset, length);
+            out.writeBytes("\r\n".getBytes(US_ASCII));
+        }
+        out.writeBytes("0\r\n\r\n".getBytes(US_ASCII));
+        return out.toByteArray();
+    }
+
+    private static byte[] pattern(int length) {
+        byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++) {
+            bytes[i] = (byte) (i * 31 + (i >>> 8));
+        }
+        return bytes;
+    }
+
+    private static String readExactly(InputStream in, int length) throws IOException {
+        return new String(in.readNBytes(length), StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] gzip(String text) {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (GZIPOutputStream out = new GZIPOutputStream(bytes)) {
+                out.write(text.getBytes(StandardCharsets.UTF_8));
+            }
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

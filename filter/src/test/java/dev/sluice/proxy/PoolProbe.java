@@ -1,0 +1,35 @@
+package dev.sluice.proxy;
+
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.function.IntPredicate;
+
+import javax.management.JMException;
+import javax.management.ObjectName;
+
+/** Reads an upstream's pool figures through the filter's JMX view, as an operator would. */
+final class PoolProbe {
+    private PoolProbe() {
+    }
+
+    static int leased(String context, String upstream) {
+        try {
+            ObjectName name = new ObjectName("dev.sluice:type=Upstream,context=" + ObjectName.quote(context)
+                    + ",name=" + ObjectName.quote(upstream));
+            return (Integer) ManagementFactory.getPlatformMBeanServer().getAttribute(name, "LeasedConnections");
+        } catch (JMException e) {
+            throw new AssertionError("no JMX view of upstream " + upstream + " in " + context, e);
+        }
+    }
+
+    /** Polls the leased count until it satisfies the condition or the time is up; returns the last value. */
+    static int awaitLeased(String context, String upstream, IntPredicate condition, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        int leased = leased(context, upstream);
+        while (!condition.test(leased) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            leased = leased(context, upstream);
+        }
+        return leased;
+    }
+}
