@@ -1,22 +1,25 @@
 package dev.sluice.testing;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 
-/** Ready-made origin behaviours. */
+/** Ready-made {@link TestOrigin} behaviours. */
 public final class Handlers {
-    private static final int BLOCK = 64 * 1024;
-
     private Handlers() {
     }
 
     /**
-     * Reads the whole body, then answers 200 text listing what arrived: origin, method, target,
-     * every header line, and the body's length and SHA-256.
+     * Reads the whole body, then answers 200 {@code text/plain} listing what arrived, one item a line:
+     * {@code origin=}, {@code method=}, {@code target=}, every header line as {@code name: value}, then
+     * {@code body-length=} and {@code body-sha256=}. The text is ISO-8859-1, so target and header
+     * values come back byte for byte as received.
      */
     public static TestOrigin.Handler echo() {
         return exchange -> {
@@ -31,57 +34,58 @@ public final class Handlers {
             }
             text.append("body-length=").append(request.bodyLength()).append('\n')
                     .append("body-sha256=").append(request.bodySha256()).append('\n');
-            exchange.response().header("Content-Type", "text/plain;charset=UTF-8")
-                    .send(text.toString().getBytes(StandardCharsets.UTF_8));
+            exchange.response().header("Content-Type", "text/plain")
+                    .send(text.toString().getBytes(StandardCharsets.ISO_8859_1));
         };
     }
 
+    /** Reads the whole body, then answers this status, Content-Type and body (with Content-Length). */
     public static TestOrigin.Handler fixed(int status, String contentType, byte[] body) {
-        return exchange -> exchange.response().status(status, "Status").header("Content-Type", contentType).send(body);
+        byte[] copy = body.clone();
+        return exchange -> {
+            exchange.body().transferTo(OutputStream.nullOutputStream());
+            exchange.response().status(status, reasonPhrase(status)).header("Content-Type", contentType).send(copy);
+        };
     }
 
-    /** Streams {@code length} deterministic bytes with a Content-Length, never holding more than a block. */
+    /**
+     * Answers 200 {@code application/octet-stream} with {@code length} bytes of {@link #stream(long)}
+     * and a Content-Length, generated as they are sent: any length works with a tiny heap.
+     */
     public static TestOrigin.Handler bytes(long length) {
         return exchange -> {
             TestOrigin.Response response = exchange.response();
-            response.header("Content-Type", "application/octet-stream");
-            response.startFixed(length);
-            byte[] block = new byte[BLOCK];
-            for (long offset = 0; offset < length; offset += BLOCK) {
-                int n = (int) Math.min(BLOCK, length - offset);
-                fill(block, offset);
-                response.write(n == BLOCK ? block : java.util.Arrays.copyOf(block, n));
+            response.header("Content-Type", "application/octet-stream").startFixed(length);
+            byte[] buffer = new byte[64 * 1024];
+            try (InputStream in = stream(length)) {
+                for (int n; (n = in.read(buffer)) > 0;) {
+                    response.write(buffer, 0, n);
+                }
             }
             response.flush();
         };
     }
 
-    /** The SHA-256 (hex) of what {@link #bytes(long)} sends. */
+    /**
+     * The bytes {@link #bytes(long)} sends: deterministic pseudo-random bytes from a fixed seed,
+     * generated on the fly. Also handy as a large request body.
+     */
+    public static InputStream stream(long length) {
+        return new PseudoRandomBytes(length);
+    }
+
+    /** The SHA-256 (lower-case hex) of {@link #stream(long) stream(length)}. */
     public static String expectedSha256(long length) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] block = new byte[BLOCK];
-            for (long offset = 0; offset < length; offset += BLOCK) {
-                fill(block, offset);
-                digest.update(block, 0, (int) Math.min(BLOCK, length - offset));
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        MessageDigest digest = RecordingBody.sha256();
+        try (InputStream in = stream(length)) {
+            in.transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), digest));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // cannot happen: nothing here does I/O
         }
+        return HexFormat.of().formatHex(digest.digest());
     }
 
-    private static void fill(byte[] block, long offset) {
-        long x = offset * 0x9E3779B97F4A7C15L + 1;
-        for (int i = 0; i < block.length; i++) {
-            x ^= x << 13;
-            x ^= x >>> 7;
-            x ^= x << 17;
-            block[i] = (byte) x;
-        }
-    }
-
-    /** Waits, then behaves as {@code then}. */
+    /** Waits {@code millis}, then behaves as {@code then}. */
     public static TestOrigin.Handler delayed(long millis, TestOrigin.Handler then) {
         return exchange -> {
             Thread.sleep(millis);
@@ -89,10 +93,56 @@ public final class Handlers {
         };
     }
 
-    /** Never answers; the connection stays open until the origin closes. */
+    /** Never answers: holds the connection until the peer or the origin closes it. */
     public static TestOrigin.Handler hang() {
-        return exchange -> {
-            Thread.sleep(Long.MAX_VALUE);
+        return TestOrigin.Exchange::awaitPeerClose;
+    }
+
+    static String reasonPhrase(int status) {
+        return switch (status) {
+            case 200 -> "OK";
+            case 201 -> "Created";
+            case 204 -> "No Content";
+            case 301 -> "Moved Permanently";
+            case 302 -> "Found";
+            case 304 -> "Not Modified";
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 413 -> "Content Too Large";
+            case 429 -> "Too Many Requests";
+            case 500 -> "Internal Server Error";
+            case 502 -> "Bad Gateway";
+            case 503 -> "Service Unavailable";
+            case 504 -> "Gateway Timeout";
+            default -> "Status " + status;
         };
+    }
+
+    /** An xorshift64 stream; one state, so the same length always yields the same bytes. */
+    private static final class PseudoRandomBytes extends Http1.BulkInputStream {
+        private long remaining;
+        private long state = 0x9E3779B97F4A7C15L;
+
+        PseudoRandomBytes(long length) {
+            this.remaining = length;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (remaining == 0) {
+                return -1;
+            }
+            int n = (int) Math.min(len, remaining);
+            for (int i = off; i < off + n; i++) {
+                state ^= state << 13;
+                state ^= state >>> 7;
+                state ^= state << 17;
+                b[i] = (byte) state;
+            }
+            remaining -= n;
+            return n;
+        }
     }
 }

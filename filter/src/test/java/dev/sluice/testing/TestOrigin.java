@@ -2,59 +2,117 @@ package dev.sluice.testing;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.ProtocolException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.util.AbstractMap.SimpleImmutableEntry;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+
 /**
- * A real HTTP/1.1 origin on 127.0.0.1 for tests: raw sockets, a thread per connection, keep-alive,
- * every request recorded as received, and handlers that can answer in any shape, including broken
- * ones (cut bodies, resets, raw bytes).
+ * A real HTTP/1.1 origin on 127.0.0.1 for tests: plain sockets, a daemon thread per connection,
+ * keep-alive, every request recorded exactly as received, and handlers that can answer in any
+ * shape, including broken ones (cut bodies, resets, raw bytes).
  */
 public final class TestOrigin implements AutoCloseable {
-    private static final int KEEP_BODY = 1024 * 1024;
 
-    /** What a test origin does with each request. */
+    /** What an origin does with each request. Throwing closes the connection. */
     @FunctionalInterface
     public interface Handler {
         void handle(Exchange exchange) throws Exception;
+    }
+
+    /** One request as a handler sees it: called before the request body was read. */
+    public static final class Exchange {
+        private final RecordedRequest request;
+        private final InputStream body;
+        private final Response response;
+        private final InputStream connection;
+
+        Exchange(RecordedRequest request, InputStream body, Response response, InputStream connection) {
+            this.request = request;
+            this.body = body;
+            this.response = response;
+            this.connection = connection;
+        }
+
+        /** The request line and headers; body figures once the body was read to its end. */
+        public RecordedRequest request() {
+            return request;
+        }
+
+        /** The request body, de-chunked, read as it arrives; the origin drains what is left unread. */
+        public InputStream body() {
+            return body;
+        }
+
+        public Response response() {
+            return response;
+        }
+
+        /**
+         * Reads the rest of the request body, then blocks until the peer closes or resets the
+         * connection (or the origin closes), discarding anything else it sends, and closes the
+         * connection. For handlers that must notice a client giving up.
+         */
+        public void awaitPeerClose() throws IOException {
+            body.transferTo(OutputStream.nullOutputStream());
+            try {
+                connection.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                // a reset ends the wait as well as an EOF does
+            } finally {
+                response.drop();
+            }
+        }
     }
 
     private final String name;
     private final Handler handler;
     private final ServerSocket server;
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Map<Socket, Thread> connections = new ConcurrentHashMap<>();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean closed;
 
-    private TestOrigin(String name, Handler handler) throws IOException {
+    private TestOrigin(String name, Handler handler, ServerSocket server) {
         this.name = name;
         this.handler = handler;
-        this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+        this.server = server;
     }
 
-    /** Starts an origin on an ephemeral loopback port. */
+    /** Starts an origin listening on an ephemeral port of 127.0.0.1. */
     public static TestOrigin start(String name, Handler handler) throws IOException {
-        TestOrigin origin = new TestOrigin(name, handler);
-        Thread acceptor = new Thread(origin::acceptLoop, "origin-" + name + "-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        return started(new TestOrigin(name, handler, new ServerSocket(0, 200, InetAddress.getLoopbackAddress())));
+    }
+
+    /**
+     * Starts an HTTPS origin listening on an ephemeral port of 127.0.0.1.
+     *
+     * @param tls the server's key and, for client authentication, its trust
+     * @param needClientAuth whether a client without a trusted certificate fails the handshake
+     */
+    public static TestOrigin startTls(String name, Handler handler, SSLContext tls, boolean needClientAuth) throws IOException {
+        SSLServerSocket server = (SSLServerSocket) tls.getServerSocketFactory()
+                .createServerSocket(0, 200, InetAddress.getLoopbackAddress());
+        server.setNeedClientAuth(needClientAuth);
+        return started(new TestOrigin(name, handler, server));
+    }
+
+    private static TestOrigin started(TestOrigin origin) {
+        daemon("origin-" + origin.name + "-accept", origin::acceptLoop).start();
         return origin;
     }
 
@@ -66,288 +124,303 @@ public final class TestOrigin implements AutoCloseable {
         return name;
     }
 
-    /** The requests received so far, oldest first. */
+    /** The requests received so far, oldest first, as an immutable snapshot. */
     public List<RecordedRequest> requests() {
         return List.copyOf(requests);
     }
 
+    /** Forgets the requests received so far (the counters are kept). */
     public void clear() {
         requests.clear();
     }
 
+    /** Connections accepted since start. */
     public int connectionsAccepted() {
         return accepted.get();
     }
 
     /** Connections open right now. */
     public int openConnections() {
-        return open.size();
+        return connections.size();
     }
 
+    /** Closes the listener and every open connection, and interrupts handlers still running. */
     @Override
     public void close() {
         closed = true;
-        try {
-            server.close();
-        } catch (IOException e) {
-            // closing anyway
-        }
-        for (Socket socket : open) {
-            closeQuietly(socket);
-        }
+        closeQuietly(server);
+        connections.forEach(TestOrigin::shutDown);
     }
 
     private void acceptLoop() {
         while (!closed) {
+            Socket socket;
             try {
-                Socket socket = server.accept();
-                accepted.incrementAndGet();
-                open.add(socket);
-                Thread worker = new Thread(() -> serve(socket), "origin-" + name + "-" + socket.getPort());
-                worker.setDaemon(true);
-                worker.start();
+                socket = server.accept();
             } catch (IOException e) {
                 if (!closed) {
                     e.printStackTrace();
                 }
+                return;
+            }
+            accepted.incrementAndGet();
+            Thread worker = daemon("origin-" + name + "-" + socket.getPort(), () -> serve(socket));
+            connections.put(socket, worker);
+            worker.start();
+            if (closed) { // close() may have run between accept() and put()
+                shutDown(socket, worker);
             }
         }
     }
 
     private void serve(Socket socket) {
         try (socket) {
+            socket.setTcpNoDelay(true); // a flushed chunk must leave at once, not wait for an ACK
             InputStream in = new BufferedInputStream(socket.getInputStream());
             OutputStream out = new BufferedOutputStream(socket.getOutputStream());
-            for (;;) {
-                String requestLine = Http1.readLine(in);
-                if (requestLine == null || requestLine.isEmpty()) {
-                    return;
-                }
-                String[] parts = requestLine.split(" ", 3);
-                List<Map.Entry<String, String>> headers = Http1.readHeaders(in);
-                RecordedRequest request = new RecordedRequest(name, parts[0], parts[1], headers, socket.getPort());
+            for (RecordedRequest request; (request = readHead(in, socket.getPort())) != null;) {
                 requests.add(request);
-                RecordingBody body = new RecordingBody(requestBody(in, headers), request);
-                Response response = new Response(socket, out);
-                handler.handle(new Exchange(request, body, response));
-                body.transferTo(OutputStream.nullOutputStream());
-                if (response.closed) {
-                    return;
-                }
-                response.finish();
-                String connection = request.header("Connection");
-                if (connection != null && connection.equalsIgnoreCase("close")) {
+                if (!exchange(request, in, new Response(socket, out, request.method().equals("HEAD")))) {
                     return;
                 }
             }
-        } catch (Exception e) {
-            // The peer went away or a handler broke the connection on purpose.
-        } finally {
-            open.remove(socket);
-        }
-    }
-
-    private static InputStream requestBody(InputStream in, List<Map.Entry<String, String>> headers) {
-        if (Http1.isChunked(headers)) {
-            return new Http1.Chunked(in);
-        }
-        String length = Http1.first(headers, "Content-Length");
-        return new Http1.FixedLength(in, length == null ? 0 : Long.parseLong(length));
-    }
-
-    private static void closeQuietly(Socket socket) {
-        try {
-            socket.close();
         } catch (IOException e) {
-            // already closed
+            // The peer went away, sent something unparseable, or the origin is closing.
+        } finally {
+            connections.remove(socket);
         }
     }
 
-    /** One request and its response, as a handler sees them. */
-    public static final class Exchange {
-        private final RecordedRequest request;
-        private final InputStream body;
-        private final Response response;
-
-        Exchange(RecordedRequest request, InputStream body, Response response) {
-            this.request = request;
-            this.body = body;
-            this.response = response;
+    /** The next request line and headers, or {@code null} when the peer closed between requests. */
+    private RecordedRequest readHead(InputStream in, int remotePort) throws IOException {
+        String line;
+        do { // empty lines before a request line are tolerated (RFC 9112, 2.2)
+            line = Http1.readLine(in);
+            if (line == null) {
+                return null;
+            }
+        } while (line.isEmpty());
+        String[] parts = line.split(" ", 3);
+        if (parts.length != 3) {
+            throw new ProtocolException("malformed request line: " + line);
         }
+        return new RecordedRequest(name, parts[0], parts[1], parts[2], Http1.readHeaders(in), remotePort);
+    }
 
-        /** The request line and headers (body figures once the body was read). */
-        public RecordedRequest request() {
-            return request;
+    /** Runs the handler on one request; true if the connection may carry another. */
+    private boolean exchange(RecordedRequest request, InputStream in, Response response) throws IOException {
+        InputStream framed = Http1.framedBody(in, request.headers());
+        RecordingBody body = new RecordingBody(framed == null ? InputStream.nullInputStream() : framed, request);
+        try {
+            handler.handle(new Exchange(request, body, response, in));
+        } catch (Exception e) {
+            if (!closed && !(e instanceof IOException) && !(e instanceof InterruptedException)) {
+                System.err.println("TestOrigin " + name + ": handler failed on " + request);
+                e.printStackTrace();
+            }
+            response.flushQuietly();
+            return false;
         }
-
-        /** The request body, de-chunked, read as it arrives. */
-        public InputStream body() {
-            return body;
+        if (response.state == Response.State.CLOSED) {
+            return false;
         }
+        body.transferTo(OutputStream.nullOutputStream());
+        return response.finish() && wantsKeepAlive(request);
+    }
 
-        public Response response() {
-            return response;
+    private static boolean wantsKeepAlive(RecordedRequest request) {
+        if (Http1.hasToken(request.headers(), "Connection", "close")) {
+            return false;
+        }
+        return !request.version().equals("HTTP/1.0") || Http1.hasToken(request.headers(), "Connection", "keep-alive");
+    }
+
+    private static Thread daemon(String name, Runnable task) {
+        Thread thread = new Thread(task, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    private static void shutDown(Socket socket, Thread worker) {
+        closeQuietly(socket);
+        worker.interrupt(); // wakes handlers that sleep or wait, such as Handlers.hang()
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            // closing anyway
         }
     }
 
-    /** Writes the response exactly as told, right or wrong. */
+    /**
+     * The answer to one request, written exactly as told, right or wrong. Header values and the
+     * status line are sent as ISO-8859-1. For a HEAD request body bytes are counted but not sent.
+     */
     public static final class Response {
+        private enum State { NOTHING, RAW, FIXED, CHUNKED, DONE, CLOSED }
+
+        private static final byte[] CRLF = {'\r', '\n'};
+
         private final Socket socket;
         private final OutputStream out;
-        private final List<String[]> headers = new ArrayList<>();
+        private final OutputStream bodyOut;
+        private final List<Map.Entry<String, String>> headers = new ArrayList<>();
         private int status = 200;
         private String reason = "OK";
-        private boolean headSent;
-        private boolean chunked;
-        private boolean ended;
-        private boolean closed;
+        private State state = State.NOTHING;
+        private long fixedLeft;
 
-        Response(Socket socket, OutputStream out) {
+        Response(Socket socket, OutputStream out, boolean head) {
             this.socket = socket;
             this.out = out;
+            this.bodyOut = head ? OutputStream.nullOutputStream() : out;
         }
 
+        /** Sets the status line's code and reason phrase (default {@code 200 OK}). */
         public Response status(int code, String reasonPhrase) {
             this.status = code;
             this.reason = reasonPhrase;
             return this;
         }
 
-        /** Adds a header line as given, hop-by-hop or not. */
+        /** Adds a header line as given, hop-by-hop or framing headers included; nothing is checked. */
         public Response header(String name, String value) {
-            headers.add(new String[] {name, value});
+            headers.add(new SimpleImmutableEntry<>(name, value));
             return this;
         }
 
-        /** A complete response with this body; Content-Length is added unless framing was set. */
+        /**
+         * A complete response with this body, flushed. Content-Length is added unless the handler set
+         * Content-Length or Transfer-Encoding itself (or the status forbids a body).
+         */
         public void send(byte[] body) throws IOException {
-            if (!hasHeader("Content-Length") && !hasHeader("Transfer-Encoding")) {
+            boolean bodyAllowed = status >= 200 && status != 204 && status != 304;
+            if (bodyAllowed && !hasHeader("Content-Length") && !hasHeader("Transfer-Encoding")) {
                 header("Content-Length", Integer.toString(body.length));
             }
-            writeHead();
-            out.write(body);
+            writeHead(State.DONE);
+            bodyOut.write(body);
             out.flush();
-            ended = true;
         }
 
+        /** Sends the head with {@code Transfer-Encoding: chunked} (unless already set), flushed. */
         public void startChunked() throws IOException {
-            header("Transfer-Encoding", "chunked");
-            chunked = true;
-            writeHead();
+            if (!hasHeader("Transfer-Encoding")) {
+                header("Transfer-Encoding", "chunked");
+            }
+            writeHead(State.CHUNKED);
             out.flush();
         }
 
-        /** Writes and flushes one chunk. */
+        /** Writes and flushes one chunk; an empty array is skipped, as it would end the body. */
         public void chunk(byte[] data) throws IOException {
-            out.write((Integer.toHexString(data.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(data);
-            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
+            if (data.length > 0) {
+                bodyOut.write(Integer.toHexString(data.length).getBytes(StandardCharsets.US_ASCII));
+                bodyOut.write(CRLF);
+                bodyOut.write(data);
+                bodyOut.write(CRLF);
+                out.flush();
+            }
         }
 
+        /** Writes the last chunk (no trailers), flushed. A handler that forgets it gets it on return. */
         public void endChunked() throws IOException {
-            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            bodyOut.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            ended = true;
+            state = State.DONE;
         }
 
-        /** Sends the head with this Content-Length; the body follows with {@link #write}. */
+        /**
+         * Sends the head with this Content-Length (not flushed); the body follows with {@link #write}.
+         * If the handler returns before writing it all, the connection is closed.
+         */
         public void startFixed(long contentLength) throws IOException {
             header("Content-Length", Long.toString(contentLength));
-            writeHead();
+            fixedLeft = contentLength;
+            writeHead(contentLength == 0 ? State.DONE : State.FIXED);
         }
 
+        /** Body bytes, buffered: call {@link #flush()} to push them out now. */
         public void write(byte[] data) throws IOException {
-            out.write(data);
+            write(data, 0, data.length);
         }
 
-        /** Raw bytes, for malformed responses. */
+        public void write(byte[] data, int offset, int length) throws IOException {
+            bodyOut.write(data, offset, length);
+            if (state == State.FIXED && (fixedLeft -= length) <= 0) {
+                state = State.DONE;
+            }
+        }
+
+        /**
+         * Raw bytes straight to the socket, flushed, for malformed responses. Unless a normal
+         * response follows, the connection is closed when the handler returns.
+         */
         public void writeRaw(byte[] data) throws IOException {
-            headSent = true;
             out.write(data);
             out.flush();
+            state = State.RAW;
         }
 
         public void flush() throws IOException {
             out.flush();
         }
 
-        /** Resets the connection (RST), mid-response if need be. */
+        /** Resets the connection (SO_LINGER 0, so the peer sees RST). Unflushed bytes are lost. */
         public void closeAbruptly() throws IOException {
-            closed = true;
+            state = State.CLOSED;
             socket.setSoLinger(true, 0);
             socket.close();
         }
 
-        /** Closes the connection normally, mid-response if need be. */
+        /** Flushes and closes the connection with a FIN, mid-response if need be. */
         public void closeNow() throws IOException {
-            closed = true;
-            out.flush();
-            socket.close();
+            state = State.CLOSED;
+            try {
+                out.flush();
+                socket.shutdownOutput(); // the FIN goes out even if unread request bytes turn close into a reset
+            } finally {
+                socket.close();
+            }
         }
 
         private boolean hasHeader(String name) {
-            return headers.stream().anyMatch(h -> h[0].equalsIgnoreCase(name));
+            return Http1.first(headers, name) != null;
         }
 
-        private void writeHead() throws IOException {
-            StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason).append("\r\n");
-            for (String[] h : headers) {
-                head.append(h[0]).append(": ").append(h[1]).append("\r\n");
+        private void writeHead(State next) throws IOException {
+            if (state != State.NOTHING && state != State.RAW) {
+                throw new IllegalStateException("response already started");
             }
-            out.write(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
-            headSent = true;
+            String head = "HTTP/1.1 " + status + " " + reason + "\r\n" + Http1.headerLines(headers) + "\r\n";
+            out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+            state = next;
         }
 
-        /** After the handler: a handler that said nothing answers 200, empty. */
-        void finish() throws IOException {
-            if (!headSent) {
+        /** Completes what the handler left open; true if the connection may carry another exchange. */
+        boolean finish() throws IOException {
+            if (state == State.NOTHING) {
                 send(new byte[0]);
-            } else if (chunked && !ended) {
+            } else if (state == State.CHUNKED) {
                 endChunked();
             }
             out.flush();
-        }
-    }
-
-    /** Counts, digests and (up to 1 MiB) keeps the body as it is read; records it at its end. */
-    private static final class RecordingBody extends InputStream {
-        private final InputStream in;
-        private final RecordedRequest request;
-        private final MessageDigest digest;
-        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-        private long length;
-        private boolean recorded;
-
-        RecordingBody(InputStream in, RecordedRequest request) throws NoSuchAlgorithmException {
-            this.in = in;
-            this.request = request;
-            this.digest = MessageDigest.getInstance("SHA-256");
+            return state == State.DONE && !Http1.hasToken(headers, "Connection", "close");
         }
 
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        void drop() {
+            state = State.CLOSED;
+            closeQuietly(socket);
         }
 
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n < 0) {
-                if (!recorded) {
-                    recorded = true;
-                    request.bodyRead(length, HexFormat.of().formatHex(digest.digest()),
-                            length <= KEEP_BODY ? kept.toByteArray() : null);
-                }
-                return -1;
+        void flushQuietly() {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                // the connection is being dropped anyway
             }
-            digest.update(b, off, n);
-            if (length + n <= KEEP_BODY) {
-                kept.write(b, off, n);
-            }
-            length += n;
-            return n;
         }
     }
 }
