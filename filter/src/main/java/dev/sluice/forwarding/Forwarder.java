@@ -36,9 +36,11 @@ public final class Forwarder {
         String client = headers.clientAddress(request);
         RateLimiter.Decision refusal = route.upstream().limits().refusal(client);
         if (refusal != null) {
+            route.upstream().counters().countRateLimited();
             tooManyRequests(refusal, response);
             return;
         }
+        route.upstream().counters().countRequest();
         new ProxyExchange(route, pathInApplication, client, request, response, headers, requestBuffer).start();
     }
 

@@ -107,6 +107,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private void attempt() {
         node = upstream.pick(clientAddress, tried);
         if (node == null) {
+            upstream.counters().countFailure();
             relay.upstreamFailed(UpstreamFailure.noNode(upstream.name()));
             return;
         }
@@ -149,9 +150,11 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         UpstreamFailure failure = UpstreamFailure.of(upstream.name(), node == null ? null : node.address(), cause);
         if (mayRetry(cause)) {
             LOG.log(System.Logger.Level.INFO, "{0}; retrying on another node", failure);
+            upstream.counters().countRetry();
             attempt();
             return;
         }
+        upstream.counters().countFailure();
         relay.upstreamFailed(failure);
     }
 

@@ -25,6 +25,7 @@ public final class Upstream implements Closeable {
     private final LoadBalancer balancer;
     private final CallLimits limits;
     private final UpstreamClient client;
+    private final UpstreamCounters counters = new UpstreamCounters();
 
     /**
      * Builds the upstream and starts its connection pool.
@@ -62,6 +63,11 @@ public final class Upstream implements Closeable {
     /** The connection pool. */
     public UpstreamClient client() {
         return client;
+    }
+
+    /** Running totals of the upstream's calls. */
+    public UpstreamCounters counters() {
+        return counters;
     }
 
     /** The call rate limits. */

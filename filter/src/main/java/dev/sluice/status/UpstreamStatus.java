@@ -88,4 +88,24 @@ public final class UpstreamStatus implements UpstreamStatusMBean {
     public int getMaxConnections() {
         return upstream.client().poolStats().getMax();
     }
+
+    @Override
+    public long getRequests() {
+        return upstream.counters().requests();
+    }
+
+    @Override
+    public long getRetries() {
+        return upstream.counters().retries();
+    }
+
+    @Override
+    public long getRateLimited() {
+        return upstream.counters().rateLimited();
+    }
+
+    @Override
+    public long getFailures() {
+        return upstream.counters().failures();
+    }
 }

@@ -22,4 +22,16 @@ public interface UpstreamStatusMBean {
 
     /** The pool's size. */
     int getMaxConnections();
+
+    /** Requests admitted past the rate limits. */
+    long getRequests();
+
+    /** Attempts made again on another node. */
+    long getRetries();
+
+    /** Calls refused with 429. */
+    long getRateLimited();
+
+    /** Requests that ended in 502/503/504 or an aborted response. */
+    long getFailures();
 }

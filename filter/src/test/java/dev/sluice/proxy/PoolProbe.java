@@ -7,16 +7,21 @@ import java.util.function.IntPredicate;
 import javax.management.JMException;
 import javax.management.ObjectName;
 
-/** Reads an upstream's pool figures through the filter's JMX view, as an operator would. */
+/** Reads an upstream's figures through the filter's JMX view, as an operator would. */
 final class PoolProbe {
     private PoolProbe() {
     }
 
     static int leased(String context, String upstream) {
+        return attribute(context, upstream, "LeasedConnections").intValue();
+    }
+
+    /** Any numeric attribute of the upstream's MBean. */
+    static Number attribute(String context, String upstream, String attribute) {
         try {
             ObjectName name = new ObjectName("dev.sluice:type=Upstream,context=" + ObjectName.quote(context)
                     + ",name=" + ObjectName.quote(upstream));
-            return (Integer) ManagementFactory.getPlatformMBeanServer().getAttribute(name, "LeasedConnections");
+            return (Number) ManagementFactory.getPlatformMBeanServer().getAttribute(name, attribute);
         } catch (JMException e) {
             throw new AssertionError("no JMX view of upstream " + upstream + " in " + context, e);
         }

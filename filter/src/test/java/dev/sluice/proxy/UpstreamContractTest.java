@@ -197,6 +197,7 @@ class UpstreamContractTest {
         assertEquals("b", answeredBy(get("/retry-get/x")));
         assertEquals(hung + 1, hang1.requests().size(), "the first attempt went to the hanging node");
         assertTrue((System.nanoTime() - start) / 1_000_000 < 3_000);
+        assertEquals(1L, PoolProbe.attribute(CONTEXT, "retry-get", "Retries"), "the retry is counted");
     }
 
     @Test
@@ -228,6 +229,7 @@ class UpstreamContractTest {
         int before2 = hang2.requests().size();
         int beforeB = b.requests().size();
         assertEquals(504, get("/exhausted/x").status());
+        assertEquals(1L, PoolProbe.attribute(CONTEXT, "exhausted", "Failures"));
         assertEquals(before1 + 1, hang1.requests().size());
         assertEquals(before2 + 1, hang2.requests().size());
         assertEquals(beforeB, b.requests().size(), "retries=1 allows two attempts in all");
@@ -244,6 +246,8 @@ class UpstreamContractTest {
         assertEquals("1", refused.header("RateLimit-Limit"));
         assertEquals("0", refused.header("RateLimit-Remaining"));
         assertNotNull(refused.header("RateLimit-Reset"));
+        assertEquals(1L, PoolProbe.attribute(CONTEXT, "limited", "RateLimited"));
+        assertEquals(2L, PoolProbe.attribute(CONTEXT, "limited", "Requests"));
     }
 
     @Test
