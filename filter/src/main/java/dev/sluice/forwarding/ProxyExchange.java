@@ -20,6 +20,7 @@ import java.util.concurrent.Future;
 
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.RequestNotExecutedException;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 
@@ -48,10 +49,13 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private ResponseRelay relay;
     private final BitSet tried = new BitSet();
     private int attemptsLeft;
+    /** Resends allowed after a stale pooled connection; bounded so a broken pool cannot loop. */
+    private int staleResends = 2;
     private Node node;
     private BodyEntity body;
     private volatile Future<Void> call;
     private volatile boolean clientGone;
+    private boolean sent;
 
     ProxyExchange(Route route, String pathInApplication, String clientAddress, HttpServletRequest request,
             HttpServletResponse response, RequestHeaders headers, int requestBuffer) {
@@ -113,9 +117,15 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         }
         tried.set(node.index());
         attemptsLeft--;
+        send();
+    }
+
+    /** Sends the request to the current node. */
+    private void send() {
         BasicHttpRequest upstreamRequest = new BasicHttpRequest(request.getMethod(), node.target(), target());
         headers.copy(request, upstreamRequest, upstream.settings(), node);
-        BodyEntity entity = body instanceof BufferedEntity buffered && tried.cardinality() > 1 ? buffered.replay() : body;
+        BodyEntity entity = body instanceof BufferedEntity buffered && sent ? buffered.replay() : body;
+        sent = true;
         try {
             Future<Void> started = upstream.client().execute(new BasicRequestProducer(upstreamRequest, entity), relay, this);
             call = started;
@@ -147,6 +157,14 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     @Override
     public void failed(Exception cause) {
+        if (staleResends > 0 && !clientGone && (body == null || body instanceof BufferedEntity)
+                && UpstreamFailure.causedBy(cause, RequestNotExecutedException.class)) {
+            // A pooled connection the node had closed: the request never left, so this says
+            // nothing about the node. Send it again on a fresh connection, to the same node.
+            staleResends--;
+            send();
+            return;
+        }
         UpstreamFailure failure = UpstreamFailure.of(upstream.name(), node == null ? null : node.address(), cause);
         if (mayRetry(cause)) {
             LOG.log(System.Logger.Level.INFO, "{0}; retrying on another node", failure);

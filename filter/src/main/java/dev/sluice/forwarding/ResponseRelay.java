@@ -118,10 +118,28 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             // Failing the exchange makes HttpClient drop the connection rather than pool it.
             throw new IOException("client went away", clientFailure);
         }
+        if (signals.compareAndSet(0, 1)) {
+            // Alone in the serialised part: when the client can take the bytes now, write them
+            // straight from HttpClient's buffer, with no copy and no hand-off to another thread.
+            try {
+                writeInline(src);
+            } catch (IOException | RuntimeException e) {
+                clientBroke(e);
+            }
+            if (src.hasRemaining()) {
+                pending.add(copy(src));
+            }
+            drainLoop();
+        } else {
+            pending.add(copy(src));
+            signal();
+        }
+    }
+
+    private static byte[] copy(ByteBuffer src) {
         byte[] chunk = new byte[src.remaining()];
         src.get(chunk);
-        pending.add(chunk);
-        signal();
+        return chunk;
     }
 
     @Override
@@ -181,14 +199,42 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     // ---- the serialised part ----
 
     private void signal() {
-        if (signals.getAndIncrement() != 0) {
-            return;
+        if (signals.getAndIncrement() == 0) {
+            drainLoop();
         }
+    }
+
+    /** Called holding the one pass into the serialised part; drains until no signal is left. */
+    private void drainLoop() {
         int missed = 1;
         do {
             drain();
             missed = signals.addAndGet(-missed);
         } while (missed != 0);
+    }
+
+    /** The fast path of {@link #consume}: only when nothing waits before these bytes. */
+    private void writeInline(ByteBuffer src) throws IOException {
+        if (done || clientFailure != null || failure != null || !pending.isEmpty() || !src.hasArray()) {
+            return;
+        }
+        if (!headApplied) {
+            applyHead(head);
+        }
+        if (!out.isReady()) {
+            return;
+        }
+        settleOwed();
+        int length = src.remaining();
+        out.write(src.array(), src.arrayOffset() + src.position(), length);
+        src.position(src.limit());
+        written += length;
+        if (out.isReady()) {
+            credit(length);
+            flushIfStreaming();
+        } else {
+            owed += length;
+        }
     }
 
     private void drain() {
@@ -215,24 +261,27 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 applyHead(head);
             }
             writePending();
+            // One window update per pass: from a container thread each update wakes the reactor.
+            settleCredit();
         } catch (IOException | RuntimeException e) {
-            // A write to a client that went away; or the container refused the response.
-            LOG.log(System.Logger.Level.DEBUG, "response to the client failed", e);
-            clientFailure = e;
-            finish(false);
-            outcome.clientFailed(e);
-            wakeUpstreamReading();
+            clientBroke(e);
         }
+    }
+
+    /** A write to a client that went away, or the container refused the response. */
+    private void clientBroke(Exception e) {
+        LOG.log(System.Logger.Level.DEBUG, "response to the client failed", e);
+        clientFailure = e;
+        finish(false);
+        outcome.clientFailed(e);
+        wakeUpstreamReading();
     }
 
     private void writePending() throws IOException {
         if (!out.isReady()) {
             return;
         }
-        if (owed > 0) {
-            credit(owed);
-            owed = 0;
-        }
+        settleOwed();
         boolean wrote = false;
         for (;;) {
             boolean last = ended;
@@ -253,10 +302,29 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             }
             credit(chunk.length);
         }
-        // Flush so streamed responses (server-sent events, long polls) reach the client as they
-        // come; a body that is complete by its Content-Length is flushed by complete() instead.
-        if (wrote && (contentLength < 0 || written < contentLength)) {
+        if (wrote) {
+            flushIfStreaming();
+        }
+    }
+
+    /**
+     * A response without Content-Length (chunked: server-sent events, long polls) is flushed as
+     * it comes. One with a length is flushed once, so the client has the head and first bytes at
+     * once; after that large writes go straight to the socket, the container's buffer sends small
+     * ones when full, and complete() sends the tail. A body that ends with its first write is not
+     * flushed at all: complete() sends it in one go.
+     */
+    private void flushIfStreaming() throws IOException {
+        if (contentLength < 0 || (written < contentLength && !response.isCommitted())) {
             out.flush();
+        }
+    }
+
+    /** Bytes written while the client was slow were accepted once it is ready again. */
+    private void settleOwed() throws IOException {
+        if (owed > 0) {
+            credit(owed);
+            owed = 0;
         }
     }
 
@@ -331,9 +399,9 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         return true;
     }
 
-    private void credit(int bytes) throws IOException {
+    /** Counts bytes the client side accepted; {@link #drain} returns them to HttpClient once per pass. */
+    private void credit(int bytes) {
         unsettledCredit.addAndGet(bytes);
-        settleCredit();
     }
 
     /** Returns window to HttpClient only for bytes the client side accepted, never more. */

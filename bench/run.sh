@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Sluice benchmark: Sluice against mitre's proxy servlet (each in its own Tomcat 10.1), nginx as a
+# reverse proxy, and the origin directly, driven by wrk in turn (A B A B), on loopback only.
+# Prints requests/s, p50, p99, CPU-µs per request of the proxy process, and ratios, then memory.
+#
+#   bench/run.sh [seconds-per-run] [rounds]        (defaults: 10 s, 2 rounds; needs wrk, nginx, curl)
+#
+# Everything it starts is stopped by PID on exit, also on failure or Ctrl-C.
+set -euo pipefail
+
+DURATION=${1:-10}
+ROUNDS=${2:-2}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH=$ROOT/bench
+T=$BENCH/target
+TOMCAT_VERSION=10.1.59
+HEAP=-Xmx512m       # S1-S4; S5 restarts both Tomcats with -Xmx128m
+PIDS=()
+
+stop() { # pid...: TERM, then KILL whatever is still there after 5 s (a JVM out of memory ignores TERM)
+    for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+    for _ in $(seq 1 50); do
+        local alive=0
+        for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ $alive = 0 ] && break
+        sleep 0.1
+    done
+    for pid in "$@"; do kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+}
+cleanup() { stop "${PIDS[@]}"; }
+trap cleanup EXIT INT TERM
+
+for tool in wrk nginx curl java mvn; do
+    command -v "$tool" >/dev/null || { echo "bench needs $tool (Debian: apt-get install wrk nginx-light curl)" >&2; exit 1; }
+done
+log() { echo "[bench] $*" >&2; }
+
+# ---- build and fetch ----
+mkdir -p "$T"
+log "building Sluice and the mitre reference WAR"
+(cd "$ROOT" && mvn -q -B -DskipTests install)
+mvn -q -B -f "$BENCH/mitre-war/pom.xml" package
+if [ ! -d "$T/apache-tomcat-$TOMCAT_VERSION" ]; then
+    log "fetching Tomcat $TOMCAT_VERSION from Maven Central"
+    mvn -q -B dependency:copy -Dartifact=org.apache.tomcat:tomcat:$TOMCAT_VERSION:zip -DoutputDirectory="$T"
+    (cd "$T" && unzip -q "tomcat-$TOMCAT_VERSION.zip")
+fi
+CATALINA_HOME=$T/apache-tomcat-$TOMCAT_VERSION
+chmod +x "$CATALINA_HOME"/bin/*.sh
+
+# ---- origins ----
+mkdir -p "$T/nginx/logs" "$T/nginx/tmp" "$T/nginx/html"
+head -c 1024 /dev/urandom > "$T/nginx/html/1k"
+head -c $((10 * 1024 * 1024)) /dev/urandom > "$T/nginx/html/10m"
+cp "$BENCH/nginx.conf" "$T/nginx/nginx.conf"
+nginx -p "$T/nginx" -c nginx.conf & PIDS+=($!)
+java -Xmx1g -Xss256k -Dsun.net.httpserver.maxIdleConnections=4096 "$BENCH/BenchOrigin.java" 19001 > "$T/origin.log" 2>&1 & PIDS+=($!)
+
+# ---- two Tomcats, same configuration (tomcat-config/server.xml), one proxy each ----
+start_tomcat() { # name port war extra-jvm-options
+    local base=$T/base-$1
+    rm -rf "$base" && mkdir -p "$base"/{conf,webapps,logs,temp,work}
+    cp "$CATALINA_HOME"/conf/* "$base/conf/"
+    sed -e "s/port=\"8080\"/port=\"$2\"/" -e 's/<Server port="8005"/<Server port="-1"/' \
+        "$ROOT/tomcat-config/server.xml" > "$base/conf/server.xml"
+    cp "$ROOT/tomcat-config/context.xml" "$base/conf/context.xml"
+    cp "$3" "$base/webapps/"
+    CATALINA_BASE=$base CATALINA_OPTS="$HEAP -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError $4" "$CATALINA_HOME/bin/catalina.sh" run > "$base/logs/stdout.log" 2>&1 &
+    LAST_PID=$!
+    PIDS+=($LAST_PID)
+}
+SLUICE_OPTS="${BENCH_SLUICE_OPTS:-} -Dsluice.route.bj.path=/bj -Dsluice.route.bj.upstream=bj -Dsluice.route.bj.strip-prefix=true \
+ -Dsluice.upstream.bj.nodes=127.0.0.1:19001 \
+ -Dsluice.route.bn.path=/bn -Dsluice.route.bn.upstream=bn -Dsluice.route.bn.strip-prefix=true \
+ -Dsluice.upstream.bn.nodes=127.0.0.1:19002"
+SLUICE_WAR=$(ls "$ROOT"/war-example/target/sluice-war-example-*.war)
+cp "$SLUICE_WAR" "$T/sluice.war"
+wait_for() { # url
+    for _ in $(seq 1 120); do
+        curl -fs -o /dev/null "$1" && return 0
+        sleep 0.5
+    done
+    echo "not answering: $1" >&2; exit 1
+}
+start_proxies() {
+    start_tomcat sluice 18080 "$T/sluice.war" "$SLUICE_OPTS"
+    SLUICE_PID=$LAST_PID
+    start_tomcat mitre 18081 "$BENCH/mitre-war/target/mitre.war" ""
+    MITRE_PID=$LAST_PID
+    wait_for http://127.0.0.1:18080/sluice/bn/1k
+    wait_for http://127.0.0.1:18081/mitre/bn/1k
+    log "proxies up ($HEAP): sluice pid $SLUICE_PID, mitre pid $MITRE_PID"
+}
+wait_for http://127.0.0.1:19002/1k
+wait_for http://127.0.0.1:19001/bytes?n=1
+wait_for http://127.0.0.1:19003/bn/1k
+start_proxies
+
+# ---- measuring ----
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+# target name -> base URL and the PID whose CPU counts
+declare -A URL=( [direct]="" [sluice]=http://127.0.0.1:18080/sluice [mitre]=http://127.0.0.1:18081/mitre [nginx]=http://127.0.0.1:19003 )
+declare -A PID=( [direct]="" [sluice]=$SLUICE_PID [mitre]=$MITRE_PID [nginx]="" )
+if [ -n "${BENCH_SERVE:-}" ]; then log "BENCH_SERVE set: everything is up; Ctrl-C stops it"; wait; fi
+RESULTS=$T/results.tsv
+: > "$RESULTS"
+
+# run scenario target round connections path [wrk options...]
+run() {
+    local scenario=$1 target=$2 round=$3 conns=$4 path=$5; shift 5
+    local url
+    if [ "$target" = direct ]; then
+        case $path in /bn/*) url=http://127.0.0.1:19002${path#/bn} ;; *) url=http://127.0.0.1:19001${path#/bj} ;; esac
+    else
+        url=${URL[$target]}$path
+    fi
+    local pid=${PID[$target]} before=0 after=0 rss=0
+    [ -n "$pid" ] && before=$(cpu_ticks "$pid")
+    local out
+    out=$(wrk -t2 -c"$conns" -d"${DURATION}s" --timeout 10s --latency "$@" "$url")
+    if [ -n "$pid" ]; then after=$(cpu_ticks "$pid"); rss=$(rss_kib "$pid"); fi
+    echo "$out" | awk -v s="$scenario" -v t="$target" -v r="$round" -v cpu=$(( (after - before) * TICK_US )) -v rss="$rss" '
+        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+        function mib(v) { if (v ~ /GB$/) return v * 1024; if (v ~ /MB$/) return v + 0; if (v ~ /KB$/) return v / 1024; return v / 1048576 }
+        /Requests\/sec/ { rps = $2 }
+        /Transfer\/sec/ { tps = mib($2) }
+        /^ +50%/ { p50 = ms($2) }
+        /^ +99%/ { p99 = ms($2) }
+        /requests in/ { n = $1 }
+        /Socket errors/ { errs = $4 + $6 + $8 + $10 }
+        /Non-2xx/ { non2xx = $5 }
+        END { printf "%s\t%s\t%s\t%.0f\t%.1f\t%.2f\t%.2f\t%s\t%d\t%d\t%s\n", s, t, r, rps, tps, p50, p99, (cpu > 0 && n > 0 ? sprintf("%.0f", cpu / n) : "-"), errs + 0, non2xx + 0, rss }' \
+        | tee -a "$RESULTS" >&2
+}
+
+scenario() { # name conns path [wrk options...]
+    local name=$1 conns=$2 path=$3; shift 3
+    for round in $(seq 1 "$ROUNDS"); do
+        for target in direct sluice mitre nginx; do
+            run "$name" "$target" "$round" "$conns" "$path" "$@"
+        done
+    done
+}
+
+log "warming up the JVMs"
+for target in sluice mitre; do
+    wrk -t2 -c32 -d"${DURATION}s" "${URL[$target]}/bn/1k" > /dev/null
+    wrk -t2 -c16 -d"$((DURATION / 2 + 1))s" -s "$BENCH/post.lua" "${URL[$target]}/bj/echo" > /dev/null
+done
+
+log "columns: scenario target round req/s MiB/s p50-ms p99-ms cpu-us/req socket-errors non-2xx rss-KiB"
+scenario S1 32 /bn/1k
+scenario S2 4 /bn/10m
+scenario S3 16 /bj/echo -s "$BENCH/post.lua"
+scenario S4 1000 /bj/delay
+
+# ---- S5: memory ----
+heap_after_gc() { jcmd "$1" GC.run > /dev/null 2>&1 || true; jcmd "$1" GC.heap_info 2>/dev/null | awk '/ used / {for (i = 1; i <= NF; i++) if ($i == "used") {print $(i + 1); exit}}'; }
+S5=$T/memory.tsv
+: > "$S5"
+for target in sluice mitre; do # steady state after S1-S4 at the larger heap
+    printf "%s\tafter-S1-S4\theap-after-gc=%s\trss-KiB=%s\n" "$target" "$(heap_after_gc "${PID[$target]}")" "$(rss_kib "${PID[$target]}")" | tee -a "$S5" >&2
+done
+stop "$SLUICE_PID" "$MITRE_PID"
+HEAP=-Xmx128m
+start_proxies
+PID[sluice]=$SLUICE_PID
+PID[mitre]=$MITRE_PID
+log "S5: 1 GiB upload and 1 GiB download through each Tomcat ($HEAP)"
+for target in sluice mitre; do
+    up=$(set +o pipefail; head -c 1073741824 /dev/zero | curl -s -m 300 -X POST -T - -H 'Content-Type: application/octet-stream' "${URL[$target]}/bj/sink" | tr -d '\n')
+    down=$(curl -s -m 300 -o /dev/null -w '%{http_code}/%{size_download}' "${URL[$target]}/bj/bytes?n=1073741824" || true)
+    printf "%s\t1GiB-transfers\tupload-bytes-received=%s\tdownload=%s\theap-after-gc=%s\trss-KiB=%s\n" "$target" "${up:-failed}" "${down:-failed}" \
+        "$(heap_after_gc "${PID[$target]}")" "$(rss_kib "${PID[$target]}" 2>/dev/null || echo dead)" | tee -a "$S5" >&2
+done
+
+# ---- report ----
+awk -F'\t' -v rounds="$ROUNDS" '
+    { key = $1 SUBSEP $2; rps[key] += $4; mib[key] += $5; p50[key] += $6; p99[key] += $7; errs[key] += $9 + $10
+      if ($8 != "-") { cpu[key] += $8; cpun[key]++ }; if ($11 > rss[key]) rss[key] = $11; seen[$1] = 1 }
+    END {
+        printf "\n%-4s %-7s %10s %8s %8s %8s %9s %7s %9s %10s %10s %10s\n", "", "target", "req/s", "MiB/s", "p50 ms", "p99 ms", "cpu us/r", "errors", "rss MiB", "x mitre", "x nginx", "x direct"
+        n = split("S1 S2 S3 S4", order, " ")
+        for (i = 1; i <= n; i++) {
+            s = order[i]; if (!(s in seen)) continue
+            split("direct sluice mitre nginx", targets, " ")
+            for (j = 1; j <= 4; j++) {
+                t = targets[j]; k = s SUBSEP t
+                r = rps[k] / rounds; m = mib[k] / rounds
+                printf "%-4s %-7s %10.0f %8.1f %8.2f %8.2f %9s %7d %9s %10.2f %10.2f %10.2f\n", s, t, r, m, p50[k] / rounds, p99[k] / rounds,
+                    (cpun[k] ? sprintf("%.0f", cpu[k] / cpun[k]) : "-"), errs[k], (rss[k] ? sprintf("%.0f", rss[k] / 1024) : "-"),
+                    r / (rps[s SUBSEP "mitre"] / rounds), r / (rps[s SUBSEP "nginx"] / rounds), r / (rps[s SUBSEP "direct"] / rounds)
+            }
+            k = s SUBSEP "sluice"; km = s SUBSEP "mitre"
+            if (cpun[k] && cpun[km]) printf "%-4s sluice CPU per request = %.2f x mitre\n", s, (cpu[k] / cpun[k]) / (cpu[km] / cpun[km])
+        }
+    }' "$RESULTS"
+echo
+cat "$S5"
