@@ -54,7 +54,7 @@ head -c 1024 /dev/urandom > "$T/nginx/html/1k"
 head -c $((10 * 1024 * 1024)) /dev/urandom > "$T/nginx/html/10m"
 cp "$BENCH/nginx.conf" "$T/nginx/nginx.conf"
 nginx -p "$T/nginx" -c nginx.conf & PIDS+=($!)
-java -Xmx1g -Xss256k -Dsun.net.httpserver.maxIdleConnections=4096 "$BENCH/BenchOrigin.java" 19001 > "$T/origin.log" 2>&1 & PIDS+=($!)
+java -Xmx1g -Xss256k -Dsun.net.httpserver.maxIdleConnections=4096 -Dsun.net.httpserver.nodelay=true "$BENCH/BenchOrigin.java" 19001 > "$T/origin.log" 2>&1 & PIDS+=($!)
 
 # ---- two Tomcats, same configuration (tomcat-config/server.xml), one proxy each ----
 start_tomcat() { # name port war extra-jvm-options

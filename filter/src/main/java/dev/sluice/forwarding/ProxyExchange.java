@@ -127,7 +127,8 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         BodyEntity entity = body instanceof BufferedEntity buffered && sent ? buffered.replay() : body;
         sent = true;
         try {
-            Future<Void> started = upstream.client().execute(new BasicRequestProducer(upstreamRequest, entity), relay, this);
+            Future<Void> started = upstream.client().execute(new BasicRequestProducer(upstreamRequest, entity), relay, this,
+                    request.getHeader("User-Agent") != null);
             call = started;
             if (clientGone) {
                 started.cancel(true);

@@ -48,6 +48,8 @@ public final class UpstreamClient implements Closeable {
      */
     private static final int WINDOW = 256 * 1024;
 
+    private static final String NO_USER_AGENT = "dev.sluice.no-user-agent";
+
     private final PoolingAsyncClientConnectionManager pool;
     private final CloseableHttpAsyncClient client;
 
@@ -83,14 +85,28 @@ public final class UpstreamClient implements Closeable {
                 .disableAuthCaching()
                 .disableConnectionState()
                 .disableContentCompression()
+                // HttpClient adds its own User-Agent to requests without one; a proxy must not.
+                .addRequestInterceptorLast((request, entity, context) -> {
+                    if (context.getAttribute(NO_USER_AGENT) != null) {
+                        request.removeHeaders("User-Agent");
+                    }
+                })
                 .evictExpiredConnections()
                 .evictIdleConnections(TimeValue.of(settings.idleTimeout()))
                 .build();
         client.start();
     }
 
-    <T> Future<T> execute(AsyncRequestProducer request, AsyncResponseConsumer<T> response, FutureCallback<T> callback) {
-        return client.execute(request, response, null, HttpClientContext.create(), callback);
+    /**
+     * @param clientSentUserAgent whether the client's request had a User-Agent; if not, none is sent
+     */
+    <T> Future<T> execute(AsyncRequestProducer request, AsyncResponseConsumer<T> response, FutureCallback<T> callback,
+            boolean clientSentUserAgent) {
+        HttpClientContext context = HttpClientContext.create();
+        if (!clientSentUserAgent) {
+            context.setAttribute(NO_USER_AGENT, Boolean.TRUE);
+        }
+        return client.execute(request, response, null, context, callback);
     }
 
     /** A snapshot of the pool: leased, pending, available and maximum connections. */

@@ -261,6 +261,18 @@ class ForwardingTest {
     }
 
     @Test
+    void noUserAgentIsInventedForAClientThatSentNone() throws IOException {
+        get(CONTEXT + "/api/echo");
+        assertNull(onlyRequestSeen().header("User-Agent"));
+    }
+
+    @Test
+    void clientUserAgentPasses() throws IOException {
+        get(CONTEXT + "/api/echo", "User-Agent: probe/1.0");
+        assertEquals("probe/1.0", onlyRequestSeen().header("User-Agent"));
+    }
+
+    @Test
     void gzipBodyPassesByteForByte() throws IOException {
         RawResponse response = get(CONTEXT + "/api/gzip", "Accept-Encoding: gzip");
         assertEquals("gzip", response.header("Content-Encoding"));
