@@ -43,7 +43,9 @@ public final class SettingsParser {
             "hash.ipv4-prefix", "hash.ipv6-prefix", "retries", "retry.non-idempotent", "timeout.total",
             "rate-limit", "rate-limit.burst", "rate-limit.per-client", "rate-limit.per-client.burst",
             "rate-limit.per-client.max-clients", "request-headers.remove",
-            "tls.trust-store", "tls.trust-store.password", "tls.key-store", "tls.key-store.password", "tls.insecure");
+            "tls.trust-store", "tls.trust-store.password", "tls.key-store", "tls.key-store.password", "tls.insecure",
+            "health.max-fails", "health.ejection", "health.max-ejection", "health.max-ejected-percent",
+            "health.failure-statuses", "health.fail-open");
     /** Upstream keys that end in a header name. */
     private static final List<String> UPSTREAM_HEADER_KEYS = List.of("request-headers.set.", "request-headers.add.");
     private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
@@ -205,7 +207,27 @@ public final class SettingsParser {
                 ipv4Prefix, ipv6Prefix, retry,
                 rateLimit(key("upstream", name, "rate-limit"), 0),
                 rateLimit(key("upstream", name, "rate-limit.per-client"), 100_000),
-                headerRules(name), tls(name, scheme));
+                headerRules(name), tls(name, scheme), health(name));
+    }
+
+    private HealthSettings health(String upstream) {
+        String prefix = key("upstream", upstream, "health.");
+        int maxFails = integer(prefix + "max-fails", 3, 0, 1_000, "failures (0 turns passive health off)");
+        int ejection = integer(prefix + "ejection", 10_000, 1, Integer.MAX_VALUE, "milliseconds");
+        int maxEjection = integer(prefix + "max-ejection", Math.max(ejection, 300_000), ejection, Integer.MAX_VALUE,
+                "milliseconds, at least health.ejection");
+        int maxPercent = integer(prefix + "max-ejected-percent", 50, 0, 100, "percent");
+        Set<Integer> statuses = new java.util.TreeSet<>();
+        String statusKey = prefix + "failure-statuses";
+        for (String status : value(statusKey).map(v -> v.split(",")).orElse(new String[0])) {
+            int code = parseOr(status.trim(), -1);
+            if (code < 500 || code > 599) {
+                throw new ConfigurationException(statusKey, value(statusKey).get(), "a comma separated list of 5xx statuses");
+            }
+            statuses.add(code);
+        }
+        return new HealthSettings(maxFails, Duration.ofMillis(ejection), Duration.ofMillis(maxEjection), maxPercent,
+                statuses, bool(prefix + "fail-open", false));
     }
 
     private RateLimitSettings rateLimit(String key, int defaultMaxClients) {

@@ -24,6 +24,7 @@ import java.util.List;
  * @param clientRateLimit the per-client limit, or {@code null}
  * @param headerRules changes to the request headers, removals first
  * @param tls certificate checking for HTTPS
+ * @param health passive health of the nodes
  */
 public record UpstreamSettings(
         String name,
@@ -43,7 +44,8 @@ public record UpstreamSettings(
         RateLimitSettings rateLimit,
         RateLimitSettings clientRateLimit,
         List<HeaderRule> headerRules,
-        TlsSettings tls) {
+        TlsSettings tls,
+        HealthSettings health) {
 
     public UpstreamSettings {
         nodes = List.copyOf(nodes);

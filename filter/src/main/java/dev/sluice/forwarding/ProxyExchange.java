@@ -1,6 +1,7 @@
 package dev.sluice.forwarding;
 
 import dev.sluice.config.RetrySettings;
+import dev.sluice.health.UpstreamHealth;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -89,7 +90,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             ServletInputStream in = request.getInputStream();
             in.setReadListener(new RequestBody(in, chunked ? -1 : length, requestBuffer, this));
         } else {
-            attempt();
+            firstAttempt();
         }
     }
 
@@ -107,17 +108,40 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         return query == null ? path : path + "?" + query;
     }
 
-    /** Sends the request to the next node; on the first call, also the first node. */
-    private void attempt() {
-        node = upstream.pick(clientAddress, tried);
-        if (node == null) {
+    private void firstAttempt() {
+        if (!attempt()) {
             upstream.counters().countFailure();
-            relay.upstreamFailed(UpstreamFailure.noNode(upstream.name()));
-            return;
+            UpstreamHealth health = upstream.health();
+            relay.upstreamFailed(health.anyEjected()
+                    ? UpstreamFailure.allDown(upstream.name(), health.secondsUntilFirstBack())
+                    : UpstreamFailure.noNode(upstream.name()));
+        }
+    }
+
+    /**
+     * Sends the request to a node not tried yet and not out of rotation (or, with fail-open and
+     * every node out, to any untried node).
+     *
+     * @return whether there was such a node
+     */
+    private boolean attempt() {
+        UpstreamHealth health = upstream.health();
+        BitSet excluded = tried;
+        if (health.anyEjected()) {
+            excluded = (BitSet) tried.clone();
+            health.excludeEjected(excluded);
+        }
+        node = upstream.pick(clientAddress, excluded);
+        if (node == null && excluded != tried && health.failOpen()) {
+            node = upstream.pick(clientAddress, tried);
+        }
+        if (node == null) {
+            return false;
         }
         tried.set(node.index());
         attemptsLeft--;
         send();
+        return true;
     }
 
     /** Sends the request to the current node. */
@@ -141,7 +165,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     @Override
     public void bodyReady(BodyEntity entity) {
         body = entity;
-        attempt();
+        firstAttempt();
     }
 
     @Override
@@ -167,10 +191,12 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             return;
         }
         UpstreamFailure failure = UpstreamFailure.of(upstream.name(), node == null ? null : node.address(), cause);
-        if (mayRetry(cause)) {
-            LOG.log(System.Logger.Level.INFO, "{0}; retrying on another node", failure);
+        if (node != null && !clientGone && UpstreamFailure.causedBy(cause, IOException.class)) {
+            upstream.health().failed(node.index());
+        }
+        if (mayRetry(cause) && attempt()) {
+            LOG.log(System.Logger.Level.INFO, "{0}; retried on node {1}", failure, node.address());
             upstream.counters().countRetry();
-            attempt();
             return;
         }
         upstream.counters().countFailure();
@@ -223,6 +249,28 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             started.cancel(true);
         }
         LOG.log(System.Logger.Level.DEBUG, "client of upstream ''{0}'' went away: {1}", upstream.name(), cause);
+    }
+
+    @Override
+    public void responseHead(int status, String retryAfter) {
+        UpstreamHealth health = upstream.health();
+        long seconds = (status == 503 || status == 429) && retryAfter != null ? seconds(retryAfter) : -1;
+        if (seconds > 0) {
+            health.retryAfter(node.index(), seconds);
+        } else if (health.isFailure(status)) {
+            health.failed(node.index());
+        } else {
+            health.succeeded(node.index());
+        }
+    }
+
+    /** A Retry-After in seconds; an HTTP-date or anything else gives -1. */
+    private static long seconds(String retryAfter) {
+        try {
+            return Long.parseLong(retryAfter.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     @Override

@@ -42,6 +42,9 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
     /** What the relay reports back to its exchange. */
     interface Outcome {
+        /** The upstream's response head arrived: its status and Retry-After tell about the node's health. */
+        void responseHead(int status, String retryAfter);
+
         /** The client went away or its connection broke: stop the upstream side. */
         void clientFailed(Throwable cause);
 
@@ -92,6 +95,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         } else {
             contentLength = entity.getContentLength();
         }
+        Header retryAfter = response.getFirstHeader("Retry-After");
+        outcome.responseHead(response.getCode(), retryAfter == null ? null : retryAfter.getValue());
         head = response;
         signal();
         if (entity == null) {

@@ -4,6 +4,7 @@ import dev.sluice.balancing.IpHash;
 import dev.sluice.balancing.LoadBalancer;
 import dev.sluice.balancing.SmoothWeightedRoundRobin;
 import dev.sluice.config.UpstreamSettings;
+import dev.sluice.health.UpstreamHealth;
 import dev.sluice.limits.CallLimits;
 
 import java.io.Closeable;
@@ -24,6 +25,7 @@ public final class Upstream implements Closeable {
     private final List<Node> nodes;
     private final LoadBalancer balancer;
     private final CallLimits limits;
+    private final UpstreamHealth health;
     private final UpstreamClient client;
     private final UpstreamCounters counters = new UpstreamCounters();
 
@@ -47,6 +49,8 @@ public final class Upstream implements Closeable {
                     settings.ipv4HashPrefix(), settings.ipv6HashPrefix(), HASH_CACHE_SIZE);
         };
         this.limits = CallLimits.of(settings.rateLimit(), settings.clientRateLimit(), nanoClock);
+        this.health = new UpstreamHealth(settings.name(), nodes.stream().map(Node::address).toList(), weights,
+                settings.health(), nanoClock);
         this.client = new UpstreamClient(settings);
     }
 
@@ -68,6 +72,11 @@ public final class Upstream implements Closeable {
     /** Running totals of the upstream's calls. */
     public UpstreamCounters counters() {
         return counters;
+    }
+
+    /** The passive health of the nodes. */
+    public UpstreamHealth health() {
+        return health;
     }
 
     /** The call rate limits. */

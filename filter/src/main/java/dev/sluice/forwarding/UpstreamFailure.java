@@ -29,6 +29,11 @@ record UpstreamFailure(String upstream, String node, Exception exception, int st
         return new UpstreamFailure(upstream, node, exception, 502, "Bad Gateway", 0);
     }
 
+    static UpstreamFailure allDown(String upstream, long retryAfterSeconds) {
+        return new UpstreamFailure(upstream, null, new IllegalStateException("every node is out of rotation"),
+                503, "Service Unavailable", (int) Math.min(Integer.MAX_VALUE, retryAfterSeconds));
+    }
+
     static UpstreamFailure noNode(String upstream) {
         return new UpstreamFailure(upstream, null, new IllegalStateException("no node can take traffic"),
                 503, "Service Unavailable", 1);

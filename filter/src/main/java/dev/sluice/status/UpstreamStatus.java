@@ -1,5 +1,6 @@
 package dev.sluice.status;
 
+import dev.sluice.config.NodeSettings;
 import dev.sluice.forwarding.Upstream;
 
 import java.lang.management.ManagementFactory;
@@ -64,9 +65,12 @@ public final class UpstreamStatus implements UpstreamStatusMBean {
 
     @Override
     public String[] getNodes() {
-        return upstream.settings().nodes().stream()
-                .map(n -> n.address() + " weight=" + n.weight())
-                .toArray(String[]::new);
+        List<NodeSettings> nodes = upstream.settings().nodes();
+        String[] states = new String[nodes.size()];
+        for (int i = 0; i < states.length; i++) {
+            states[i] = nodes.get(i).address() + " weight=" + nodes.get(i).weight() + " " + upstream.health().describe(i);
+        }
+        return states;
     }
 
     @Override

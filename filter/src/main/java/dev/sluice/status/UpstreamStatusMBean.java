@@ -8,7 +8,7 @@ public interface UpstreamStatusMBean {
     /** The upstream's configured name. */
     String getName();
 
-    /** The nodes as {@code host:port weight=N}. */
+    /** The nodes as {@code host:port weight=N} and their health: {@code up}, or {@code ejected N ms more (ejection #k)}. */
     String[] getNodes();
 
     /** Pooled connections currently lent to an exchange. */

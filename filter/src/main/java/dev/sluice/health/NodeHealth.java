@@ -1,0 +1,71 @@
+package dev.sluice.health;
+
+/**
+ * What real traffic taught about one node: consecutive failures, and whether it is out of
+ * rotation until some time. An ejection always ends by itself; the next request after it is the
+ * probe, and its success brings the node back.
+ */
+final class NodeHealth {
+    private int consecutiveFailures;
+    private long ejectedUntil;
+    private boolean ejected;
+    private int timesEjected;
+    private long lastEjectedAt;
+
+    /** Whether the node is out of rotation at this instant (nanoTime). */
+    synchronized boolean ejectedAt(long now) {
+        return ejected && now - ejectedUntil < 0;
+    }
+
+    synchronized long ejectedUntil() {
+        return ejectedUntil;
+    }
+
+    synchronized int timesEjected() {
+        return timesEjected;
+    }
+
+    synchronized int consecutiveFailures() {
+        return consecutiveFailures;
+    }
+
+    /** @return whether the node was out and is now back */
+    synchronized boolean success() {
+        consecutiveFailures = 0;
+        if (ejected) {
+            ejected = false;
+            return true;
+        }
+        return false;
+    }
+
+    /** @return the failure count after this one */
+    synchronized int failure() {
+        return ++consecutiveFailures;
+    }
+
+    /**
+     * Takes the node out, for {@code base} times the number of its recent ejections, at most
+     * {@code cap}.
+     *
+     * @param cap the longest ejection; also, after this long without an ejection the escalation
+     *        starts over
+     * @return the ejection's length in nanoseconds
+     */
+    synchronized long eject(long now, long base, long cap) {
+        if (timesEjected > 0 && now - lastEjectedAt > cap) {
+            timesEjected = 0;
+        }
+        timesEjected++;
+        return ejectFor(now, Math.min(cap, base * timesEjected));
+    }
+
+    /** Takes the node out for exactly this long (it asked to be left alone). */
+    synchronized long ejectFor(long now, long duration) {
+        lastEjectedAt = now;
+        ejected = true;
+        ejectedUntil = now + duration;
+        consecutiveFailures = 0;
+        return duration;
+    }
+}

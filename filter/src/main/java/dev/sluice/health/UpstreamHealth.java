@@ -1,0 +1,166 @@
+package dev.sluice.health;
+
+import dev.sluice.config.HealthSettings;
+
+import java.util.BitSet;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * Passive health of one upstream's nodes. Exchanges report each attempt's outcome; the balancer
+ * is then told which nodes are out. A node out of rotation comes back by itself when its ejection
+ * ends (the next request to it is the probe), so no node is ever stuck out.
+ *
+ * <p>One line is logged per change of state (node out, node back), never one per request.
+ */
+public final class UpstreamHealth {
+    private static final System.Logger LOG = System.getLogger(UpstreamHealth.class.getName());
+
+    private final String upstream;
+    private final List<String> addresses;
+    private final int[] weights;
+    private final HealthSettings settings;
+    private final LongSupplier nanoClock;
+    private final NodeHealth[] nodes;
+    /** When the latest ejection ends; before then some node may be out. Lets the hot path skip all work. */
+    private volatile long lastEjectionEnds;
+    private volatile boolean anyEjection;
+
+    /**
+     * @param addresses each node's {@code host:port}, for logs and the status view
+     * @param weights each node's weight; nodes of weight 0 take no part
+     */
+    public UpstreamHealth(String upstream, List<String> addresses, int[] weights, HealthSettings settings,
+            LongSupplier nanoClock) {
+        this.upstream = upstream;
+        this.addresses = List.copyOf(addresses);
+        this.weights = weights.clone();
+        this.settings = settings;
+        this.nanoClock = nanoClock;
+        this.nodes = new NodeHealth[weights.length];
+        for (int i = 0; i < nodes.length; i++) {
+            nodes[i] = new NodeHealth();
+        }
+    }
+
+    /** Whether some node may be out of rotation now: the cheap check before {@link #excludeEjected}. */
+    public boolean anyEjected() {
+        return anyEjection && nanoClock.getAsLong() - lastEjectionEnds < 0;
+    }
+
+    /**
+     * Adds the nodes out of rotation now to {@code excluded}.
+     *
+     * @return whether any node is out
+     */
+    public boolean excludeEjected(BitSet excluded) {
+        if (!anyEjection) {
+            return false;
+        }
+        long now = nanoClock.getAsLong();
+        if (now - lastEjectionEnds >= 0) {
+            return false;
+        }
+        boolean any = false;
+        for (int i = 0; i < nodes.length; i++) {
+            if (nodes[i].ejectedAt(now)) {
+                excluded.set(i);
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /** Whether the upstream sends to ejected nodes anyway when all are out. */
+    public boolean failOpen() {
+        return settings.failOpen();
+    }
+
+    /** Whole seconds until the first ejected node is due back, at least 1. */
+    public long secondsUntilFirstBack() {
+        long now = nanoClock.getAsLong();
+        long soonest = Long.MAX_VALUE;
+        for (NodeHealth node : nodes) {
+            if (node.ejectedAt(now)) {
+                soonest = Math.min(soonest, node.ejectedUntil() - now);
+            }
+        }
+        return soonest == Long.MAX_VALUE ? 1 : Math.max(1, (soonest + 999_999_999L) / 1_000_000_000L);
+    }
+
+    /** An attempt got a response that is not a failure. */
+    public void succeeded(int node) {
+        if (nodes[node].success()) {
+            LOG.log(System.Logger.Level.INFO, "upstream ''{0}'' node {1} is back in rotation", upstream, addresses.get(node));
+        }
+    }
+
+    /** Whether this response status counts as a failure of the node. */
+    public boolean isFailure(int status) {
+        return settings.failureStatuses().contains(status);
+    }
+
+    /** An attempt failed (no connection, timeout, reset, or a failure status). */
+    public void failed(int node) {
+        if (settings.maxFails() == 0) {
+            return;
+        }
+        int failures = nodes[node].failure();
+        if (failures >= settings.maxFails() && mayEject(node)) {
+            long now = nanoClock.getAsLong();
+            long duration = nodes[node].eject(now, settings.ejection().toNanos(), settings.maxEjection().toNanos());
+            ejected(node, now + duration, duration,
+                    failures + " failures in a row, ejection #" + nodes[node].timesEjected());
+        }
+    }
+
+    /** The node answered 503 or 429 with Retry-After: out for exactly that long. */
+    public void retryAfter(int node, long seconds) {
+        long now = nanoClock.getAsLong();
+        long duration = nodes[node].ejectFor(now, seconds * 1_000_000_000L);
+        ejected(node, now + duration, duration, "it answered with Retry-After: " + seconds);
+    }
+
+    private void ejected(int node, long until, long duration, String why) {
+        synchronized (this) {
+            if (!anyEjection || until - lastEjectionEnds > 0) {
+                lastEjectionEnds = until;
+            }
+            anyEjection = true;
+        }
+        LOG.log(System.Logger.Level.WARNING, "upstream ''{0}'' node {1} out of rotation for {2} ms: {3}",
+                upstream, addresses.get(node), duration / 1_000_000, why);
+    }
+
+    /** Never more than the configured share of nodes out, unless every node is failing. */
+    private boolean mayEject(int candidate) {
+        long now = nanoClock.getAsLong();
+        int total = 0;
+        int out = 0;
+        boolean allFailing = true;
+        for (int i = 0; i < nodes.length; i++) {
+            if (weights[i] == 0) {
+                continue;
+            }
+            total++;
+            boolean isOut = nodes[i].ejectedAt(now);
+            if (isOut) {
+                out++;
+            }
+            if (i != candidate && !isOut && nodes[i].consecutiveFailures() < settings.maxFails()) {
+                allFailing = false;
+            }
+        }
+        return allFailing || (out + 1) * 100 <= settings.maxEjectedPercent() * total;
+    }
+
+    /** The node's state for the status view. */
+    public String describe(int node) {
+        long now = nanoClock.getAsLong();
+        NodeHealth health = nodes[node];
+        if (health.ejectedAt(now)) {
+            return "ejected " + (health.ejectedUntil() - now) / 1_000_000 + " ms more (ejection #" + health.timesEjected() + ")";
+        }
+        return health.consecutiveFailures() == 0 ? "up" : "up, " + health.consecutiveFailures() + " failures in a row";
+    }
+}

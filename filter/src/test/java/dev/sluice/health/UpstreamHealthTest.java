@@ -1,0 +1,122 @@
+package dev.sluice.health;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.config.HealthSettings;
+
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+
+class UpstreamHealthTest {
+    private static final long MS = 1_000_000L;
+    private final AtomicLong now = new AtomicLong(1_000 * MS);
+
+    private UpstreamHealth health(int nodes, int maxFails, int maxEjectedPercent) {
+        int[] weights = new int[nodes];
+        java.util.Arrays.fill(weights, 1);
+        List<String> names = java.util.stream.IntStream.range(0, nodes).mapToObj(i -> "n" + i + ":80").toList();
+        return new UpstreamHealth("u", names, weights, new HealthSettings(maxFails, Duration.ofMillis(100),
+                Duration.ofMillis(250), maxEjectedPercent, Set.of(502), false), now::get);
+    }
+
+    private static BitSet out(UpstreamHealth health) {
+        BitSet out = new BitSet();
+        health.excludeEjected(out);
+        return out;
+    }
+
+    @Test
+    void nodeLeavesAfterMaxFailsInARow() {
+        UpstreamHealth health = health(3, 2, 50);
+        health.failed(1);
+        assertFalse(health.anyEjected());
+        health.failed(1);
+        assertEquals(BitSet.valueOf(new long[] {0b010}), out(health));
+    }
+
+    @Test
+    void aSuccessResetsTheCount() {
+        UpstreamHealth health = health(3, 2, 50);
+        health.failed(1);
+        health.succeeded(1);
+        health.failed(1);
+        assertFalse(health.anyEjected());
+    }
+
+    @Test
+    void ejectionEndsByItself() {
+        UpstreamHealth health = health(3, 1, 50);
+        health.failed(0);
+        now.addAndGet(99 * MS);
+        assertTrue(out(health).get(0));
+        now.addAndGet(MS);
+        assertFalse(health.anyEjected());
+    }
+
+    @Test
+    void ejectionsEscalateUpToTheCap() {
+        UpstreamHealth health = health(3, 1, 50);
+        long[] expected = {100, 200, 250, 250};
+        for (long millis : expected) {
+            health.failed(0);
+            now.addAndGet((millis - 1) * MS);
+            assertTrue(out(health).get(0), "still out before " + millis + " ms");
+            now.addAndGet(MS);
+            assertFalse(out(health).get(0), "back after " + millis + " ms");
+        }
+    }
+
+    @Test
+    void escalationIsForgottenAfterAQuietPeriod() {
+        UpstreamHealth health = health(3, 1, 50);
+        health.failed(0);
+        now.addAndGet(1_000 * MS);
+        health.failed(0);
+        now.addAndGet(100 * MS);
+        assertFalse(out(health).get(0), "a first ejection again: 100 ms");
+    }
+
+    @Test
+    void neverMoreThanTheShareOutWhileOthersServe() {
+        UpstreamHealth health = health(4, 1, 50);
+        health.failed(0);
+        health.failed(1);
+        health.failed(2);
+        assertEquals(2, out(health).cardinality(), "50 % of 4 nodes");
+    }
+
+    @Test
+    void everyNodeFailingMayAllBeOut() {
+        UpstreamHealth health = health(2, 1, 50);
+        health.failed(0);
+        health.failed(1);
+        assertEquals(2, out(health).cardinality());
+        assertEquals(1, health.secondsUntilFirstBack());
+    }
+
+    @Test
+    void retryAfterSetsTheEjectionExactly() {
+        UpstreamHealth health = health(2, 3, 50);
+        health.retryAfter(1, 7);
+        now.addAndGet(6_999 * MS);
+        assertTrue(out(health).get(1));
+        now.addAndGet(MS);
+        assertFalse(health.anyEjected());
+    }
+
+    @Test
+    void passiveHealthCanBeTurnedOff() {
+        UpstreamHealth health = health(2, 0, 50);
+        for (int i = 0; i < 10; i++) {
+            health.failed(0);
+        }
+        assertFalse(health.anyEjected());
+    }
+}

@@ -1,0 +1,190 @@
+package dev.sluice.proxy;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.testing.Handlers;
+import dev.sluice.testing.RawClient;
+import dev.sluice.testing.RawResponse;
+import dev.sluice.testing.TestOrigin;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.ServerSocket;
+import java.net.URL;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import javax.management.ObjectName;
+
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Passive health with real upstreams that die, fail and come back: nodes leave rotation after
+ * the configured failures, come back by themselves, stay out longer each time, honour Retry-After;
+ * all-down answers 503 with Retry-After, or with fail-open still reaches the nodes.
+ */
+@ExtendWith(ArquillianExtension.class)
+class HealthTest {
+    private static final String CONTEXT = "/health";
+
+    private static TestOrigin a;
+    private static TestOrigin flaky;
+    private static TestOrigin busy;
+    private static TestOrigin sick1;
+    private static TestOrigin sick2;
+    /** 0: answers 200; otherwise this status. */
+    private static final AtomicInteger FLAKY_STATUS = new AtomicInteger();
+
+    @ArquillianResource
+    private URL base;
+
+    @Deployment(testable = false)
+    static WebArchive deployment() throws IOException {
+        a = TestOrigin.start("a", Handlers.echo());
+        flaky = TestOrigin.start("flaky", exchange -> {
+            int status = FLAKY_STATUS.get();
+            if (status == 0) {
+                Handlers.echo().handle(exchange);
+            } else {
+                exchange.response().status(status, "Sick").send("sick".getBytes(US_ASCII));
+            }
+        });
+        busy = TestOrigin.start("busy", exchange ->
+                exchange.response().status(503, "Busy").header("Retry-After", "2").send("busy".getBytes(US_ASCII)));
+        sick1 = TestOrigin.start("sick1", Handlers.fixed(502, "text/plain", "sick1".getBytes(US_ASCII)));
+        sick2 = TestOrigin.start("sick2", Handlers.fixed(502, "text/plain", "sick2".getBytes(US_ASCII)));
+        int dead;
+        try (ServerSocket reserved = new ServerSocket(0)) {
+            dead = reserved.getLocalPort();
+        }
+        StringBuilder config = new StringBuilder();
+        route(config, "killed", "nodes=127.0.0.1:%d, %s", dead, node(a), "health.max-fails=2");
+        route(config, "recover", "nodes=%s, %s", node(flaky), node(a),
+                "health.max-fails=1", "health.ejection=500", "health.failure-statuses=502");
+        route(config, "retry-after", "nodes=%s, %s", node(busy), node(a));
+        route(config, "all-down", "nodes=%s, %s", node(sick1), node(sick2),
+                "health.max-fails=1", "health.ejection=5000", "health.failure-statuses=502");
+        route(config, "fail-open", "nodes=%s, %s", node(sick1), node(sick2),
+                "health.max-fails=1", "health.ejection=5000", "health.failure-statuses=502", "health.fail-open=true");
+        return SluiceDeployment.war("health", config.toString());
+    }
+
+    private static void route(StringBuilder config, String name, String nodes, Object first, Object second, String... settings) {
+        config.append("sluice.route.").append(name).append(".path=/").append(name).append('\n')
+                .append("sluice.route.").append(name).append(".upstream=").append(name).append('\n')
+                .append("sluice.upstream.").append(name).append('.').append(nodes.formatted(first, second)).append('\n');
+        for (String setting : settings) {
+            config.append("sluice.upstream.").append(name).append('.').append(setting).append('\n');
+        }
+    }
+
+    private static String node(TestOrigin origin) {
+        return "127.0.0.1:" + origin.port();
+    }
+
+    @AfterAll
+    static void stopOrigins() {
+        Stream.of(a, flaky, busy, sick1, sick2).forEach(TestOrigin::close);
+    }
+
+    private RawResponse get(String path) throws IOException {
+        return RawClient.get(base.getPort(), CONTEXT + path);
+    }
+
+    private static String[] nodes(String upstream) throws Exception {
+        ObjectName name = new ObjectName("dev.sluice:type=Upstream,context=" + ObjectName.quote(CONTEXT)
+                + ",name=" + ObjectName.quote(upstream));
+        return (String[]) ManagementFactory.getPlatformMBeanServer().getAttribute(name, "Nodes");
+    }
+
+    /** Milliseconds left of a node's ejection from the status view, or -1 when it is up. */
+    private static long ejectedMillis(String upstream, TestOrigin origin) throws Exception {
+        String state = Arrays.stream(nodes(upstream)).filter(s -> s.startsWith(node(origin) + " ")).findFirst().orElseThrow();
+        Matcher m = Pattern.compile("ejected (\\d+) ms more").matcher(state);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    @Test
+    void trafficMovesOffAKilledNodeAfterTheConfiguredFailures() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            assertEquals(200, get("/killed/x").status(), "every request is served, retried on the live node if need be");
+        }
+        assertEquals(2L, PoolProbe.attribute(CONTEXT, "killed", "Retries"),
+                "two failures (max-fails=2) and the dead node was out: no more retries");
+        assertEquals(10L, PoolProbe.attribute(CONTEXT, "killed", "Requests"));
+        assertTrue(Arrays.stream(nodes("killed")).anyMatch(s -> s.contains("ejected")), Arrays.toString(nodes("killed")));
+    }
+
+    @Test
+    void aFailingNodeLeavesComesBackAndStaysOutLongerNextTime() throws Exception {
+        FLAKY_STATUS.set(502);
+        assertEquals(502, get("/recover/x").status(), "the first request meets the failing node");
+        long firstEjection = ejectedMillis("recover", flaky);
+        assertTrue(firstEjection > 0 && firstEjection <= 500, "first ejection " + firstEjection + " ms");
+        int seenByFlaky = flaky.requests().size();
+        for (int i = 0; i < 4; i++) {
+            assertEquals(200, get("/recover/x").status());
+        }
+        assertEquals(seenByFlaky, flaky.requests().size(), "no traffic while out of rotation");
+
+        FLAKY_STATUS.set(0);
+        Thread.sleep(600);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(200, get("/recover/x").status());
+        }
+        assertTrue(flaky.requests().size() > seenByFlaky, "back in rotation after the ejection ended");
+        assertEquals(-1, ejectedMillis("recover", flaky));
+
+        FLAKY_STATUS.set(502);
+        for (int i = 0; i < 2 && ejectedMillis("recover", flaky) < 0; i++) {
+            get("/recover/x");
+        }
+        long secondEjection = ejectedMillis("recover", flaky);
+        assertTrue(secondEjection > 500 && secondEjection <= 1000, "second ejection lasts twice as long: " + secondEjection + " ms");
+        FLAKY_STATUS.set(0);
+    }
+
+    @Test
+    void retryAfterFromANodeIsHonoured() throws Exception {
+        RawResponse answer = get("/retry-after/x");
+        assertEquals(503, answer.status());
+        assertEquals("2", answer.header("Retry-After"), "the node's own answer reaches the client");
+        long out = ejectedMillis("retry-after", busy);
+        assertTrue(out > 1_000 && out <= 2_000, "out for the 2 s it asked for: " + out + " ms");
+        for (int i = 0; i < 4; i++) {
+            assertEquals(200, get("/retry-after/x").status());
+        }
+        assertEquals(1, busy.requests().size());
+    }
+
+    @Test
+    void allNodesDownAnswers503WithRetryAfter() throws Exception {
+        assertEquals(502, get("/all-down/x").status());
+        assertEquals(502, get("/all-down/x").status());
+        RawResponse answer = get("/all-down/x");
+        assertEquals(503, answer.status());
+        long retryAfter = Long.parseLong(answer.header("Retry-After"));
+        assertTrue(retryAfter >= 1 && retryAfter <= 5, "Retry-After " + retryAfter);
+        assertTrue(new String(answer.body(), US_ASCII).contains("Service Unavailable"));
+    }
+
+    @Test
+    void failOpenStillSendsToNodesWhenAllAreDown() throws Exception {
+        int before = sick1.requests().size() + sick2.requests().size();
+        for (int i = 0; i < 4; i++) {
+            assertEquals(502, get("/fail-open/x").status(), "the nodes' own answer, not a 503 from Sluice");
+        }
+        assertEquals(before + 4, sick1.requests().size() + sick2.requests().size());
+    }
+}
