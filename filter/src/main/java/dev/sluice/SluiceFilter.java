@@ -27,6 +27,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -46,6 +48,7 @@ public class SluiceFilter implements Filter {
     private List<UpstreamStatus> statuses = List.of();
     private Router<Route> router;
     private Forwarder forwarder;
+    private ScheduledExecutorService healthTimer;
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
@@ -70,6 +73,14 @@ public class SluiceFilter implements Filter {
             router = new Router<>(routes, Route::pathPrefix);
             forwarder = new Forwarder(settings.forwarding());
             statuses = UpstreamStatus.register(filterConfig.getServletContext().getContextPath(), upstreams);
+            if (upstreams.stream().anyMatch(Upstream::hasActiveChecks)) {
+                healthTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread thread = new Thread(r, "sluice-health-checks");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+                upstreams.forEach(u -> u.startChecks(healthTimer));
+            }
         } catch (RuntimeException e) {
             destroy();
             throw new ServletException("Sluice could not start: " + e.getMessage(), e);
@@ -111,6 +122,10 @@ public class SluiceFilter implements Filter {
 
     @Override
     public void destroy() {
+        if (healthTimer != null) {
+            healthTimer.shutdownNow();
+            healthTimer = null;
+        }
         statuses.forEach(UpstreamStatus::unregister);
         statuses = List.of();
         upstreams.forEach(Upstream::close);

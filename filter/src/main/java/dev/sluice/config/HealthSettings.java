@@ -13,9 +13,10 @@ import java.util.Set;
  * @param maxEjectedPercent the largest share of nodes out at once, unless every node is failing
  * @param failureStatuses response statuses that count as failures (connect errors and timeouts always do)
  * @param failOpen when every node is out: send to all of them anyway instead of answering 503
+ * @param activeCheck active checks, or {@code null} for none
  */
 public record HealthSettings(int maxFails, Duration ejection, Duration maxEjection, int maxEjectedPercent,
-        Set<Integer> failureStatuses, boolean failOpen) {
+        Set<Integer> failureStatuses, boolean failOpen, ActiveCheckSettings activeCheck) {
 
     public HealthSettings {
         failureStatuses = Set.copyOf(failureStatuses);

@@ -45,7 +45,9 @@ public final class SettingsParser {
             "rate-limit.per-client.max-clients", "request-headers.remove",
             "tls.trust-store", "tls.trust-store.password", "tls.key-store", "tls.key-store.password", "tls.insecure",
             "health.max-fails", "health.ejection", "health.max-ejection", "health.max-ejected-percent",
-            "health.failure-statuses", "health.fail-open");
+            "health.failure-statuses", "health.fail-open",
+            "health.check.path", "health.check.interval", "health.check.timeout", "health.check.statuses",
+            "health.check.healthy-threshold", "health.check.unhealthy-threshold");
     /** Upstream keys that end in a header name. */
     private static final List<String> UPSTREAM_HEADER_KEYS = List.of("request-headers.set.", "request-headers.add.");
     private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
@@ -227,7 +229,34 @@ public final class SettingsParser {
             statuses.add(code);
         }
         return new HealthSettings(maxFails, Duration.ofMillis(ejection), Duration.ofMillis(maxEjection), maxPercent,
-                statuses, bool(prefix + "fail-open", false));
+                statuses, bool(prefix + "fail-open", false), activeCheck(prefix + "check."));
+    }
+
+    private ActiveCheckSettings activeCheck(String prefix) {
+        Optional<String> path = value(prefix + "path");
+        if (path.isEmpty()) {
+            for (String key : List.of("interval", "timeout", "statuses", "healthy-threshold", "unhealthy-threshold")) {
+                if (value(prefix + key).isPresent()) {
+                    throw new ConfigurationException(prefix + key, value(prefix + key).get(), "only allowed together with " + prefix + "path");
+                }
+            }
+            return null;
+        }
+        if (!path.get().startsWith("/") || path.get().matches(".*[\\s#].*")) {
+            throw new ConfigurationException(prefix + "path", path.get(), "a request path starting with '/', e.g. /health");
+        }
+        int interval = integer(prefix + "interval", 5_000, 10, Integer.MAX_VALUE, "milliseconds");
+        int timeout = integer(prefix + "timeout", Math.min(2_000, interval), 1, Integer.MAX_VALUE, "milliseconds");
+        String statuses = value(prefix + "statuses").orElse("200-399");
+        Matcher range = Pattern.compile("([1-5][0-9]{2})(?:-([1-5][0-9]{2}))?").matcher(statuses.trim());
+        if (!range.matches() || (range.group(2) != null && Integer.parseInt(range.group(2)) < Integer.parseInt(range.group(1)))) {
+            throw new ConfigurationException(prefix + "statuses", statuses, "a status or a range such as 200-399");
+        }
+        int min = Integer.parseInt(range.group(1));
+        int max = range.group(2) == null ? min : Integer.parseInt(range.group(2));
+        return new ActiveCheckSettings(path.get(), Duration.ofMillis(interval), Duration.ofMillis(timeout), min, max,
+                integer(prefix + "healthy-threshold", 2, 1, 1_000, "checks"),
+                integer(prefix + "unhealthy-threshold", 3, 1, 1_000, "checks"));
     }
 
     private RateLimitSettings rateLimit(String key, int defaultMaxClients) {

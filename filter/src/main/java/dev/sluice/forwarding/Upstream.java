@@ -4,6 +4,8 @@ import dev.sluice.balancing.IpHash;
 import dev.sluice.balancing.LoadBalancer;
 import dev.sluice.balancing.SmoothWeightedRoundRobin;
 import dev.sluice.config.UpstreamSettings;
+import dev.sluice.config.ActiveCheckSettings;
+import dev.sluice.health.ActiveChecker;
 import dev.sluice.health.UpstreamHealth;
 import dev.sluice.limits.CallLimits;
 
@@ -11,7 +13,10 @@ import java.io.Closeable;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
+
+import org.apache.hc.core5.util.Timeout;
 
 /**
  * An upstream at run time: its settings, its nodes, its balancer, its call limits and its
@@ -26,6 +31,7 @@ public final class Upstream implements Closeable {
     private final LoadBalancer balancer;
     private final CallLimits limits;
     private final UpstreamHealth health;
+    private ActiveChecker checker;
     private final UpstreamClient client;
     private final UpstreamCounters counters = new UpstreamCounters();
 
@@ -99,8 +105,26 @@ public final class Upstream implements Closeable {
         return index < 0 ? null : nodes.get(index);
     }
 
+    /** Starts the active health checks, if configured, on this timer. */
+    public void startChecks(ScheduledExecutorService timer) {
+        ActiveCheckSettings check = settings.health().activeCheck();
+        if (check != null && checker == null) {
+            Timeout timeout = Timeout.of(check.timeout());
+            checker = new ActiveChecker(health, check, nodes.size(), i -> client.probe(nodes.get(i), check.path(), timeout));
+            checker.start(timer);
+        }
+    }
+
+    /** Whether active health checks are configured. */
+    public boolean hasActiveChecks() {
+        return settings.health().activeCheck() != null;
+    }
+
     @Override
     public void close() {
+        if (checker != null) {
+            checker.close();
+        }
         client.close();
     }
 }

@@ -4,6 +4,7 @@ import dev.sluice.config.Scheme;
 import dev.sluice.config.UpstreamSettings;
 
 import java.io.Closeable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -16,7 +17,13 @@ import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBu
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.config.Http1Config;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.Message;
+import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.AsyncRequestProducer;
+import org.apache.hc.core5.http.nio.entity.DiscardingEntityConsumer;
+import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
+import org.apache.hc.core5.http.nio.support.BasicResponseConsumer;
 import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
 import org.apache.hc.core5.http2.HttpVersionPolicy;
 import org.apache.hc.core5.io.CloseMode;
@@ -107,6 +114,34 @@ public final class UpstreamClient implements Closeable {
             context.setAttribute(NO_USER_AGENT, Boolean.TRUE);
         }
         return client.execute(request, response, null, context, callback);
+    }
+
+    /** Sends an active health check and completes with its status (the body is discarded). */
+    CompletableFuture<Integer> probe(Node node, String path, Timeout timeout) {
+        BasicHttpRequest request = new BasicHttpRequest("GET", node.target(), path);
+        request.setHeader("Host", node.hostHeader());
+        request.setHeader("User-Agent", "sluice-health-check");
+        HttpClientContext context = HttpClientContext.create();
+        context.setRequestConfig(RequestConfig.custom().setResponseTimeout(timeout).setConnectionRequestTimeout(timeout).build());
+        CompletableFuture<Integer> status = new CompletableFuture<>();
+        client.execute(new BasicRequestProducer(request, null), new BasicResponseConsumer<>(new DiscardingEntityConsumer<Void>()),
+                null, context, new FutureCallback<Message<HttpResponse, Void>>() {
+                    @Override
+                    public void completed(Message<HttpResponse, Void> response) {
+                        status.complete(response.getHead().getCode());
+                    }
+
+                    @Override
+                    public void failed(Exception cause) {
+                        status.completeExceptionally(cause);
+                    }
+
+                    @Override
+                    public void cancelled() {
+                        status.cancel(false);
+                    }
+                });
+        return status;
     }
 
     /** A snapshot of the pool: leased, pending, available and maximum connections. */

@@ -11,10 +11,41 @@ final class NodeHealth {
     private boolean ejected;
     private int timesEjected;
     private long lastEjectedAt;
+    private boolean activeDown;
+    private int checksInARow;
 
     /** Whether the node is out of rotation at this instant (nanoTime). */
     synchronized boolean ejectedAt(long now) {
-        return ejected && now - ejectedUntil < 0;
+        return activeDown || ejected && now - ejectedUntil < 0;
+    }
+
+    synchronized boolean activeDown() {
+        return activeDown;
+    }
+
+    /**
+     * An active check's verdict. Passes and failures in a row are counted; a change of verdict
+     * starts the count over.
+     *
+     * @return whether the node changed between up and down
+     */
+    synchronized boolean check(boolean passed, int healthyThreshold, int unhealthyThreshold) {
+        if (passed == activeDown) {
+            checksInARow++;
+        } else {
+            checksInARow = 0;
+        }
+        if (activeDown && checksInARow >= healthyThreshold) {
+            activeDown = false;
+            checksInARow = 0;
+            return true;
+        }
+        if (!activeDown && checksInARow >= unhealthyThreshold) {
+            activeDown = true;
+            checksInARow = 0;
+            return true;
+        }
+        return false;
     }
 
     synchronized long ejectedUntil() {

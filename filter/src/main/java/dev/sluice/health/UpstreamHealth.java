@@ -25,6 +25,7 @@ public final class UpstreamHealth {
     /** When the latest ejection ends; before then some node may be out. Lets the hot path skip all work. */
     private volatile long lastEjectionEnds;
     private volatile boolean anyEjection;
+    private final java.util.concurrent.atomic.AtomicInteger activeDown = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param addresses each node's {@code host:port}, for logs and the status view
@@ -45,7 +46,7 @@ public final class UpstreamHealth {
 
     /** Whether some node may be out of rotation now: the cheap check before {@link #excludeEjected}. */
     public boolean anyEjected() {
-        return anyEjection && nanoClock.getAsLong() - lastEjectionEnds < 0;
+        return activeDown.get() > 0 || anyEjection && nanoClock.getAsLong() - lastEjectionEnds < 0;
     }
 
     /**
@@ -54,13 +55,10 @@ public final class UpstreamHealth {
      * @return whether any node is out
      */
     public boolean excludeEjected(BitSet excluded) {
-        if (!anyEjection) {
+        if (!anyEjected()) {
             return false;
         }
         long now = nanoClock.getAsLong();
-        if (now - lastEjectionEnds >= 0) {
-            return false;
-        }
         boolean any = false;
         for (int i = 0; i < nodes.length; i++) {
             if (nodes[i].ejectedAt(now)) {
@@ -85,7 +83,27 @@ public final class UpstreamHealth {
                 soonest = Math.min(soonest, node.ejectedUntil() - now);
             }
         }
+        if (soonest == Long.MAX_VALUE && settings.activeCheck() != null) {
+            // Only active checks hold nodes out: the earliest they can bring one back.
+            soonest = settings.activeCheck().interval().toNanos() * settings.activeCheck().healthyThreshold();
+        }
         return soonest == Long.MAX_VALUE ? 1 : Math.max(1, (soonest + 999_999_999L) / 1_000_000_000L);
+    }
+
+    /** An active check of the node passed or failed. */
+    public void checked(int node, boolean passed) {
+        var check = settings.activeCheck();
+        if (nodes[node].check(passed, check.healthyThreshold(), check.unhealthyThreshold())) {
+            if (passed) {
+                activeDown.decrementAndGet();
+                LOG.log(System.Logger.Level.INFO, "upstream ''{0}'' node {1} is back: {2} active checks passed",
+                        upstream, addresses.get(node), check.healthyThreshold());
+            } else {
+                activeDown.incrementAndGet();
+                LOG.log(System.Logger.Level.WARNING, "upstream ''{0}'' node {1} out of rotation: {2} active checks of {3} failed",
+                        upstream, addresses.get(node), check.unhealthyThreshold(), check.path());
+            }
+        }
     }
 
     /** An attempt got a response that is not a failure. */
@@ -158,6 +176,9 @@ public final class UpstreamHealth {
     public String describe(int node) {
         long now = nanoClock.getAsLong();
         NodeHealth health = nodes[node];
+        if (health.activeDown()) {
+            return "down (active check)";
+        }
         if (health.ejectedAt(now)) {
             return "ejected " + (health.ejectedUntil() - now) / 1_000_000 + " ms more (ejection #" + health.timesEjected() + ")";
         }

@@ -1,0 +1,71 @@
+package dev.sluice.health;
+
+import dev.sluice.config.ActiveCheckSettings;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntFunction;
+
+/**
+ * Checks each node of an upstream on a timer and tells {@link UpstreamHealth}. A node whose
+ * check is still running is skipped, so checks never pile up on a node that hangs; each check is
+ * bounded by its timeout.
+ */
+public final class ActiveChecker implements AutoCloseable {
+    private final UpstreamHealth health;
+    private final ActiveCheckSettings settings;
+    private final IntFunction<CompletableFuture<Integer>> probe;
+    private final AtomicBoolean[] running;
+    private final List<ScheduledFuture<?>> schedules = new ArrayList<>();
+
+    /**
+     * @param probe sends one check to the node of this index and completes with the status, or
+     *        exceptionally when there was none
+     */
+    public ActiveChecker(UpstreamHealth health, ActiveCheckSettings settings, int nodes,
+            IntFunction<CompletableFuture<Integer>> probe) {
+        this.health = health;
+        this.settings = settings;
+        this.probe = probe;
+        this.running = new AtomicBoolean[nodes];
+        for (int i = 0; i < nodes; i++) {
+            running[i] = new AtomicBoolean();
+        }
+    }
+
+    /** Starts checking every node, spread over one interval so checks do not come in bursts. */
+    public void start(ScheduledExecutorService timer) {
+        long interval = settings.interval().toMillis();
+        for (int i = 0; i < running.length; i++) {
+            int node = i;
+            schedules.add(timer.scheduleWithFixedDelay(() -> check(node), interval * i / running.length, interval,
+                    TimeUnit.MILLISECONDS));
+        }
+    }
+
+    private void check(int node) {
+        if (!running[node].compareAndSet(false, true)) {
+            return;
+        }
+        CompletableFuture<Integer> status;
+        try {
+            status = probe.apply(node);
+        } catch (RuntimeException e) {
+            status = CompletableFuture.failedFuture(e);
+        }
+        status.orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS).whenComplete((code, failure) -> {
+            running[node].set(false);
+            health.checked(node, failure == null && code >= settings.minStatus() && code <= settings.maxStatus());
+        });
+    }
+
+    @Override
+    public void close() {
+        schedules.forEach(s -> s.cancel(false));
+    }
+}
