@@ -4,12 +4,14 @@ import dev.sluice.config.ConfigurationException;
 import dev.sluice.config.RouteSettings;
 import dev.sluice.config.SettingsParser;
 import dev.sluice.config.SluiceSettings;
+import dev.sluice.config.StatusSettings;
 import dev.sluice.config.UpstreamSettings;
 import dev.sluice.forwarding.Forwarder;
 import dev.sluice.forwarding.Route;
 import dev.sluice.forwarding.Upstream;
 import dev.sluice.routing.RequestPaths;
 import dev.sluice.routing.Router;
+import dev.sluice.status.StatusJson;
 import dev.sluice.status.UpstreamStatus;
 
 import jakarta.servlet.DispatcherType;
@@ -23,6 +25,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +51,7 @@ public class SluiceFilter implements Filter {
     private List<UpstreamStatus> statuses = List.of();
     private Router<Route> router;
     private Forwarder forwarder;
+    private StatusSettings status;
     private ScheduledExecutorService healthTimer;
 
     @Override
@@ -72,6 +76,7 @@ public class SluiceFilter implements Filter {
             }
             router = new Router<>(routes, Route::pathPrefix);
             forwarder = new Forwarder(settings.forwarding());
+            status = settings.forwarding().status();
             statuses = UpstreamStatus.register(filterConfig.getServletContext().getContextPath(), upstreams);
             if (upstreams.stream().anyMatch(Upstream::hasActiveChecks)) {
                 healthTimer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -100,6 +105,15 @@ public class SluiceFilter implements Filter {
             return;
         }
         String path = RequestPaths.inApplication(http.getRequestURI(), http.getContextPath());
+        if (path != null && path.equals(status.path()) && status.allows(request.getRemoteAddr())) {
+            byte[] json = StatusJson.render(upstreams).getBytes(StandardCharsets.UTF_8);
+            HttpServletResponse httpResponse = (HttpServletResponse) response;
+            httpResponse.setContentType("application/json");
+            httpResponse.setHeader("Cache-Control", "no-store");
+            httpResponse.setContentLength(json.length);
+            httpResponse.getOutputStream().write(json);
+            return;
+        }
         Route route = path == null ? null : router.match(path);
         if (route == null) {
             chain.doFilter(request, response);

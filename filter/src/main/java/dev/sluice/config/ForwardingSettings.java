@@ -15,5 +15,6 @@ public record ForwardingSettings(
         TrustedProxies trustedProxies,
         boolean forwardedHeader,
         String viaPseudonym,
-        int requestBufferBytes) {
+        int requestBufferBytes,
+        StatusSettings status) {
 }

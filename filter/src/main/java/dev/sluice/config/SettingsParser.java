@@ -1,5 +1,6 @@
 package dev.sluice.config;
 
+import dev.sluice.clientip.Cidr;
 import dev.sluice.clientip.TrustedProxies;
 import dev.sluice.forwarding.HopByHop;
 
@@ -35,7 +36,8 @@ public final class SettingsParser {
             "(?<host>\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):(?<port>[0-9]{1,5})(?:\\s+weight=(?<weight>[0-9]+))?");
 
     private static final Set<String> GLOBAL_KEYS = Set.of(
-            "sluice.trusted-proxies", "sluice.forwarded-header", "sluice.via", "sluice.request-buffer");
+            "sluice.trusted-proxies", "sluice.forwarded-header", "sluice.via", "sluice.request-buffer",
+            "sluice.status.path", "sluice.status.allow");
     private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "strip-prefix");
     private static final Set<String> UPSTREAM_KEYS = Set.of(
             "nodes", "scheme", "balance", "host", "host.rewrite", "connect-timeout", "timeout",
@@ -150,7 +152,33 @@ public final class SettingsParser {
             throw new ConfigurationException("sluice.via", via, "a token (letters, digits and !#$%&'*+.^_`|~-)");
         }
         int buffer = integer("sluice.request-buffer", 65_536, 1_024, 16 * 1024 * 1024, "bytes");
-        return new ForwardingSettings(trusted, forwarded, via, buffer);
+        return new ForwardingSettings(trusted, forwarded, via, buffer, status());
+    }
+
+    private StatusSettings status() {
+        Optional<String> path = value("sluice.status.path");
+        String allowKey = "sluice.status.allow";
+        if (path.isEmpty()) {
+            if (value(allowKey).isPresent()) {
+                throw new ConfigurationException(allowKey, value(allowKey).get(), "only allowed together with sluice.status.path");
+            }
+            return new StatusSettings(null, List.of());
+        }
+        if (!path.get().startsWith("/") || path.get().matches(".*[\\s?#%;].*")) {
+            throw new ConfigurationException("sluice.status.path", path.get(), "a plain path starting with '/', e.g. /_sluice/status");
+        }
+        String allow = value(allowKey).orElse("127.0.0.1/32, ::1/128");
+        List<Cidr> blocks = new ArrayList<>();
+        try {
+            for (String entry : allow.split(",")) {
+                if (!entry.isBlank()) {
+                    blocks.add(Cidr.parse(entry));
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(allowKey, allow, "a comma separated list of IP addresses or CIDR blocks (" + e.getMessage() + ")");
+        }
+        return new StatusSettings(path.get(), blocks);
     }
 
     private RouteSettings route(String name, Set<String> upstreams) {

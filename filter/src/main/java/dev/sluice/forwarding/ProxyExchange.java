@@ -150,6 +150,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         headers.copy(request, upstreamRequest, upstream.settings(), node);
         BodyEntity entity = body instanceof BufferedEntity buffered && sent ? buffered.replay() : body;
         sent = true;
+        upstream.counters().attemptStarted(node.index());
         try {
             Future<Void> started = upstream.client().execute(new BasicRequestProducer(upstreamRequest, entity), relay, this,
                     request.getHeader("User-Agent") != null);
@@ -178,10 +179,12 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     @Override
     public void completed(Void result) {
         // The relay finishes the response as the last bytes are written.
+        upstream.counters().attemptEnded(node.index());
     }
 
     @Override
     public void failed(Exception cause) {
+        upstream.counters().attemptEnded(node.index());
         if (staleResends > 0 && !clientGone && (body == null || body instanceof BufferedEntity)
                 && UpstreamFailure.causedBy(cause, RequestNotExecutedException.class)) {
             // A pooled connection the node had closed: the request never left, so this says
@@ -190,9 +193,10 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             send();
             return;
         }
-        UpstreamFailure failure = UpstreamFailure.of(upstream.name(), node == null ? null : node.address(), cause);
-        if (node != null && !clientGone && UpstreamFailure.causedBy(cause, IOException.class)) {
+        UpstreamFailure failure = UpstreamFailure.of(upstream.name(), node.address(), cause);
+        if (!clientGone && UpstreamFailure.causedBy(cause, IOException.class)) {
             upstream.health().failed(node.index());
+            upstream.counters().nodeFailed(node.index());
         }
         if (mayRetry(cause) && attempt()) {
             LOG.log(System.Logger.Level.INFO, "{0}; retried on node {1}", failure, node.address());
@@ -236,6 +240,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     @Override
     public void cancelled() {
         // Only we cancel, and only after the client went away.
+        upstream.counters().attemptEnded(node.index());
     }
 
     // ---- the relay's verdict ----
@@ -257,10 +262,13 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         long seconds = (status == 503 || status == 429) && retryAfter != null ? seconds(retryAfter) : -1;
         if (seconds > 0) {
             health.retryAfter(node.index(), seconds);
+            upstream.counters().nodeFailed(node.index());
         } else if (health.isFailure(status)) {
             health.failed(node.index());
+            upstream.counters().nodeFailed(node.index());
         } else {
             health.succeeded(node.index());
+            upstream.counters().nodeSucceeded(node.index());
         }
     }
 

@@ -33,7 +33,7 @@ public final class Upstream implements Closeable {
     private final UpstreamHealth health;
     private ActiveChecker checker;
     private final UpstreamClient client;
-    private final UpstreamCounters counters = new UpstreamCounters();
+    private final UpstreamCounters counters;
 
     /**
      * Builds the upstream and starts its connection pool.
@@ -49,6 +49,7 @@ public final class Upstream implements Closeable {
             weights[i] = settings.nodes().get(i).weight();
         }
         this.nodes = List.copyOf(built);
+        this.counters = new UpstreamCounters(nodes.size());
         this.balancer = switch (settings.balance()) {
             case ROUND_ROBIN -> new SmoothWeightedRoundRobin(weights);
             case IP_HASH -> new IpHash(nodes.stream().map(Node::address).toList(), weights,

@@ -1,13 +1,59 @@
 package dev.sluice.forwarding;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Running totals of what happened to an upstream's calls, for the status view. */
 public final class UpstreamCounters {
+    private final AtomicInteger[] inFlight;
+    private final LongAdder[] nodeSuccesses;
+    private final LongAdder[] nodeFailures;
     private final LongAdder requests = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder rateLimited = new LongAdder();
     private final LongAdder failures = new LongAdder();
+
+    UpstreamCounters(int nodes) {
+        inFlight = new AtomicInteger[nodes];
+        nodeSuccesses = new LongAdder[nodes];
+        nodeFailures = new LongAdder[nodes];
+        for (int i = 0; i < nodes; i++) {
+            inFlight[i] = new AtomicInteger();
+            nodeSuccesses[i] = new LongAdder();
+            nodeFailures[i] = new LongAdder();
+        }
+    }
+
+    void attemptStarted(int node) {
+        inFlight[node].incrementAndGet();
+    }
+
+    void attemptEnded(int node) {
+        inFlight[node].decrementAndGet();
+    }
+
+    void nodeSucceeded(int node) {
+        nodeSuccesses[node].increment();
+    }
+
+    void nodeFailed(int node) {
+        nodeFailures[node].increment();
+    }
+
+    /** Attempts on this node that have not ended. */
+    public int inFlight(int node) {
+        return inFlight[node].get();
+    }
+
+    /** Attempts on this node that got a response not counted as a failure. */
+    public long successes(int node) {
+        return nodeSuccesses[node].sum();
+    }
+
+    /** Attempts on this node that failed (no connection, timeout, reset, failure status). */
+    public long failures(int node) {
+        return nodeFailures[node].sum();
+    }
 
     void countRequest() {
         requests.increment();

@@ -68,7 +68,9 @@ public final class UpstreamStatus implements UpstreamStatusMBean {
         List<NodeSettings> nodes = upstream.settings().nodes();
         String[] states = new String[nodes.size()];
         for (int i = 0; i < states.length; i++) {
-            states[i] = nodes.get(i).address() + " weight=" + nodes.get(i).weight() + " " + upstream.health().describe(i);
+            states[i] = nodes.get(i).address() + " weight=" + nodes.get(i).weight() + " in-flight="
+                    + upstream.counters().inFlight(i) + " successes=" + upstream.counters().successes(i) + " failures="
+                    + upstream.counters().failures(i) + " " + upstream.health().describe(i);
         }
         return states;
     }

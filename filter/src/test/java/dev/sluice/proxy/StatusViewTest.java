@@ -1,0 +1,69 @@
+package dev.sluice.proxy;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.testing.Handlers;
+import dev.sluice.testing.RawClient;
+import dev.sluice.testing.RawResponse;
+import dev.sluice.testing.TestOrigin;
+
+import java.io.IOException;
+import java.net.URL;
+
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The JSON status view shows the figures of the traffic sent, to allowed addresses only. */
+@ExtendWith(ArquillianExtension.class)
+class StatusViewTest {
+    private static TestOrigin a;
+
+    @ArquillianResource
+    private URL base;
+
+    @Deployment(testable = false)
+    static WebArchive deployment() throws IOException {
+        a = TestOrigin.start("a", Handlers.echo());
+        return SluiceDeployment.war("status", """
+                sluice.status.path=/_sluice/status
+                sluice.status.allow=127.0.0.1/32
+                sluice.route.api.path=/api
+                sluice.route.api.upstream=main
+                sluice.upstream.main.nodes=127.0.0.1:%d weight=3
+                sluice.upstream.main.rate-limit=1
+                sluice.upstream.main.rate-limit.burst=5
+                """.formatted(a.port()));
+    }
+
+    @AfterAll
+    static void stopOrigin() {
+        a.close();
+    }
+
+    @Test
+    void figuresMatchTheTrafficSent() throws IOException {
+        int refused = 0;
+        for (int i = 0; i < 7; i++) {
+            if (RawClient.get(base.getPort(), "/status/api/x").status() == 429) {
+                refused++;
+            }
+        }
+        RawResponse view = RawClient.get(base.getPort(), "/status/_sluice/status");
+        assertEquals(200, view.status());
+        assertEquals("application/json", view.header("Content-Type"));
+        String json = new String(view.body(), UTF_8);
+        assertTrue(json.contains("\"name\":\"main\",\"requests\":" + (7 - refused) + ",\"retries\":0,\"rateLimited\":" + refused
+                + ",\"failures\":0"), json);
+        assertTrue(refused >= 1, "a burst of 5 cannot admit 7 at once");
+        assertTrue(json.contains("{\"address\":\"127.0.0.1:" + a.port() + "\",\"weight\":3,\"state\":\"up\",\"inFlight\":0,"
+                + "\"successes\":" + (7 - refused) + ",\"failures\":0}"), json);
+        assertTrue(json.contains("\"pool\":{\"leased\":0"), json);
+    }
+}
