@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
  * per admitted request.
  */
 public final class Forwarder {
+    private static final System.Logger LOG = System.getLogger(Forwarder.class.getName());
     private static final byte[] TOO_MANY = "429 Too Many Requests\n".getBytes(StandardCharsets.US_ASCII);
 
     private final RequestHeaders headers;
@@ -33,6 +34,12 @@ public final class Forwarder {
      */
     public void forward(Route route, String pathInApplication, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
+        if (bodyAlreadyRead(request)) {
+            LOG.log(System.Logger.Level.ERROR, "Sluice cannot forward {0} {1}: something before it read the request body"
+                    + " (a filter that parses parameters?). Map the Sluice filter first.", request.getMethod(), pathInApplication);
+            response.sendError(HttpServletResponse.SC_INTERNAL_SERVER_ERROR, "Proxy filter misconfigured");
+            return;
+        }
         String client = headers.clientAddress(request);
         RateLimiter.Decision refusal = route.upstream().limits().refusal(client);
         if (refusal != null) {
@@ -42,6 +49,21 @@ public final class Forwarder {
         }
         route.upstream().counters().countRequest();
         new ProxyExchange(route, pathInApplication, client, request, response, headers, requestBuffer).start();
+    }
+
+    /**
+     * A body that another filter or servlet already consumed (reading parameters, a reader)
+     * would go upstream empty or hang: the container never reports data that is gone.
+     */
+    private static boolean bodyAlreadyRead(HttpServletRequest request) throws IOException {
+        if (request.getContentLengthLong() <= 0 && request.getHeader("Transfer-Encoding") == null) {
+            return false;
+        }
+        try {
+            return request.getInputStream().isFinished();
+        } catch (IllegalStateException readerInUse) {
+            return true;
+        }
     }
 
     /** A 429 answered on the container thread: the upstream never hears of the request. */

@@ -43,11 +43,16 @@ final class SluiceDeployment {
      * @param properties the content of {@code META-INF/microprofile-config.properties}
      */
     static WebArchive war(String name, String properties) {
+        return war(name, properties, WEB_XML);
+    }
+
+    /** As {@link #war(String, String)}, with a web.xml of the test's own. */
+    static WebArchive war(String name, String properties, String webXml) {
         return ShrinkWrap.create(WebArchive.class, name + ".war")
                 .addPackages(true, SluiceFilter.class.getPackage())
                 .deletePackages(true, "dev.sluice.testing", "dev.sluice.proxy")
                 .addClass(AppServlet.class)
-                .setWebXML(new StringAsset(WEB_XML))
+                .setWebXML(new StringAsset(webXml))
                 .addAsResource(new StringAsset(properties), "META-INF/microprofile-config.properties");
     }
 }

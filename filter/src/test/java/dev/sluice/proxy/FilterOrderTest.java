@@ -1,0 +1,78 @@
+package dev.sluice.proxy;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.testing.Handlers;
+import dev.sluice.testing.RawClient;
+import dev.sluice.testing.RawResponse;
+import dev.sluice.testing.TestOrigin;
+
+import java.io.IOException;
+import java.net.URL;
+
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** A filter before Sluice that consumed the body gives a clear error at once, never an empty body or a hang. */
+@ExtendWith(ArquillianExtension.class)
+class FilterOrderTest {
+    private static TestOrigin origin;
+
+    @ArquillianResource
+    private URL base;
+
+    @Deployment(testable = false)
+    static WebArchive deployment() throws IOException {
+        origin = TestOrigin.start("origin", Handlers.echo());
+        return SluiceDeployment.war("order", """
+                sluice.route.api.path=/api
+                sluice.route.api.upstream=main
+                sluice.upstream.main.nodes=127.0.0.1:%d
+                """.formatted(origin.port()), """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+                  <filter>
+                    <filter-name>params</filter-name>
+                    <filter-class>dev.sluice.proxy.ParameterReadingFilter</filter-class>
+                    <async-supported>true</async-supported>
+                  </filter>
+                  <filter>
+                    <filter-name>sluice</filter-name>
+                    <filter-class>dev.sluice.SluiceFilter</filter-class>
+                    <async-supported>true</async-supported>
+                  </filter>
+                  <filter-mapping><filter-name>params</filter-name><url-pattern>/*</url-pattern></filter-mapping>
+                  <filter-mapping><filter-name>sluice</filter-name><url-pattern>/*</url-pattern></filter-mapping>
+                </web-app>
+                """).addClass(ParameterReadingFilter.class);
+    }
+
+    @AfterAll
+    static void stopOrigin() {
+        origin.close();
+    }
+
+    @Test
+    void consumedFormBodyIsAClearErrorNotAHang() throws IOException {
+        byte[] form = "a=1&b=2".getBytes(US_ASCII);
+        try (RawClient client = RawClient.connect(base.getPort())) {
+            client.send("POST /order/api/x HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                    + "Content-Length: " + form.length + "\r\n\r\n", form);
+            RawResponse response = client.readResponse();
+            assertEquals(500, response.status());
+        }
+        assertTrue(origin.requests().stream().noneMatch(r -> r.method().equals("POST")), "nothing half-read may go upstream");
+    }
+
+    @Test
+    void requestsWithoutBodyStillPass() throws IOException {
+        assertEquals(200, RawClient.get(base.getPort(), "/order/api/x").status());
+    }
+}
