@@ -197,4 +197,96 @@ class SettingsParserTest {
     void keysOutsideTheSluicePrefixAreIgnored() {
         assertEquals(1, parse(minimalWith("other.library.key", "x")).routes().size());
     }
+
+    @Test
+    void headerRulesAreParsedInOrderRemoveFirst() {
+        UpstreamSettings orders = parse(minimalWith(
+                "sluice.upstream.orders.request-headers.set.X-Api-Key", "secret",
+                "sluice.upstream.orders.request-headers.remove", "Cookie, X-Debug")).upstreams().get("orders");
+        assertEquals(List.of(
+                new HeaderRule(HeaderRule.Action.REMOVE, "Cookie", null),
+                new HeaderRule(HeaderRule.Action.REMOVE, "X-Debug", null),
+                new HeaderRule(HeaderRule.Action.SET, "X-Api-Key", "secret")), orders.headerRules());
+    }
+
+    @Test
+    void hopByHopAndFramingHeadersCannotBeForced() {
+        for (String name : List.of("Connection", "Transfer-Encoding", "Content-Length", "Host", "Proxy-Authorization")) {
+            String key = "sluice.upstream.orders.request-headers.set." + name;
+            assertEquals(key, failure(minimalWith(key, "x")).key(), name);
+        }
+    }
+
+    @Test
+    void headerValueWithControlCharactersIsRefused() {
+        String key = "sluice.upstream.orders.request-headers.add.X-Tag";
+        assertEquals(key, failure(minimalWith(key, "a\r\nX-Evil: 1")).key());
+    }
+
+    @Test
+    void invalidHeaderNameIsRefused() {
+        assertEquals("sluice.upstream.orders.request-headers.remove",
+                failure(minimalWith("sluice.upstream.orders.request-headers.remove", "Bad Name")).key());
+    }
+
+    @Test
+    void rateLimitBurstDefaultsToTheRate() {
+        UpstreamSettings orders = parse(minimalWith("sluice.upstream.orders.rate-limit", "50",
+                "sluice.upstream.orders.rate-limit.per-client", "5")).upstreams().get("orders");
+        assertEquals(new RateLimitSettings(50, 50, 0), orders.rateLimit());
+        assertEquals(new RateLimitSettings(5, 5, 100_000), orders.clientRateLimit());
+    }
+
+    @Test
+    void burstWithoutRateIsRefused() {
+        assertEquals("sluice.upstream.orders.rate-limit.burst",
+                failure(minimalWith("sluice.upstream.orders.rate-limit.burst", "5")).key());
+    }
+
+    @Test
+    void retriesDefaultToTheOtherNodes() {
+        assertEquals(2, parse(minimalWith("sluice.upstream.orders.nodes", "a:1, b:1, c:1, d:1 weight=0"))
+                .upstreams().get("orders").retry().retries());
+    }
+
+    @Test
+    void tlsKeysNeedHttps() {
+        assertEquals("sluice.upstream.orders.tls.insecure", failure(minimalWith("sluice.upstream.orders.tls.insecure", "true")).key());
+    }
+
+    @Test
+    void missingTrustStoreFileIsNamed() {
+        assertEquals("sluice.upstream.orders.tls.trust-store", failure(minimalWith("sluice.upstream.orders.scheme", "https",
+                "sluice.upstream.orders.tls.trust-store", "/nonexistent/ca.pem")).key());
+    }
+
+    @Test
+    void healthDefaultsAndChecks() {
+        HealthSettings health = parse(minimalWith("sluice.upstream.orders.health.check.path", "/health",
+                "sluice.upstream.orders.health.check.statuses", "200-204")).upstreams().get("orders").health();
+        assertEquals(3, health.maxFails());
+        assertEquals(Duration.ofSeconds(10), health.ejection());
+        assertEquals(new ActiveCheckSettings("/health", Duration.ofSeconds(5), Duration.ofSeconds(2), 200, 204, 2, 3),
+                health.activeCheck());
+    }
+
+    @Test
+    void checkSettingsWithoutPathAreRefused() {
+        assertEquals("sluice.upstream.orders.health.check.interval",
+                failure(minimalWith("sluice.upstream.orders.health.check.interval", "100")).key());
+    }
+
+    @Test
+    void failureStatusesMustBe5xx() {
+        assertEquals("sluice.upstream.orders.health.failure-statuses",
+                failure(minimalWith("sluice.upstream.orders.health.failure-statuses", "502, 404")).key());
+    }
+
+    @Test
+    void statusViewIsOffByDefaultAndLoopbackOnlyWhenOn() {
+        assertEquals(null, parse(MINIMAL).forwarding().status().path());
+        StatusSettings status = parse(minimalWith("sluice.status.path", "/_sluice")).forwarding().status();
+        assertTrue(status.allows("127.0.0.1"));
+        assertFalse(status.allows("10.0.0.1"));
+    }
 }
