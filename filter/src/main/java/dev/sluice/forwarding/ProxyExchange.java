@@ -281,11 +281,6 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         }
     }
 
-    @Override
-    public void finished() {
-        // Outcome hook for health and metrics.
-    }
-
     // ---- the container's view ----
 
     @Override

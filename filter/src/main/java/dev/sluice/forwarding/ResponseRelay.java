@@ -47,9 +47,6 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
         /** The client went away or its connection broke: stop the upstream side. */
         void clientFailed(Throwable cause);
-
-        /** The response reached the client completely, or an error status was sent instead. */
-        void finished();
     }
 
     private final HttpServletResponse response;
@@ -248,7 +245,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         }
         try {
             if (clientFailure != null) {
-                finish(false);
+                finish();
                 outcome.clientFailed(clientFailure);
                 wakeUpstreamReading();
                 return;
@@ -277,7 +274,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private void clientBroke(Exception e) {
         LOG.log(System.Logger.Level.DEBUG, "response to the client failed", e);
         clientFailure = e;
-        finish(false);
+        finish();
         outcome.clientFailed(e);
         wakeUpstreamReading();
     }
@@ -293,7 +290,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             byte[] chunk = pending.poll();
             if (chunk == null) {
                 if (last) {
-                    finish(true);
+                    finish();
                     return;
                 }
                 break;
@@ -384,7 +381,6 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             if (!ContainerAbort.closeConnection(response, cause.exception())) {
                 async.complete();
             }
-            outcome.finished();
             return false;
         }
         LOG.log(System.Logger.Level.WARNING, "{0}; answered {1}", cause, cause.status());
@@ -436,16 +432,13 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         }
     }
 
-    private void finish(boolean complete) {
+    private void finish() {
         done = true;
         pending.clear();
         try {
             async.complete();
         } catch (IllegalStateException alreadyOver) {
             // The container ended the request first (client error path); nothing left to do.
-        }
-        if (complete) {
-            outcome.finished();
         }
     }
 }

@@ -13,7 +13,6 @@ public final class RateLimiter {
     private static final long SECOND = 1_000_000_000L;
 
     private final int rate;
-    private final int burst;
     private final long interval;
     private final long tolerance;
     private final LongSupplier nanoClock;
@@ -29,7 +28,6 @@ public final class RateLimiter {
             throw new IllegalArgumentException("rate and burst must be at least 1: " + rate + ", " + burst);
         }
         this.rate = rate;
-        this.burst = burst;
         this.interval = SECOND / rate;
         this.tolerance = interval * burst;
         this.nanoClock = nanoClock;
@@ -51,11 +49,6 @@ public final class RateLimiter {
                 return new Decision(true, rate, remaining, 0, debt);
             }
         }
-    }
-
-    /** The bucket's size. */
-    public int burst() {
-        return burst;
     }
 
     /**
