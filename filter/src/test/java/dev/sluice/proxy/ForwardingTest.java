@@ -119,6 +119,11 @@ class ForwardingTest {
                 Thread.sleep(200);
                 response.closeAbruptly();
             }
+            case "not-modified" -> {
+                response.status(304, "Not Modified");
+                response.header("ETag", "\"v1\"");
+                response.send(new byte[0]);
+            }
             case "hang" -> Handlers.hang().handle(exchange);
             case "big" -> Handlers.bytes(64L * 1024 * 1024).handle(exchange);
             default -> Handlers.echo().handle(exchange);
@@ -319,6 +324,29 @@ class ForwardingTest {
         assertEquals("chunked", seen.header("Transfer-Encoding"));
         assertNull(seen.header("Content-Length"));
         assertArrayEquals(body, seen.body());
+    }
+
+    @Test
+    void headAnswersWithTheLengthAndNoBody() throws IOException {
+        try (RawClient client = RawClient.connect(port())) {
+            client.send("HEAD " + CONTEXT + "/api/gzip HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
+            RawResponse response = client.readResponse();
+            assertEquals(200, response.status());
+            assertEquals(Integer.toString(GZIPPED.length), response.header("Content-Length"));
+            assertEquals(0, response.body().length);
+            // The connection is still in step: a second request on it works.
+            client.send("GET " + CONTEXT + "/api/echo HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
+            assertEquals(200, client.readResponse().status());
+        }
+    }
+
+    @Test
+    void notModifiedPassesWithoutBody() throws Exception {
+        RawResponse response = get(CONTEXT + "/api/not-modified", "If-None-Match: \"v1\"");
+        assertEquals(304, response.status());
+        assertEquals("\"v1\"", response.header("ETag"));
+        assertEquals("\"v1\"", origin.requests().get(0).header("If-None-Match"));
+        assertEquals(0, PoolProbe.awaitLeased(CONTEXT, "main", n -> n == 0, Duration.ofSeconds(5)));
     }
 
     @Test
