@@ -125,12 +125,6 @@ public class SluiceFilter implements Filter {
                     "Dot segments are not allowed in a proxied path");
             return;
         }
-        if (!request.isAsyncSupported()) {
-            LOG.log(System.Logger.Level.ERROR, "Sluice cannot forward {0}: the filter, and every filter mapped before it,"
-                    + " must be declared with <async-supported>true</async-supported>", path);
-            httpResponse.sendError(HttpServletResponse.SC_INTERNAL_SERVER_ERROR, "Proxy filter misconfigured");
-            return;
-        }
         forwarder.forward(route, path, http, httpResponse);
     }
 

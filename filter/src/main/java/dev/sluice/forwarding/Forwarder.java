@@ -14,10 +14,10 @@ import java.nio.charset.StandardCharsets;
  * per admitted request.
  */
 public final class Forwarder {
-    private static final System.Logger LOG = System.getLogger(Forwarder.class.getName());
     private static final byte[] TOO_MANY = "429 Too Many Requests\n".getBytes(StandardCharsets.US_ASCII);
 
     private final RequestHeaders headers;
+    private final ThrottledLog misconfiguration = new ThrottledLog(System.getLogger(Forwarder.class.getName()));
     private final int requestBuffer;
 
     /** @param settings the settings shared by every route */
@@ -34,9 +34,16 @@ public final class Forwarder {
      */
     public void forward(Route route, String pathInApplication, HttpServletRequest request, HttpServletResponse response)
             throws IOException {
+        if (!request.isAsyncSupported()) {
+            misconfiguration.log(System.Logger.Level.ERROR, () -> "Sluice cannot forward " + pathInApplication
+                    + ": the filter, and every filter mapped before it, must be declared with <async-supported>true</async-supported>");
+            response.sendError(HttpServletResponse.SC_INTERNAL_SERVER_ERROR, "Proxy filter misconfigured");
+            return;
+        }
         if (bodyAlreadyRead(request)) {
-            LOG.log(System.Logger.Level.ERROR, "Sluice cannot forward {0} {1}: something before it read the request body"
-                    + " (a filter that parses parameters?). Map the Sluice filter first.", request.getMethod(), pathInApplication);
+            misconfiguration.log(System.Logger.Level.ERROR, () -> "Sluice cannot forward " + request.getMethod() + " "
+                    + pathInApplication + ": something before it read the request body (a filter that parses"
+                    + " parameters?). Map the Sluice filter first.");
             response.sendError(HttpServletResponse.SC_INTERNAL_SERVER_ERROR, "Proxy filter misconfigured");
             return;
         }

@@ -79,7 +79,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         async.setTimeout(0);
         async.addListener(this);
         ServletOutputStream out = response.getOutputStream();
-        relay = new ResponseRelay(async, response, out, headers.via(null, "HTTP/1.1"), this);
+        relay = new ResponseRelay(async, response, out, headers.via(null, "HTTP/1.1"), this, upstream.failureLog());
         // Set now so the container's first onWritePossible happens while the upstream works,
         // and the response can be written straight from the reactor thread when it arrives.
         out.setWriteListener(relay);
@@ -199,7 +199,8 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             upstream.counters().nodeFailed(node.index());
         }
         if (mayRetry(cause) && attempt()) {
-            LOG.log(System.Logger.Level.INFO, "{0}; retried on node {1}", failure, node.address());
+            Node retried = node;
+            upstream.failureLog().log(System.Logger.Level.INFO, () -> failure + "; retried on node " + retried.address());
             upstream.counters().countRetry();
             return;
         }

@@ -53,6 +53,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private final ServletOutputStream out;
     private final String via;
     private final Outcome outcome;
+    private final ThrottledLog failureLog;
     private final AsyncContext async;
 
     private final Queue<byte[]> pending = new ConcurrentLinkedQueue<>();
@@ -74,7 +75,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private long written;
 
     ResponseRelay(AsyncContext async, HttpServletResponse response, ServletOutputStream out,
-            String via, Outcome outcome) {
+            String via, Outcome outcome, ThrottledLog failureLog) {
+        this.failureLog = failureLog;
         this.async = async;
         this.response = response;
         this.out = out;
@@ -376,14 +378,14 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             return true; // the response is whole; a late failure report changes nothing
         }
         if (headApplied) {
-            LOG.log(System.Logger.Level.WARNING, "{0}; response already started, closing the client connection", cause);
+            failureLog.log(System.Logger.Level.WARNING, () -> cause + "; response already started, closing the client connection");
             done = true;
             if (!ContainerAbort.closeConnection(response, cause.exception())) {
                 async.complete();
             }
             return false;
         }
-        LOG.log(System.Logger.Level.WARNING, "{0}; answered {1}", cause, cause.status());
+        failureLog.log(System.Logger.Level.WARNING, () -> cause + "; answered " + cause.status());
         byte[] body = (cause.status() + " " + cause.reason() + "\n").getBytes(StandardCharsets.US_ASCII);
         response.setStatus(cause.status());
         response.setContentType("text/plain;charset=US-ASCII");

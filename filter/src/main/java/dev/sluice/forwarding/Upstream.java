@@ -32,6 +32,7 @@ public final class Upstream implements Closeable {
     private final CallLimits limits;
     private final UpstreamHealth health;
     private ActiveChecker checker;
+    private final ThrottledLog failureLog = new ThrottledLog(System.getLogger(Upstream.class.getName()));
     private final UpstreamClient client;
     private final UpstreamCounters counters;
 
@@ -84,6 +85,11 @@ public final class Upstream implements Closeable {
     /** The passive health of the nodes. */
     public UpstreamHealth health() {
         return health;
+    }
+
+    /** Where per-request failures and retries are logged, at most once a second. */
+    ThrottledLog failureLog() {
+        return failureLog;
     }
 
     /** The call rate limits. */

@@ -1,0 +1,45 @@
+package dev.sluice.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sluice.testing.RawClient;
+
+import java.io.IOException;
+import java.net.URL;
+
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Declared without async support, Sluice says so with a 500 instead of failing obscurely. */
+@ExtendWith(ArquillianExtension.class)
+class AsyncSupportTest {
+    @ArquillianResource
+    private URL base;
+
+    @Deployment(testable = false)
+    static WebArchive deployment() {
+        return SluiceDeployment.war("no-async", """
+                sluice.route.api.path=/api
+                sluice.route.api.upstream=main
+                sluice.upstream.main.nodes=127.0.0.1:9
+                """, """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+                  <filter>
+                    <filter-name>sluice</filter-name>
+                    <filter-class>dev.sluice.SluiceFilter</filter-class>
+                  </filter>
+                  <filter-mapping><filter-name>sluice</filter-name><url-pattern>/*</url-pattern></filter-mapping>
+                </web-app>
+                """);
+    }
+
+    @Test
+    void missingAsyncSupportIsA500() throws IOException {
+        assertEquals(500, RawClient.get(base.getPort(), "/no-async/api/x").status());
+    }
+}
