@@ -71,7 +71,7 @@ class HealthTest {
         StringBuilder config = new StringBuilder();
         route(config, "killed", "nodes=127.0.0.1:%d, %s", dead, node(a), "health.max-fails=2");
         route(config, "recover", "nodes=%s, %s", node(flaky), node(a),
-                "health.max-fails=1", "health.ejection=500", "health.failure-statuses=502");
+                "health.max-fails=1", "health.ejection=2000", "health.failure-statuses=502");
         route(config, "retry-after", "nodes=%s, %s", node(busy), node(a));
         route(config, "all-down", "nodes=%s, %s", node(sick1), node(sick2),
                 "health.max-fails=1", "health.ejection=5000", "health.failure-statuses=502");
@@ -131,7 +131,7 @@ class HealthTest {
         FLAKY_STATUS.set(502);
         assertEquals(502, get("/recover/x").status(), "the first request meets the failing node");
         long firstEjection = ejectedMillis("recover", flaky);
-        assertTrue(firstEjection > 0 && firstEjection <= 500, "first ejection " + firstEjection + " ms");
+        assertTrue(firstEjection > 1_000 && firstEjection <= 2_000, "first ejection " + firstEjection + " ms");
         int seenByFlaky = flaky.requests().size();
         for (int i = 0; i < 4; i++) {
             assertEquals(200, get("/recover/x").status());
@@ -139,7 +139,7 @@ class HealthTest {
         assertEquals(seenByFlaky, flaky.requests().size(), "no traffic while out of rotation");
 
         FLAKY_STATUS.set(0);
-        Thread.sleep(600);
+        Thread.sleep(ejectedMillis("recover", flaky) + 100);
         for (int i = 0; i < 4; i++) {
             assertEquals(200, get("/recover/x").status());
         }
@@ -151,7 +151,7 @@ class HealthTest {
             get("/recover/x");
         }
         long secondEjection = ejectedMillis("recover", flaky);
-        assertTrue(secondEjection > 500 && secondEjection <= 1000, "second ejection lasts twice as long: " + secondEjection + " ms");
+        assertTrue(secondEjection > 2_000 && secondEjection <= 4_000, "second ejection lasts twice as long: " + secondEjection + " ms");
         FLAKY_STATUS.set(0);
     }
 
