@@ -1,0 +1,127 @@
+package dev.sluice.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sluice.testing.Handlers;
+import dev.sluice.testing.TestOrigin;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Many exchanges at once, of every size from tiny to several windows, both ways: every byte must
+ * arrive intact and every pooled connection come back. Exercises the hand-offs between container
+ * and reactor threads that single requests rarely race.
+ */
+@ExtendWith(ArquillianExtension.class)
+class ConcurrencyTest {
+    private static final int CLIENTS = 32;
+    private static final int REQUESTS_EACH = 12;
+
+    private static TestOrigin origin;
+
+    @ArquillianResource
+    private URL base;
+
+    @Deployment(testable = false)
+    static WebArchive deployment() throws IOException {
+        origin = TestOrigin.start("origin", exchange -> {
+            String target = exchange.request().target();
+            if (exchange.request().method().equals("GET")) {
+                Handlers.bytes(Long.parseLong(target.substring(target.indexOf('=') + 1))).handle(exchange);
+            } else {
+                Handlers.echo().handle(exchange);
+            }
+        });
+        return SluiceDeployment.war("concurrency", """
+                sluice.route.api.path=/api
+                sluice.route.api.upstream=main
+                sluice.upstream.main.nodes=127.0.0.1:%d
+                """.formatted(origin.port()));
+    }
+
+    @AfterAll
+    static void stopOrigin() {
+        origin.close();
+    }
+
+    /** Sizes around the request buffer, the window and the read buffer, and far beyond. */
+    private static long size(int client, int request) {
+        long[] sizes = {0, 1, 1_000, 32_767, 32_768, 65_536, 65_537, 262_144, 300_001, 1_500_000};
+        return sizes[(client * 7 + request) % sizes.length];
+    }
+
+    @Test
+    void concurrentDownloadsAndUploadsArriveIntact() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
+        try {
+            List<Future<String>> results = new ArrayList<>();
+            for (int c = 0; c < CLIENTS; c++) {
+                int client = c;
+                results.add(pool.submit(() -> {
+                    for (int r = 0; r < REQUESTS_EACH; r++) {
+                        long size = size(client, r);
+                        if (r % 2 == 0) {
+                            HttpResponse<InputStream> response = http.send(
+                                    HttpRequest.newBuilder(URI.create(base + "api/bytes?n=" + size)).build(),
+                                    HttpResponse.BodyHandlers.ofInputStream());
+                            String got = sha256(response.body());
+                            if (response.statusCode() != 200 || !got.equals(Handlers.expectedSha256(size))) {
+                                return "download of " + size + " bytes: status " + response.statusCode() + ", digest " + got;
+                            }
+                        } else {
+                            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "api/echo"))
+                                    .POST(size == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.fromPublisher(
+                                            HttpRequest.BodyPublishers.ofInputStream(() -> Handlers.stream(size)), size))
+                                    .build(), HttpResponse.BodyHandlers.ofString());
+                            if (response.statusCode() != 200
+                                    || !response.body().contains("body-sha256=" + Handlers.expectedSha256(size))) {
+                                return "upload of " + size + " bytes: status " + response.statusCode();
+                            }
+                        }
+                    }
+                    return "ok";
+                }));
+            }
+            for (Future<String> result : results) {
+                assertEquals("ok", result.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(0, PoolProbe.awaitLeased("/concurrency", "main", n -> n == 0, Duration.ofSeconds(10)));
+    }
+
+    private static String sha256(InputStream in) throws Exception {
+        MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        byte[] buffer = new byte[32 * 1024];
+        try (in) {
+            for (int n; (n = in.read(buffer)) > 0;) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+}
