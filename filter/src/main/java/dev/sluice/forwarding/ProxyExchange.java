@@ -79,7 +79,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         async.setTimeout(0);
         async.addListener(this);
         ServletOutputStream out = response.getOutputStream();
-        relay = new ResponseRelay(async, response, out, headers.via(null, "HTTP/1.1"), this, upstream.failureLog());
+        relay = new ResponseRelay(async, response, out, headers.responseVia(), this, upstream.failureLog());
         // Set now so the container's first onWritePossible happens while the upstream works,
         // and the response can be written straight from the reactor thread when it arrives.
         out.setWriteListener(relay);

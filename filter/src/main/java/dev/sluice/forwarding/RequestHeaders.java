@@ -26,9 +26,16 @@ final class RequestHeaders {
             "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port");
 
     private final ForwardingSettings forwarding;
+    private final String responseVia;
 
     RequestHeaders(ForwardingSettings forwarding) {
         this.forwarding = forwarding;
+        this.responseVia = via(null, "HTTP/1.1");
+    }
+
+    /** This hop's {@code Via} entry for responses, which always come from HTTP/1.1 upstreams. */
+    String responseVia() {
+        return responseVia;
     }
 
     /**
@@ -94,8 +101,8 @@ final class RequestHeaders {
         return mode == HostMode.REWRITE ? upstream.hostRewrite() : node.hostHeader();
     }
 
-    /** The {@code Via} value with this hop appended; shared by both directions. */
-    String via(String existing, String protocol) {
+    /** The {@code Via} value with this hop appended. */
+    private String via(String existing, String protocol) {
         String version = protocol != null && protocol.startsWith("HTTP/") ? protocol.substring(5) : protocol;
         String hop = version + " " + forwarding.viaPseudonym();
         return existing == null ? hop : existing + ", " + hop;

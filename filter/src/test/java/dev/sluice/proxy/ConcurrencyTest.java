@@ -1,5 +1,6 @@
 package dev.sluice.proxy;
 
+import static dev.sluice.proxy.SluiceDeployment.route;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sluice.testing.Handlers;
@@ -12,10 +13,8 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -54,11 +53,7 @@ class ConcurrencyTest {
                 Handlers.echo().handle(exchange);
             }
         });
-        return SluiceDeployment.war("concurrency", """
-                sluice.route.api.path=/api
-                sluice.route.api.upstream=main
-                sluice.upstream.main.nodes=127.0.0.1:%d
-                """.formatted(origin.port()));
+        return SluiceDeployment.war("concurrency", route("api", "127.0.0.1:" + origin.port()));
     }
 
     @AfterAll
@@ -87,7 +82,7 @@ class ConcurrencyTest {
                             HttpResponse<InputStream> response = http.send(
                                     HttpRequest.newBuilder(URI.create(base + "api/bytes?n=" + size)).build(),
                                     HttpResponse.BodyHandlers.ofInputStream());
-                            String got = sha256(response.body());
+                            String got = Handlers.sha256(response.body());
                             if (response.statusCode() != 200 || !got.equals(Handlers.expectedSha256(size))) {
                                 return "download of " + size + " bytes: status " + response.statusCode() + ", digest " + got;
                             }
@@ -111,17 +106,6 @@ class ConcurrencyTest {
         } finally {
             pool.shutdownNow();
         }
-        assertEquals(0, PoolProbe.awaitLeased("/concurrency", "main", n -> n == 0, Duration.ofSeconds(10)));
-    }
-
-    private static String sha256(InputStream in) throws Exception {
-        MessageDigest digest = MessageDigest.getInstance("SHA-256");
-        byte[] buffer = new byte[32 * 1024];
-        try (in) {
-            for (int n; (n = in.read(buffer)) > 0;) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
+        assertEquals(0, PoolProbe.awaitLeased("/concurrency", "api", n -> n == 0, Duration.ofSeconds(10)));
     }
 }

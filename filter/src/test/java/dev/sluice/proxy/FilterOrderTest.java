@@ -1,5 +1,6 @@
 package dev.sluice.proxy;
 
+import static dev.sluice.proxy.SluiceDeployment.route;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,11 +32,7 @@ class FilterOrderTest {
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
         origin = TestOrigin.start("origin", Handlers.echo());
-        return SluiceDeployment.war("order", """
-                sluice.route.api.path=/api
-                sluice.route.api.upstream=main
-                sluice.upstream.main.nodes=127.0.0.1:%d
-                """.formatted(origin.port()), """
+        return SluiceDeployment.war("order", route("api", "127.0.0.1:" + origin.port()), """
                 <?xml version="1.0" encoding="UTF-8"?>
                 <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
                   <filter>

@@ -1,5 +1,6 @@
 package dev.sluice.proxy;
 
+import static dev.sluice.proxy.SluiceDeployment.route;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,25 +69,15 @@ class HealthTest {
         try (ServerSocket reserved = new ServerSocket(0)) {
             dead = reserved.getLocalPort();
         }
-        StringBuilder config = new StringBuilder();
-        route(config, "killed", "nodes=127.0.0.1:%d, %s", dead, node(a), "health.max-fails=2");
-        route(config, "recover", "nodes=%s, %s", node(flaky), node(a),
-                "health.max-fails=1", "health.ejection=2000", "health.failure-statuses=502");
-        route(config, "retry-after", "nodes=%s, %s", node(busy), node(a));
-        route(config, "all-down", "nodes=%s, %s", node(sick1), node(sick2),
-                "health.max-fails=1", "health.ejection=5000", "health.failure-statuses=502");
-        route(config, "fail-open", "nodes=%s, %s", node(sick1), node(sick2),
-                "health.max-fails=1", "health.ejection=5000", "health.failure-statuses=502", "health.fail-open=true");
-        return SluiceDeployment.war("health", config.toString());
-    }
-
-    private static void route(StringBuilder config, String name, String nodes, Object first, Object second, String... settings) {
-        config.append("sluice.route.").append(name).append(".path=/").append(name).append('\n')
-                .append("sluice.route.").append(name).append(".upstream=").append(name).append('\n')
-                .append("sluice.upstream.").append(name).append('.').append(nodes.formatted(first, second)).append('\n');
-        for (String setting : settings) {
-            config.append("sluice.upstream.").append(name).append('.').append(setting).append('\n');
-        }
+        String config = route("killed", "127.0.0.1:" + dead + ", " + node(a), "health.max-fails=2")
+                + route("recover", node(flaky) + ", " + node(a),
+                        "health.max-fails=1", "health.ejection=2000", "health.failure-statuses=502")
+                + route("retry-after", node(busy) + ", " + node(a))
+                + route("all-down", node(sick1) + ", " + node(sick2),
+                        "health.max-fails=1", "health.ejection=5000", "health.failure-statuses=502")
+                + route("fail-open", node(sick1) + ", " + node(sick2),
+                        "health.max-fails=1", "health.ejection=5000", "health.failure-statuses=502", "health.fail-open=true");
+        return SluiceDeployment.war("health", config);
     }
 
     private static String node(TestOrigin origin) {

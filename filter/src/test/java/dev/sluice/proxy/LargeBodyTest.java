@@ -1,5 +1,6 @@
 package dev.sluice.proxy;
 
+import static dev.sluice.proxy.SluiceDeployment.route;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sluice.testing.Handlers;
@@ -13,10 +14,6 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
 import org.jboss.arquillian.container.test.api.Deployment;
@@ -49,11 +46,7 @@ class LargeBodyTest {
                 Handlers.echo().handle(exchange);
             }
         });
-        return SluiceDeployment.war("large", """
-                sluice.route.files.path=/files
-                sluice.route.files.upstream=files
-                sluice.upstream.files.nodes=127.0.0.1:%d
-                """.formatted(origin.port()));
+        return SluiceDeployment.war("large", route("files", "127.0.0.1:" + origin.port()));
     }
 
     @AfterAll
@@ -68,15 +61,14 @@ class LargeBodyTest {
                 HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, response.statusCode());
         assertEquals(Long.toString(SIZE), response.headers().firstValue("Content-Length").orElse(null));
-        assertEquals(Handlers.expectedSha256(SIZE), sha256(response.body()));
+        assertEquals(Handlers.expectedSha256(SIZE), Handlers.sha256(response.body()));
     }
 
     @Test
     void hundredMebibyteUploadStreamsThrough() throws Exception {
-        MessageDigest sent = MessageDigest.getInstance("SHA-256");
         HttpRequest upload = HttpRequest.newBuilder(URI.create(base + "files/upload"))
                 .POST(HttpRequest.BodyPublishers.fromPublisher(
-                        HttpRequest.BodyPublishers.ofInputStream(() -> new DigestInputStream(new PatternStream(SIZE), sent)),
+                        HttpRequest.BodyPublishers.ofInputStream(() -> Handlers.stream(SIZE)),
                         SIZE))
                 .build();
         HttpResponse<Void> response = HttpClient.newHttpClient().send(upload, HttpResponse.BodyHandlers.discarding());
@@ -84,44 +76,6 @@ class LargeBodyTest {
         List<RecordedRequest> seen = origin.requests();
         RecordedRequest received = seen.get(seen.size() - 1);
         assertEquals(SIZE, received.bodyLength());
-        assertEquals(HexFormat.of().formatHex(sent.digest()), received.bodySha256());
-    }
-
-    private static String sha256(InputStream in) throws IOException, NoSuchAlgorithmException {
-        MessageDigest digest = MessageDigest.getInstance("SHA-256");
-        byte[] buffer = new byte[64 * 1024];
-        try (in) {
-            for (int n; (n = in.read(buffer)) > 0;) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
-    /** A generated stream of any length that never exists in memory as a whole. */
-    private static final class PatternStream extends InputStream {
-        private final long length;
-        private long position;
-
-        PatternStream(long length) {
-            this.length = length;
-        }
-
-        @Override
-        public int read() {
-            return position < length ? (int) (position++ * 7 & 0xff) : -1;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            if (position >= length) {
-                return -1;
-            }
-            int n = (int) Math.min(len, length - position);
-            for (int i = 0; i < n; i++) {
-                b[off + i] = (byte) (position++ * 7);
-            }
-            return n;
-        }
+        assertEquals(Handlers.expectedSha256(SIZE), received.bodySha256());
     }
 }

@@ -39,6 +39,24 @@ final class SluiceDeployment {
     }
 
     /**
+     * Properties for a route {@code /name} to an upstream of the same name.
+     *
+     * @param nodes the upstream's {@code nodes} value
+     * @param upstreamSettings further upstream keys as {@code key=value}, relative to
+     *        {@code sluice.upstream.<name>.}
+     */
+    static String route(String name, String nodes, String... upstreamSettings) {
+        StringBuilder config = new StringBuilder()
+                .append("sluice.route.").append(name).append(".path=/").append(name).append('\n')
+                .append("sluice.route.").append(name).append(".upstream=").append(name).append('\n')
+                .append("sluice.upstream.").append(name).append(".nodes=").append(nodes).append('\n');
+        for (String setting : upstreamSettings) {
+            config.append("sluice.upstream.").append(name).append('.').append(setting).append('\n');
+        }
+        return config.toString();
+    }
+
+    /**
      * @param name the WAR's name, which is also its context path
      * @param properties the content of {@code META-INF/microprofile-config.properties}
      */

@@ -1,5 +1,6 @@
 package dev.sluice.proxy;
 
+import static dev.sluice.proxy.SluiceDeployment.route;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -77,42 +78,27 @@ class UpstreamContractTest {
         }
         String ca = pki.caPem().toAbsolutePath().toString();
         String client = pki.clientP12().toAbsolutePath().toString();
-        StringBuilder config = new StringBuilder("sluice.trusted-proxies=127.0.0.1\n");
-        route(config, "wrr", "nodes=%s weight=5, %s, %s".formatted(node(a), node(b), node(c)));
-        route(config, "hash", "nodes=%s, %s, %s\nsluice.upstream.hash.balance=ip-hash".formatted(node(d), node(e), node(f)));
-        route(config, "host-node", "nodes=" + node(a));
-        route(config, "host-pass", "nodes=%s\nsluice.upstream.host-pass.host=pass".formatted(node(a)));
-        route(config, "host-rewrite", ("nodes=%s\nsluice.upstream.host-rewrite.host=rewrite\n"
-                + "sluice.upstream.host-rewrite.host.rewrite=api.internal:8443").formatted(node(a)));
-        route(config, "retry-get", "nodes=%s, %s\nsluice.upstream.retry-get.timeout=300".formatted(node(hang1), node(b)));
-        route(config, "retry-post", "nodes=%s, %s\nsluice.upstream.retry-post.timeout=300".formatted(node(hang1), node(b)));
-        route(config, "retry-refused", "nodes=127.0.0.1:%d, %s".formatted(dead, node(b)));
-        route(config, "exhausted", "nodes=%s, %s, %s\nsluice.upstream.exhausted.timeout=300\nsluice.upstream.exhausted.retries=1"
-                .formatted(node(hang1), node(hang2), node(b)));
-        route(config, "limited", "nodes=%s\nsluice.upstream.limited.rate-limit=1\nsluice.upstream.limited.rate-limit.burst=2"
-                .formatted(node(a)));
-        route(config, "per-client", "nodes=%s\nsluice.upstream.per-client.rate-limit.per-client=1".formatted(node(a)));
-        route(config, "headers", ("nodes=%s\nsluice.upstream.headers.request-headers.set.X-Api-Key=secret\n"
-                + "sluice.upstream.headers.request-headers.add.X-Tag=sluice\n"
-                + "sluice.upstream.headers.request-headers.remove=Cookie, X-Debug").formatted(node(a)));
-        route(config, "tls", "nodes=%s\nsluice.upstream.tls.scheme=https\nsluice.upstream.tls.tls.trust-store=%s"
-                .formatted(node(tls), ca));
-        route(config, "tls-default-trust", "nodes=%s\nsluice.upstream.tls-default-trust.scheme=https".formatted(node(tls)));
-        route(config, "tls-self-signed", "nodes=%s\nsluice.upstream.tls-self-signed.scheme=https\n"
-                .formatted(node(selfSigned)) + "sluice.upstream.tls-self-signed.tls.trust-store=" + ca);
-        route(config, "mtls", ("nodes=%s\nsluice.upstream.mtls.scheme=https\nsluice.upstream.mtls.tls.trust-store=%s\n"
-                + "sluice.upstream.mtls.tls.key-store=%s\nsluice.upstream.mtls.tls.key-store.password=%s")
-                .formatted(node(mutualTls), ca, client, TestCertificates.PASSWORD));
-        route(config, "mtls-no-cert", "nodes=%s\nsluice.upstream.mtls-no-cert.scheme=https\nsluice.upstream.mtls-no-cert.tls.trust-store=%s"
-                .formatted(node(mutualTls), ca));
-        return SluiceDeployment.war("contract", config.toString());
-    }
-
-    /** A route /name to an upstream of the same name. */
-    private static void route(StringBuilder config, String name, String upstreamSettings) {
-        config.append("sluice.route.").append(name).append(".path=/").append(name).append('\n')
-                .append("sluice.route.").append(name).append(".upstream=").append(name).append('\n')
-                .append("sluice.upstream.").append(name).append('.').append(upstreamSettings).append('\n');
+        String config = "sluice.trusted-proxies=127.0.0.1\n"
+                + route("wrr", "%s weight=5, %s, %s".formatted(node(a), node(b), node(c)))
+                + route("hash", "%s, %s, %s".formatted(node(d), node(e), node(f)), "balance=ip-hash")
+                + route("host-node", node(a))
+                + route("host-pass", node(a), "host=pass")
+                + route("host-rewrite", node(a), "host=rewrite", "host.rewrite=api.internal:8443")
+                + route("retry-get", node(hang1) + ", " + node(b), "timeout=300")
+                + route("retry-post", node(hang1) + ", " + node(b), "timeout=300")
+                + route("retry-refused", "127.0.0.1:" + dead + ", " + node(b))
+                + route("exhausted", "%s, %s, %s".formatted(node(hang1), node(hang2), node(b)), "timeout=300", "retries=1")
+                + route("limited", node(a), "rate-limit=1", "rate-limit.burst=2")
+                + route("per-client", node(a), "rate-limit.per-client=1")
+                + route("headers", node(a), "request-headers.set.X-Api-Key=secret", "request-headers.add.X-Tag=sluice",
+                        "request-headers.remove=Cookie, X-Debug")
+                + route("tls", node(tls), "scheme=https", "tls.trust-store=" + ca)
+                + route("tls-default-trust", node(tls), "scheme=https")
+                + route("tls-self-signed", node(selfSigned), "scheme=https", "tls.trust-store=" + ca)
+                + route("mtls", node(mutualTls), "scheme=https", "tls.trust-store=" + ca, "tls.key-store=" + client,
+                        "tls.key-store.password=" + TestCertificates.PASSWORD)
+                + route("mtls-no-cert", node(mutualTls), "scheme=https", "tls.trust-store=" + ca);
+        return SluiceDeployment.war("contract", config);
     }
 
     private static String node(TestOrigin origin) {

@@ -76,11 +76,18 @@ public final class Handlers {
 
     /** The SHA-256 (lower-case hex) of {@link #stream(long) stream(length)}. */
     public static String expectedSha256(long length) {
-        MessageDigest digest = RecordingBody.sha256();
-        try (InputStream in = stream(length)) {
-            in.transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), digest));
+        try {
+            return sha256(stream(length));
         } catch (IOException e) {
             throw new UncheckedIOException(e); // cannot happen: nothing here does I/O
+        }
+    }
+
+    /** The SHA-256 (lower-case hex) of everything left in the stream, which is then closed. */
+    public static String sha256(InputStream in) throws IOException {
+        MessageDigest digest = RecordingBody.sha256();
+        try (in) {
+            in.transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), digest));
         }
         return HexFormat.of().formatHex(digest.digest());
     }
