@@ -2,7 +2,11 @@ package dev.sluice.clientip;
 
 import java.util.Arrays;
 
-/** An IPv4 or IPv6 address block such as {@code 10.0.0.0/8} or {@code fd00::/8}. */
+/**
+ * An IPv4 or IPv6 address block such as {@code 10.0.0.0/8} or {@code fd00::/8}. Two blocks are equal
+ * when they hold the same addresses, however they were written ({@code 10.1.2.3/8} equals
+ * {@code 10.0.0.0/8}), so a reload can tell whether a list of them changed.
+ */
 public final class Cidr {
     private final byte[] network;
     private final int prefixLength;
@@ -52,6 +56,16 @@ public final class Cidr {
             masked[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
         }
         return masked;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Cidr that && prefixLength == that.prefixLength && Arrays.equals(network, that.network);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(network) + prefixLength;
     }
 
     @Override

@@ -85,6 +85,17 @@ public final class TrustedProxies {
         return candidate;
     }
 
+    /** Equal when the same blocks are trusted, in the same order, so a reload can tell whether they changed. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof TrustedProxies that && blocks.equals(that.blocks);
+    }
+
+    @Override
+    public int hashCode() {
+        return blocks.hashCode();
+    }
+
     @Override
     public String toString() {
         return blocks.toString();

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -83,10 +84,14 @@ public final class SettingsParser {
         Set<String> routeNames = new LinkedHashSet<>();
         Set<String> upstreamNames = new LinkedHashSet<>();
         for (String name : names) {
-            if (!name.startsWith(PREFIX)) {
-                continue;
+            if (name.startsWith(PREFIX)) {
+                allNames.add(name);
             }
-            allNames.add(name);
+        }
+        // Sources list names in any order; sorted, the same configuration always gives equal
+        // settings (a reload compares them) and header rules always apply in the same order.
+        Collections.sort(allNames);
+        for (String name : allNames) {
             Matcher m = NAMED_KEY.matcher(name);
             if (m.matches()) {
                 boolean route = m.group(1).equals("route");
@@ -308,9 +313,9 @@ public final class SettingsParser {
         for (String header : value(removeKey).map(v -> v.split(",")).orElse(new String[0])) {
             rules.add(new HeaderRule(HeaderRule.Action.REMOVE, headerName(removeKey, header.trim()), null));
         }
-        for (String name : allNames) {
-            for (String kind : UPSTREAM_HEADER_KEYS) {
-                String prefix = key("upstream", upstream, kind);
+        for (String kind : UPSTREAM_HEADER_KEYS) {
+            String prefix = key("upstream", upstream, kind);
+            for (String name : allNames) {
                 if (name.startsWith(prefix)) {
                     String header = headerName(name, name.substring(prefix.length()));
                     String headerValue = lookup.apply(name).orElse("");

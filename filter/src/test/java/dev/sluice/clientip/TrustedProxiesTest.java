@@ -47,4 +47,12 @@ class TrustedProxiesTest {
         assertThrows(IllegalArgumentException.class, () -> TrustedProxies.parse("example.com"));
         assertThrows(IllegalArgumentException.class, () -> TrustedProxies.parse("10.0.0/8"));
     }
+
+    @Test
+    void blocksHoldingTheSameAddressesAreEqualHoweverWritten() {
+        assertEquals(Cidr.parse("10.0.0.0/8"), Cidr.parse("10.1.2.3/8"));
+        assertEquals(Cidr.parse("10.0.0.0/8").hashCode(), Cidr.parse("10.1.2.3/8").hashCode());
+        assertEquals(TrustedProxies.parse("10.0.0.0/8, ::1"), TrustedProxies.parse(" 10.0.0.0/8 ,::1/128"));
+        assertFalse(Cidr.parse("10.0.0.0/8").equals(Cidr.parse("10.0.0.0/9")));
+    }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,11 @@ class SettingsParserTest {
 
     private static ConfigurationException failure(String... keyValues) {
         return assertThrows(ConfigurationException.class, () -> parse(keyValues));
+    }
+
+    /** The header rules of the minimal configuration's upstream with these keys added. */
+    private static List<HeaderRule> headerRules(String... keyValues) {
+        return parse(minimalWith(keyValues)).upstreams().get("orders").headerRules();
     }
 
     private static final String[] MINIMAL = {
@@ -200,13 +207,49 @@ class SettingsParserTest {
 
     @Test
     void headerRulesAreParsedInOrderRemoveFirst() {
-        UpstreamSettings orders = parse(minimalWith(
-                "sluice.upstream.orders.request-headers.set.X-Api-Key", "secret",
-                "sluice.upstream.orders.request-headers.remove", "Cookie, X-Debug")).upstreams().get("orders");
         assertEquals(List.of(
                 new HeaderRule(HeaderRule.Action.REMOVE, "Cookie", null),
                 new HeaderRule(HeaderRule.Action.REMOVE, "X-Debug", null),
-                new HeaderRule(HeaderRule.Action.SET, "X-Api-Key", "secret")), orders.headerRules());
+                new HeaderRule(HeaderRule.Action.SET, "X-Api-Key", "secret")), headerRules(
+                "sluice.upstream.orders.request-headers.set.X-Api-Key", "secret",
+                "sluice.upstream.orders.request-headers.remove", "Cookie, X-Debug"));
+    }
+
+    @Test
+    void setRulesComeBeforeAddRulesWhateverTheOrderOfTheKeys() {
+        assertEquals(List.of(
+                new HeaderRule(HeaderRule.Action.SET, "X-Tag", "a"),
+                new HeaderRule(HeaderRule.Action.ADD, "X-Tag", "b")), headerRules(
+                "sluice.upstream.orders.request-headers.add.X-Tag", "b",
+                "sluice.upstream.orders.request-headers.set.X-Tag", "a"));
+    }
+
+    @Test
+    void theSameConfigurationListedInAnotherOrderGivesEqualSettings() {
+        Map<String, String> config = Map.of(
+                "sluice.route.orders.path", "/api/orders",
+                "sluice.route.orders.upstream", "orders",
+                "sluice.route.users.path", "/api/users",
+                "sluice.route.users.upstream", "orders",
+                "sluice.upstream.orders.nodes", "127.0.0.1:8081, 127.0.0.1:8082",
+                "sluice.upstream.orders.request-headers.set.X-One", "1",
+                "sluice.upstream.orders.request-headers.set.X-Two", "2",
+                "sluice.upstream.orders.health.failure-statuses", "502, 504",
+                "sluice.trusted-proxies", "10.0.0.0/8, fd00::/8",
+                "sluice.status.path", "/_sluice");
+        List<String> names = List.copyOf(config.keySet());
+        List<String> reversed = new ArrayList<>(names);
+        Collections.reverse(reversed);
+        SluiceSettings first = SettingsParser.parse(names, key -> Optional.ofNullable(config.get(key)));
+        SluiceSettings second = SettingsParser.parse(reversed, key -> Optional.ofNullable(config.get(key)));
+        assertEquals(first, second);
+        assertEquals(first.hashCode(), second.hashCode());
+    }
+
+    @Test
+    void aChangedTrustedProxyMakesTheSettingsDiffer() {
+        assertFalse(parse(minimalWith("sluice.trusted-proxies", "10.0.0.0/8"))
+                .equals(parse(minimalWith("sluice.trusted-proxies", "10.0.0.0/16"))));
     }
 
     @Test
