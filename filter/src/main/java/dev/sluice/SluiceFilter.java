@@ -9,6 +9,7 @@ import dev.sluice.config.UpstreamSettings;
 import dev.sluice.forwarding.Forwarder;
 import dev.sluice.forwarding.Route;
 import dev.sluice.forwarding.Upstream;
+import dev.sluice.health.HealthRegistry;
 import dev.sluice.routing.RequestPaths;
 import dev.sluice.routing.Router;
 import dev.sluice.status.StatusJson;
@@ -65,8 +66,9 @@ public class SluiceFilter implements Filter {
         }
         try {
             Map<String, Upstream> byName = new LinkedHashMap<>();
+            HealthRegistry health = new HealthRegistry(System::nanoTime);
             for (UpstreamSettings upstream : settings.upstreams().values()) {
-                Upstream running = new Upstream(upstream, System::nanoTime);
+                Upstream running = new Upstream(upstream, System::nanoTime, health);
                 upstreams.add(running);
                 byName.put(upstream.name(), running);
             }

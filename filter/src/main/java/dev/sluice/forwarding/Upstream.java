@@ -6,6 +6,7 @@ import dev.sluice.balancing.SmoothWeightedRoundRobin;
 import dev.sluice.config.UpstreamSettings;
 import dev.sluice.config.ActiveCheckSettings;
 import dev.sluice.health.ActiveChecker;
+import dev.sluice.health.HealthRegistry;
 import dev.sluice.health.UpstreamHealth;
 import dev.sluice.limits.CallLimits;
 
@@ -40,8 +41,9 @@ public final class Upstream implements Closeable {
      * Builds the upstream and starts its connection pool.
      *
      * @param nanoClock the clock of the rate limits
+     * @param healthRegistry the filter's node health, which the nodes' state is taken from and kept in
      */
-    public Upstream(UpstreamSettings settings, LongSupplier nanoClock) {
+    public Upstream(UpstreamSettings settings, LongSupplier nanoClock, HealthRegistry healthRegistry) {
         this.settings = settings;
         List<Node> built = new ArrayList<>();
         int[] weights = new int[settings.nodes().size()];
@@ -58,7 +60,7 @@ public final class Upstream implements Closeable {
         };
         this.limits = CallLimits.of(settings.rateLimit(), settings.clientRateLimit(), nanoClock);
         this.health = new UpstreamHealth(settings.name(), nodes.stream().map(Node::address).toList(), weights,
-                settings.health(), nanoClock);
+                settings.health(), healthRegistry);
         this.client = new UpstreamClient(settings);
     }
 

@@ -1,9 +1,11 @@
 package dev.sluice.health;
 
 /**
- * What real traffic taught about one node: consecutive failures, and whether it is out of
- * rotation until some time. An ejection always ends by itself; the next request after it is the
- * probe, and its success brings the node back.
+ * What real traffic and active checks taught about one node: consecutive failures, whether it is
+ * out of rotation until some time, and the checks' verdict. An ejection always ends by itself; the
+ * next request after it is the probe, and its success brings the node back. State only: the rules
+ * come from each upstream's settings, and {@link HealthRegistry} shares one state among every
+ * upstream listing the node's {@code host:port}.
  */
 final class NodeHealth {
     private int consecutiveFailures;
@@ -46,6 +48,12 @@ final class NodeHealth {
             return true;
         }
         return false;
+    }
+
+    /** Forgets the active checks' verdict, once no check is left that could change it. */
+    synchronized void clearActiveVerdict() {
+        activeDown = false;
+        checksInARow = 0;
     }
 
     synchronized long ejectedUntil() {

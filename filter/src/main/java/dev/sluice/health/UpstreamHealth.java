@@ -4,7 +4,6 @@ import dev.sluice.config.HealthSettings;
 
 import java.util.BitSet;
 import java.util.List;
-import java.util.function.LongSupplier;
 
 /**
  * Passive health of one upstream's nodes. Exchanges report each attempt's outcome; the balancer
@@ -20,33 +19,34 @@ public final class UpstreamHealth {
     private final List<String> addresses;
     private final int[] weights;
     private final HealthSettings settings;
-    private final LongSupplier nanoClock;
+    private final HealthRegistry registry;
     private final NodeHealth[] nodes;
-    /** When the latest ejection ends; before then some node may be out. Lets the hot path skip all work. */
-    private volatile long lastEjectionEnds;
-    private volatile boolean anyEjection;
-    private final java.util.concurrent.atomic.AtomicInteger activeDown = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
-     * @param addresses each node's {@code host:port}, for logs and the status view
+     * @param addresses each node's {@code host:port}: the key of its state in the registry, and
+     *        its name in logs and the status view
      * @param weights each node's weight; nodes of weight 0 take no part
+     * @param registry where the nodes' state is kept, carried over from earlier upstreams
      */
     public UpstreamHealth(String upstream, List<String> addresses, int[] weights, HealthSettings settings,
-            LongSupplier nanoClock) {
+            HealthRegistry registry) {
         this.upstream = upstream;
         this.addresses = List.copyOf(addresses);
         this.weights = weights.clone();
         this.settings = settings;
-        this.nanoClock = nanoClock;
+        this.registry = registry;
         this.nodes = new NodeHealth[weights.length];
         for (int i = 0; i < nodes.length; i++) {
-            nodes[i] = new NodeHealth();
+            nodes[i] = registry.node(addresses.get(i));
         }
     }
 
-    /** Whether some node may be out of rotation now: the cheap check before {@link #excludeEjected}. */
+    /**
+     * Whether some node may be out of rotation now: the cheap check before {@link #excludeEjected}.
+     * It may say yes for a node of another upstream, never no for one of this upstream.
+     */
     public boolean anyEjected() {
-        return activeDown.get() > 0 || anyEjection && nanoClock.getAsLong() - lastEjectionEnds < 0;
+        return registry.anyOut();
     }
 
     /**
@@ -58,7 +58,7 @@ public final class UpstreamHealth {
         if (!anyEjected()) {
             return false;
         }
-        long now = nanoClock.getAsLong();
+        long now = registry.now();
         boolean any = false;
         for (int i = 0; i < nodes.length; i++) {
             if (nodes[i].ejectedAt(now)) {
@@ -76,7 +76,7 @@ public final class UpstreamHealth {
 
     /** Whole seconds until the first ejected node is due back, at least 1. */
     public long secondsUntilFirstBack() {
-        long now = nanoClock.getAsLong();
+        long now = registry.now();
         long soonest = Long.MAX_VALUE;
         for (NodeHealth node : nodes) {
             if (node.ejectedAt(now)) {
@@ -94,12 +94,11 @@ public final class UpstreamHealth {
     public void checked(int node, boolean passed) {
         var check = settings.activeCheck();
         if (nodes[node].check(passed, check.healthyThreshold(), check.unhealthyThreshold())) {
+            registry.activeVerdictChanged();
             if (passed) {
-                activeDown.decrementAndGet();
                 LOG.log(System.Logger.Level.INFO, "upstream ''{0}'' node {1} is back: {2} active checks passed",
                         upstream, addresses.get(node), check.healthyThreshold());
             } else {
-                activeDown.incrementAndGet();
                 LOG.log(System.Logger.Level.WARNING, "upstream ''{0}'' node {1} out of rotation: {2} active checks of {3} failed",
                         upstream, addresses.get(node), check.unhealthyThreshold(), check.path());
             }
@@ -125,7 +124,7 @@ public final class UpstreamHealth {
         }
         int failures = nodes[node].failure();
         if (failures >= settings.maxFails() && mayEject(node)) {
-            long now = nanoClock.getAsLong();
+            long now = registry.now();
             long duration = nodes[node].eject(now, settings.ejection().toNanos(), settings.maxEjection().toNanos());
             ejected(node, now + duration, duration,
                     failures + " failures in a row, ejection #" + nodes[node].timesEjected());
@@ -134,25 +133,20 @@ public final class UpstreamHealth {
 
     /** The node answered 503 or 429 with Retry-After: out for exactly that long. */
     public void retryAfter(int node, long seconds) {
-        long now = nanoClock.getAsLong();
+        long now = registry.now();
         long duration = nodes[node].ejectFor(now, seconds * 1_000_000_000L);
         ejected(node, now + duration, duration, "it answered with Retry-After: " + seconds);
     }
 
     private void ejected(int node, long until, long duration, String why) {
-        synchronized (this) {
-            if (!anyEjection || until - lastEjectionEnds > 0) {
-                lastEjectionEnds = until;
-            }
-            anyEjection = true;
-        }
+        registry.ejectedUntil(until);
         LOG.log(System.Logger.Level.WARNING, "upstream ''{0}'' node {1} out of rotation for {2} ms: {3}",
                 upstream, addresses.get(node), duration / 1_000_000, why);
     }
 
     /** Never more than the configured share of nodes out, unless every node is failing. */
     private boolean mayEject(int candidate) {
-        long now = nanoClock.getAsLong();
+        long now = registry.now();
         int total = 0;
         int out = 0;
         boolean allFailing = true;
@@ -174,7 +168,7 @@ public final class UpstreamHealth {
 
     /** The node's state for the status view. */
     public String describe(int node) {
-        long now = nanoClock.getAsLong();
+        long now = registry.now();
         NodeHealth health = nodes[node];
         if (health.activeDown()) {
             return "down (active check)";

@@ -23,7 +23,7 @@ class UpstreamHealthTest {
         java.util.Arrays.fill(weights, 1);
         List<String> names = java.util.stream.IntStream.range(0, nodes).mapToObj(i -> "n" + i + ":80").toList();
         return new UpstreamHealth("u", names, weights, new HealthSettings(maxFails, Duration.ofMillis(100),
-                Duration.ofMillis(250), maxEjectedPercent, Set.of(502), false, null), now::get);
+                Duration.ofMillis(250), maxEjectedPercent, Set.of(502), false, null), new HealthRegistry(now::get));
     }
 
     private static BitSet out(UpstreamHealth health) {

@@ -44,6 +44,9 @@ class HealthTest {
     private static TestOrigin busy;
     private static TestOrigin sick1;
     private static TestOrigin sick2;
+    /** Nodes of their own: health is kept per host:port, so upstreams sharing nodes share their ejections. */
+    private static TestOrigin openSick1;
+    private static TestOrigin openSick2;
     /** 0: answers 200; otherwise this status. */
     private static final AtomicInteger FLAKY_STATUS = new AtomicInteger();
 
@@ -65,6 +68,8 @@ class HealthTest {
                 exchange.response().status(503, "Busy").header("Retry-After", "2").send("busy".getBytes(US_ASCII)));
         sick1 = TestOrigin.start("sick1", Handlers.fixed(502, "text/plain", "sick1".getBytes(US_ASCII)));
         sick2 = TestOrigin.start("sick2", Handlers.fixed(502, "text/plain", "sick2".getBytes(US_ASCII)));
+        openSick1 = TestOrigin.start("open-sick1", Handlers.fixed(502, "text/plain", "sick1".getBytes(US_ASCII)));
+        openSick2 = TestOrigin.start("open-sick2", Handlers.fixed(502, "text/plain", "sick2".getBytes(US_ASCII)));
         int dead;
         try (ServerSocket reserved = new ServerSocket(0)) {
             dead = reserved.getLocalPort();
@@ -75,7 +80,7 @@ class HealthTest {
                 + route("retry-after", node(busy) + ", " + node(a))
                 + route("all-down", node(sick1) + ", " + node(sick2),
                         "health.max-fails=1", "health.ejection=5000", "health.failure-statuses=502")
-                + route("fail-open", node(sick1) + ", " + node(sick2),
+                + route("fail-open", node(openSick1) + ", " + node(openSick2),
                         "health.max-fails=1", "health.ejection=5000", "health.failure-statuses=502", "health.fail-open=true");
         return SluiceDeployment.war("health", config);
     }
@@ -86,7 +91,7 @@ class HealthTest {
 
     @AfterAll
     static void stopOrigins() {
-        Stream.of(a, flaky, busy, sick1, sick2).forEach(TestOrigin::close);
+        Stream.of(a, flaky, busy, sick1, sick2, openSick1, openSick2).forEach(TestOrigin::close);
     }
 
     private RawResponse get(String path) throws IOException {
@@ -172,10 +177,10 @@ class HealthTest {
 
     @Test
     void failOpenStillSendsToNodesWhenAllAreDown() throws Exception {
-        int before = sick1.requests().size() + sick2.requests().size();
+        int before = openSick1.requests().size() + openSick2.requests().size();
         for (int i = 0; i < 4; i++) {
             assertEquals(502, get("/fail-open/x").status(), "the nodes' own answer, not a 503 from Sluice");
         }
-        assertEquals(before + 4, sick1.requests().size() + sick2.requests().size());
+        assertEquals(before + 4, openSick1.requests().size() + openSick2.requests().size());
     }
 }
