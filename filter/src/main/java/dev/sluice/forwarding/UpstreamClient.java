@@ -149,8 +149,16 @@ public final class UpstreamClient implements Closeable {
         return pool.getTotalStats();
     }
 
+    /**
+     * Closes every connection, then the client. The pool goes first, leased connections included,
+     * while the I/O reactor still runs: exchanges still on them fail as for a reset (their clients
+     * are told) instead of hanging on a reactor that stopped, and the client's own shutdown then
+     * finds nothing to wait for. Closing the client at once instead raced its reactor threads,
+     * which logged a ClosedSelectorException and left channels open.
+     */
     @Override
     public void close() {
-        client.close(CloseMode.IMMEDIATE);
+        pool.close(CloseMode.IMMEDIATE);
+        client.close(CloseMode.GRACEFUL);
     }
 }
