@@ -24,8 +24,8 @@ import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.Config;
 
 /**
- * Turns MicroProfile Config properties under {@code sluice.} into {@link SluiceSettings}, once, at
- * start. Every key is checked: an unknown key (usually a typo) or a bad value stops the start with a
+ * Turns MicroProfile Config properties under {@code sluice.} into {@link SluiceSettings}, at start
+ * and on each reload. Every key is checked: an unknown key (usually a typo) or a bad value stops the start with a
  * {@link ConfigurationException} naming it. The reference of every key is {@code docs/configuration.md}.
  */
 public final class SettingsParser {
@@ -38,7 +38,7 @@ public final class SettingsParser {
 
     private static final Set<String> GLOBAL_KEYS = Set.of(
             "sluice.trusted-proxies", "sluice.forwarded-header", "sluice.via", "sluice.request-buffer",
-            "sluice.status.path", "sluice.status.allow");
+            "sluice.status.path", "sluice.status.allow", "sluice.reload-interval");
     private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "strip-prefix");
     private static final Set<String> UPSTREAM_KEYS = Set.of(
             "nodes", "scheme", "balance", "host", "host.rewrite", "connect-timeout", "timeout",
@@ -53,6 +53,8 @@ public final class SettingsParser {
             "health.check.healthy-threshold", "health.check.unhealthy-threshold");
     /** Upstream keys that end in a header name. */
     private static final List<String> UPSTREAM_HEADER_KEYS = List.of("request-headers.set.", "request-headers.add.");
+    /** Re-reading every source more often would cost more than any change could be urgent. */
+    private static final int MIN_RELOAD_INTERVAL_MS = 100;
     private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
     /** Headers a rule may not touch: their values belong to the connection, the framing or the Host mode. */
     private static final Set<String> PROTECTED_HEADERS = Set.of("content-length", "host", "expect");
@@ -132,7 +134,17 @@ public final class SettingsParser {
                         "upstream '" + name + "' is used by no route; remove it or add a route with upstream=" + name);
             }
         }
-        return new SluiceSettings(routes, upstreams, forwarding());
+        return new SluiceSettings(routes, upstreams, forwarding(), reloadInterval());
+    }
+
+    private Duration reloadInterval() {
+        String key = "sluice.reload-interval";
+        int millis = integer(key, 0, 0, Integer.MAX_VALUE, "milliseconds (0 for off)");
+        if (millis > 0 && millis < MIN_RELOAD_INTERVAL_MS) {
+            throw new ConfigurationException(key, value(key).get(),
+                    "0 (off) or at least " + MIN_RELOAD_INTERVAL_MS + " milliseconds");
+        }
+        return millis == 0 ? null : Duration.ofMillis(millis);
     }
 
     private static boolean isUpstreamKey(String suffix) {

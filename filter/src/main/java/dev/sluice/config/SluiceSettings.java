@@ -1,20 +1,24 @@
 package dev.sluice.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The whole, validated configuration of one Sluice filter. Built once at start by
- * {@link SettingsParser}; nothing on the request path reads configuration again.
+ * The whole, validated configuration of one Sluice filter, built by {@link SettingsParser} at
+ * start and on each reload; nothing on the request path reads configuration. Every part compares
+ * by value, so a reload can tell whether anything changed.
  *
- * @param routes every route, in no particular order
+ * @param routes every route, ordered by name
  * @param upstreams every upstream by name; each is referenced by at least one route
  * @param forwarding settings shared by every route
+ * @param reloadInterval how often the configuration is read again, or {@code null} for never
  */
 public record SluiceSettings(
         List<RouteSettings> routes,
         Map<String, UpstreamSettings> upstreams,
-        ForwardingSettings forwarding) {
+        ForwardingSettings forwarding,
+        Duration reloadInterval) {
 
     public SluiceSettings {
         routes = List.copyOf(routes);

@@ -332,4 +332,18 @@ class SettingsParserTest {
         assertTrue(status.allows("127.0.0.1"));
         assertFalse(status.allows("10.0.0.1"));
     }
+
+    @Test
+    void reloadIntervalIsOffByDefaultAndInMilliseconds() {
+        assertEquals(null, parse(MINIMAL).reloadInterval());
+        assertEquals(Duration.ofSeconds(30), parse(minimalWith("sluice.reload-interval", "30000")).reloadInterval());
+        assertEquals(null, parse(minimalWith("sluice.reload-interval", "0")).reloadInterval());
+    }
+
+    @Test
+    void reloadIntervalBelowATenthOfASecondIsRefused() {
+        ConfigurationException e = failure(minimalWith("sluice.reload-interval", "10"));
+        assertEquals("sluice.reload-interval", e.key());
+        assertTrue(e.getMessage().contains("at least 100 milliseconds"), e.getMessage());
+    }
 }
