@@ -1,19 +1,13 @@
 package dev.sluice;
 
 import dev.sluice.config.ConfigurationException;
-import dev.sluice.config.RouteSettings;
 import dev.sluice.config.SettingsParser;
 import dev.sluice.config.SluiceSettings;
-import dev.sluice.config.StatusSettings;
-import dev.sluice.config.UpstreamSettings;
-import dev.sluice.forwarding.Forwarder;
 import dev.sluice.forwarding.Route;
-import dev.sluice.forwarding.Upstream;
-import dev.sluice.health.HealthRegistry;
+import dev.sluice.reload.Reloader;
+import dev.sluice.reload.Snapshot;
 import dev.sluice.routing.RequestPaths;
-import dev.sluice.routing.Router;
 import dev.sluice.status.StatusJson;
-import dev.sluice.status.UpstreamStatus;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -27,12 +21,6 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -44,58 +32,33 @@ import org.eclipse.microprofile.config.ConfigProvider;
  * <p>Declare it in {@code web.xml} with {@code <async-supported>true</async-supported>}, mapped
  * first, and configure it through MicroProfile Config (keys under {@code sluice.}, see
  * {@code docs/configuration.md}). A bad key or value fails {@link #init} with a message naming it.
+ * The configuration can be reloaded while the filter runs, through JMX
+ * ({@code dev.sluice:type=Filter,context=<context path>}, operation {@code reload}) or every
+ * {@code sluice.reload-interval}.
  */
 public class SluiceFilter implements Filter {
     private static final System.Logger LOG = System.getLogger(SluiceFilter.class.getName());
 
-    private final List<Upstream> upstreams = new ArrayList<>();
-    private List<UpstreamStatus> statuses = List.of();
-    private Router<Route> router;
-    private Forwarder forwarder;
-    private StatusSettings status;
-    private ScheduledExecutorService healthTimer;
+    /** All the request path reads; a reload replaces it whole, and a request reads it once. */
+    private volatile Snapshot snapshot;
+    private Reloader reloader;
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
         SluiceSettings settings;
         try {
-            settings = SettingsParser.parse(ConfigProvider.getConfig(Thread.currentThread().getContextClassLoader()));
+            settings = SettingsParser.parse(ConfigProvider.getConfig(loader));
         } catch (ConfigurationException e) {
             LOG.log(System.Logger.Level.ERROR, "Sluice not started: " + e.getMessage());
             throw new ServletException("Sluice configuration error: " + e.getMessage(), e);
         }
         try {
-            Map<String, Upstream> byName = new LinkedHashMap<>();
-            HealthRegistry health = new HealthRegistry(System::nanoTime);
-            for (UpstreamSettings upstream : settings.upstreams().values()) {
-                Upstream running = new Upstream(upstream, System::nanoTime, health);
-                upstreams.add(running);
-                byName.put(upstream.name(), running);
-            }
-            List<Route> routes = new ArrayList<>();
-            for (RouteSettings route : settings.routes()) {
-                routes.add(new Route(route, byName.get(route.upstream())));
-            }
-            router = new Router<>(routes, Route::pathPrefix);
-            forwarder = new Forwarder(settings.forwarding());
-            status = settings.forwarding().status();
-            statuses = UpstreamStatus.register(filterConfig.getServletContext().getContextPath(), upstreams);
-            if (upstreams.stream().anyMatch(Upstream::hasActiveChecks)) {
-                healthTimer = Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread thread = new Thread(r, "sluice-health-checks");
-                    thread.setDaemon(true);
-                    return thread;
-                });
-                upstreams.forEach(u -> u.startChecks(healthTimer));
-            }
+            reloader = new Reloader(filterConfig.getServletContext().getContextPath(), loader, next -> snapshot = next);
+            reloader.start(settings);
         } catch (RuntimeException e) {
             destroy();
             throw new ServletException("Sluice could not start: " + e.getMessage(), e);
-        }
-        for (Route route : router.routes()) {
-            LOG.log(System.Logger.Level.INFO, "Sluice route ''{0}'': {1} -> upstream ''{2}'' {3}",
-                    route.settings().name(), route.pathPrefix(), route.upstream().name(),
-                    route.upstream().settings().nodes());
         }
     }
 
@@ -106,9 +69,10 @@ public class SluiceFilter implements Filter {
             chain.doFilter(request, response);
             return;
         }
+        Snapshot current = snapshot;
         String path = RequestPaths.inApplication(http.getRequestURI(), http.getContextPath());
-        if (path != null && path.equals(status.path()) && status.allows(request.getRemoteAddr())) {
-            byte[] json = StatusJson.render(upstreams).getBytes(StandardCharsets.UTF_8);
+        if (path != null && path.equals(current.status().path()) && current.status().allows(request.getRemoteAddr())) {
+            byte[] json = StatusJson.render(current.upstreams()).getBytes(StandardCharsets.UTF_8);
             HttpServletResponse httpResponse = (HttpServletResponse) response;
             httpResponse.setContentType("application/json");
             httpResponse.setHeader("Cache-Control", "no-store");
@@ -116,7 +80,7 @@ public class SluiceFilter implements Filter {
             httpResponse.getOutputStream().write(json);
             return;
         }
-        Route route = path == null ? null : router.match(path);
+        Route route = path == null ? null : current.router().match(path);
         if (route == null) {
             chain.doFilter(request, response);
             return;
@@ -127,18 +91,14 @@ public class SluiceFilter implements Filter {
                     "Dot segments are not allowed in a proxied path");
             return;
         }
-        forwarder.forward(route, path, http, httpResponse);
+        current.forwarder().forward(route, path, http, httpResponse);
     }
 
     @Override
     public void destroy() {
-        if (healthTimer != null) {
-            healthTimer.shutdownNow();
-            healthTimer = null;
+        if (reloader != null) {
+            reloader.close();
+            reloader = null;
         }
-        statuses.forEach(UpstreamStatus::unregister);
-        statuses = List.of();
-        upstreams.forEach(Upstream::close);
-        upstreams.clear();
     }
 }

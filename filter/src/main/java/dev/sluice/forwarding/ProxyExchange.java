@@ -78,6 +78,8 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         // flowing (downloads, server-sent events) must not be cut by a total timer.
         async.setTimeout(0);
         async.addListener(this);
+        // Ended in onComplete, which the container calls however the exchange ends.
+        upstream.counters().exchangeStarted();
         ServletOutputStream out = response.getOutputStream();
         relay = new ResponseRelay(async, response, out, headers.responseVia(), this, upstream.failureLog());
         // Set now so the container's first onWritePossible happens while the upstream works,
@@ -286,7 +288,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     @Override
     public void onComplete(AsyncEvent event) {
-        // Nothing: the relay completed it.
+        upstream.counters().exchangeEnded();
     }
 
     @Override

@@ -124,6 +124,13 @@ public final class Upstream implements Closeable {
         }
     }
 
+    /** Stops the active health checks, for an upstream a reload replaced; its exchanges go on. */
+    public void stopChecks() {
+        if (checker != null) {
+            checker.close();
+        }
+    }
+
     /** Whether active health checks are configured. */
     public boolean hasActiveChecks() {
         return settings.health().activeCheck() != null;
@@ -131,9 +138,7 @@ public final class Upstream implements Closeable {
 
     @Override
     public void close() {
-        if (checker != null) {
-            checker.close();
-        }
+        stopChecks();
         client.close();
     }
 }

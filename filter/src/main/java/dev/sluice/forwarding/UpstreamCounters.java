@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /** Running totals of what happened to an upstream's calls, for the status view. */
 public final class UpstreamCounters {
+    private final AtomicInteger exchanges = new AtomicInteger();
     private final AtomicInteger[] inFlight;
     private final LongAdder[] nodeSuccesses;
     private final LongAdder[] nodeFailures;
@@ -22,6 +23,31 @@ public final class UpstreamCounters {
             nodeSuccesses[i] = new LongAdder();
             nodeFailures[i] = new LongAdder();
         }
+    }
+
+    void exchangeStarted() {
+        exchanges.incrementAndGet();
+    }
+
+    void exchangeEnded() {
+        exchanges.decrementAndGet();
+    }
+
+    /**
+     * Whether the connection pool may still be needed: an exchange whose response is not over
+     * (it may be reading its request body, or about to retry), or an attempt HttpClient has not
+     * finished with (the response may be over while a cancelled call still winds down).
+     */
+    public boolean busy() {
+        if (exchanges.get() > 0) {
+            return true;
+        }
+        for (AtomicInteger attempts : inFlight) {
+            if (attempts.get() > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void attemptStarted(int node) {

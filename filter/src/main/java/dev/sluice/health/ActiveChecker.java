@@ -22,6 +22,7 @@ public final class ActiveChecker implements AutoCloseable {
     private final IntFunction<CompletableFuture<Integer>> probe;
     private final AtomicBoolean[] running;
     private final List<ScheduledFuture<?>> schedules = new ArrayList<>();
+    private volatile boolean closed;
 
     /**
      * @param probe sends one check to the node of this index and completes with the status, or
@@ -60,12 +61,17 @@ public final class ActiveChecker implements AutoCloseable {
         }
         status.orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS).whenComplete((code, failure) -> {
             running[node].set(false);
-            health.checked(node, failure == null && code >= settings.minStatus() && code <= settings.maxStatus());
+            // A check still running at close (or failed by the pool closing) says nothing any more,
+            // and its node's state may now belong to a newer upstream's checks.
+            if (!closed) {
+                health.checked(node, failure == null && code >= settings.minStatus() && code <= settings.maxStatus());
+            }
         });
     }
 
     @Override
     public void close() {
+        closed = true;
         schedules.forEach(s -> s.cancel(false));
     }
 }

@@ -3,19 +3,12 @@ package dev.sluice.status;
 import dev.sluice.config.NodeSettings;
 import dev.sluice.forwarding.Upstream;
 
-import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
-import java.util.Hashtable;
 import java.util.List;
 
-import javax.management.JMException;
-import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
 /** Publishes an upstream's live figures through JMX, where Tomcat users already look. */
 public final class UpstreamStatus implements UpstreamStatusMBean {
-    private static final System.Logger LOG = System.getLogger(UpstreamStatus.class.getName());
-
     private final Upstream upstream;
     private final ObjectName name;
 
@@ -25,37 +18,20 @@ public final class UpstreamStatus implements UpstreamStatusMBean {
     }
 
     /**
-     * Registers the MBeans of these upstreams.
+     * Registers the MBean of this upstream.
      *
      * @param contextPath the web application's context path, keeping two applications apart
-     * @return the registered views, to {@link #unregister} at shutdown
+     * @return the registered view, to {@link #unregister} when the upstream stops serving
      */
-    public static List<UpstreamStatus> register(String contextPath, List<Upstream> upstreams) {
-        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        List<UpstreamStatus> registered = new ArrayList<>();
-        for (Upstream upstream : upstreams) {
-            try {
-                Hashtable<String, String> keys = new Hashtable<>();
-                keys.put("type", "Upstream");
-                keys.put("context", ObjectName.quote(contextPath.isEmpty() ? "/" : contextPath));
-                keys.put("name", ObjectName.quote(upstream.name()));
-                UpstreamStatus status = new UpstreamStatus(upstream, new ObjectName("dev.sluice", keys));
-                server.registerMBean(status, status.name);
-                registered.add(status);
-            } catch (JMException e) {
-                LOG.log(System.Logger.Level.WARNING, "upstream ''" + upstream.name() + "'' gets no JMX view", e);
-            }
-        }
-        return registered;
+    public static UpstreamStatus register(String contextPath, Upstream upstream) {
+        UpstreamStatus status = new UpstreamStatus(upstream, Jmx.name("Upstream", contextPath, upstream.name()));
+        Jmx.register(status, status.name);
+        return status;
     }
 
     /** Removes the MBean. */
     public void unregister() {
-        try {
-            ManagementFactory.getPlatformMBeanServer().unregisterMBean(name);
-        } catch (JMException e) {
-            LOG.log(System.Logger.Level.DEBUG, "MBean already gone: " + name, e);
-        }
+        Jmx.unregister(name);
     }
 
     @Override

@@ -3,15 +3,11 @@ package dev.sluice.proxy;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.testing.LogCapture;
 import dev.sluice.testing.RawClient;
 
 import java.io.IOException;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import org.jboss.arquillian.container.test.api.Deployer;
 import org.jboss.arquillian.container.test.api.Deployment;
@@ -59,37 +55,18 @@ class BadConfigurationTest {
     }
 
     private void assertStartFails(String deployment, String expectedInMessage) throws IOException {
-        List<LogRecord> records = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                records.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger logger = Logger.getLogger("dev.sluice");
-        logger.addHandler(capture);
-        try {
+        try (LogCapture log = LogCapture.start()) {
             try {
                 deployer.deploy(deployment);
             } catch (RuntimeException startFailed) {
                 // Some adapters report the failed start; the log and the app's state below are what count.
             }
-            assertTrue(records.stream().anyMatch(r -> r.getLevel().intValue() >= Level.SEVERE.intValue()
-                    && r.getMessage().contains(expectedInMessage)),
-                    "expected an error naming '" + expectedInMessage + "', got " + records.stream().map(LogRecord::getMessage).toList());
+            assertTrue(log.logged(Level.SEVERE, expectedInMessage),
+                    "expected an error naming '" + expectedInMessage + "', got " + log.messages());
             int status = RawClient.get(Integer.parseInt(PORT), "/" + deployment + "/api/x").status();
             assertNotEquals(200, status, "a half-configured filter must not serve");
             assertNotEquals(502, status, "a half-configured filter must not proxy");
         } finally {
-            logger.removeHandler(capture);
             try {
                 deployer.undeploy(deployment);
             } catch (RuntimeException notDeployed) {

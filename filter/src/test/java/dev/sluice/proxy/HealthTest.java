@@ -11,7 +11,6 @@ import dev.sluice.testing.RawResponse;
 import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URL;
 import java.util.Arrays;
@@ -19,8 +18,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import javax.management.ObjectName;
 
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -98,10 +95,8 @@ class HealthTest {
         return RawClient.get(base.getPort(), CONTEXT + path);
     }
 
-    private static String[] nodes(String upstream) throws Exception {
-        ObjectName name = new ObjectName("dev.sluice:type=Upstream,context=" + ObjectName.quote(CONTEXT)
-                + ",name=" + ObjectName.quote(upstream));
-        return (String[]) ManagementFactory.getPlatformMBeanServer().getAttribute(name, "Nodes");
+    private static String[] nodes(String upstream) {
+        return PoolProbe.nodes(CONTEXT, upstream);
     }
 
     /** Milliseconds left of a node's ejection from the status view, or -1 when it is up. */

@@ -18,12 +18,33 @@ final class PoolProbe {
 
     /** Any numeric attribute of the upstream's MBean. */
     static Number attribute(String context, String upstream, String attribute) {
+        return (Number) value(context, upstream, attribute);
+    }
+
+    /** Each node's line of the upstream's MBean: address, weight, figures and health. */
+    static String[] nodes(String context, String upstream) {
+        return (String[]) value(context, upstream, "Nodes");
+    }
+
+    /** Whether the upstream has an MBean, as it has while it serves. */
+    static boolean registered(String context, String upstream) {
+        return ManagementFactory.getPlatformMBeanServer().isRegistered(name(context, upstream));
+    }
+
+    private static Object value(String context, String upstream, String attribute) {
         try {
-            ObjectName name = new ObjectName("dev.sluice:type=Upstream,context=" + ObjectName.quote(context)
-                    + ",name=" + ObjectName.quote(upstream));
-            return (Number) ManagementFactory.getPlatformMBeanServer().getAttribute(name, attribute);
+            return ManagementFactory.getPlatformMBeanServer().getAttribute(name(context, upstream), attribute);
         } catch (JMException e) {
             throw new AssertionError("no JMX view of upstream " + upstream + " in " + context, e);
+        }
+    }
+
+    private static ObjectName name(String context, String upstream) {
+        try {
+            return new ObjectName("dev.sluice:type=Upstream,context=" + ObjectName.quote(context)
+                    + ",name=" + ObjectName.quote(upstream));
+        } catch (JMException e) {
+            throw new AssertionError(e);
         }
     }
 

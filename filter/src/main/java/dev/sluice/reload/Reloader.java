@@ -1,0 +1,244 @@
+package dev.sluice.reload;
+
+import dev.sluice.config.ConfigurationException;
+import dev.sluice.config.NodeSettings;
+import dev.sluice.config.SettingsParser;
+import dev.sluice.config.SluiceSettings;
+import dev.sluice.config.UpstreamSettings;
+import dev.sluice.forwarding.Route;
+import dev.sluice.forwarding.Upstream;
+import dev.sluice.health.HealthRegistry;
+import dev.sluice.status.Jmx;
+import dev.sluice.status.UpstreamStatus;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import javax.management.ObjectName;
+
+import org.eclipse.microprofile.config.spi.ConfigProviderResolver;
+
+/**
+ * Runs one filter's configuration: builds the {@link Snapshot} the request path reads, and on
+ * reload (through JMX, or every {@code sluice.reload-interval}) reads every source again and swaps
+ * in a new snapshot when the settings changed. Upstreams whose settings did not change go on as they
+ * are, with their pool, balancer, limits and counters; the others are built anew, taking their
+ * nodes' health from the filter's {@link HealthRegistry}, and the ones they replace retire. A
+ * configuration that is refused changes nothing.
+ *
+ * <p>Reloads, start and stop take this object's lock, so they never overlap; the request path takes
+ * no lock, it reads the published snapshot.
+ */
+public final class Reloader implements ReloaderMBean {
+    private static final System.Logger LOG = System.getLogger(Reloader.class.getName());
+
+    private final String contextPath;
+    private final ClassLoader loader;
+    private final Consumer<Snapshot> publish;
+    private final HealthRegistry health = new HealthRegistry(System::nanoTime);
+    private final Map<String, UpstreamStatus> views = new HashMap<>();
+    private final Retirement retirement = new Retirement(this::timer);
+    private final ObjectName name;
+    private Snapshot current;
+    private ScheduledExecutorService timer;
+    private ScheduledFuture<?> interval;
+    private Duration intervalEvery;
+    /** The message of the last refused configuration, so a reload on a timer reports it once. */
+    private String lastRefusal;
+    private boolean closed;
+
+    /**
+     * @param contextPath the web application's context path, naming the MBeans
+     * @param loader the web application's class loader, whose configuration sources are read
+     * @param publish where each new snapshot goes for the request path to read
+     */
+    public Reloader(String contextPath, ClassLoader loader, Consumer<Snapshot> publish) {
+        this.contextPath = contextPath;
+        this.loader = loader;
+        this.publish = publish;
+        this.name = Jmx.name("Filter", contextPath, null);
+    }
+
+    /** Builds and publishes the first snapshot from the settings read at start, and registers the MBeans. */
+    public synchronized void start(SluiceSettings settings) {
+        swap(settings);
+        Jmx.register(this, name);
+        for (Route route : current.router().routes()) {
+            LOG.log(System.Logger.Level.INFO, "Sluice route ''{0}'': {1} -> upstream ''{2}'' {3}",
+                    route.settings().name(), route.pathPrefix(), route.upstream().name(),
+                    route.upstream().settings().nodes());
+        }
+    }
+
+    @Override
+    public synchronized String reload() {
+        try {
+            return reread(true);
+        } catch (RuntimeException e) {
+            // A JDK type: a remote JMX console has no Sluice classes to read ours with.
+            throw new IllegalArgumentException("reload rejected, the running configuration stays: " + e.getMessage());
+        }
+    }
+
+    private synchronized void reloadIfChanged() {
+        try {
+            reread(false);
+        } catch (RuntimeException e) {
+            // Logged by reread; the timer must keep running.
+        }
+    }
+
+    /**
+     * @param asked whether an operator asked: then every outcome is logged; on a timer an unchanged
+     *        configuration is not, and a refused one only when its message is new
+     */
+    private String reread(boolean asked) {
+        if (closed) {
+            throw new IllegalStateException("the filter has stopped");
+        }
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        // Sources, converters and the new pools' threads belong to the application, whichever thread reloads.
+        thread.setContextClassLoader(loader);
+        try {
+            SluiceSettings next = SettingsParser.parse(ConfigProviderResolver.instance().getBuilder().forClassLoader(loader)
+                    .addDefaultSources().addDiscoveredSources().addDiscoveredConverters().build());
+            lastRefusal = null;
+            if (next.equals(current.settings())) {
+                if (asked) {
+                    LOG.log(System.Logger.Level.INFO, "Sluice configuration read again: nothing changed");
+                }
+                return "unchanged: " + next.upstreams().size() + " upstreams, " + next.routes().size() + " routes";
+            }
+            Changes changes = new Changes(current.settings(), next);
+            swap(next);
+            LOG.log(System.Logger.Level.INFO, "Sluice configuration reloaded: {0}", changes.details());
+            return changes.summary();
+        } catch (RuntimeException e) {
+            if (asked || !Objects.equals(e.getMessage(), lastRefusal)) {
+                String message = "Sluice reload rejected, the running configuration stays: " + e.getMessage();
+                if (e instanceof ConfigurationException) {
+                    LOG.log(System.Logger.Level.ERROR, message);
+                } else {
+                    LOG.log(System.Logger.Level.ERROR, message, e);
+                }
+            }
+            lastRefusal = e.getMessage();
+            throw e;
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    /**
+     * Builds what the settings need that is not running yet, publishes the new snapshot, then
+     * retires what it no longer holds. Nothing is changed until every new upstream is built.
+     */
+    private void swap(SluiceSettings next) {
+        List<Upstream> upstreams = new ArrayList<>();
+        List<Upstream> built = new ArrayList<>();
+        Snapshot snapshot;
+        try {
+            for (UpstreamSettings settings : next.upstreams().values()) {
+                Upstream running = current == null ? null : current.upstream(settings.name());
+                if (running != null && running.settings().equals(settings)) {
+                    upstreams.add(running);
+                } else {
+                    Upstream fresh = new Upstream(settings, System::nanoTime, health);
+                    built.add(fresh);
+                    upstreams.add(fresh);
+                }
+            }
+            snapshot = Snapshot.of(next, upstreams);
+        } catch (RuntimeException e) {
+            built.forEach(Upstream::close);
+            keepHealthOf(current == null ? List.of() : current.upstreams());
+            throw e;
+        }
+        List<Upstream> retired = current == null ? List.of()
+                : current.upstreams().stream().filter(u -> !upstreams.contains(u)).toList();
+        current = snapshot;
+        publish.accept(snapshot);
+
+        retired.forEach(Upstream::stopChecks);
+        keepHealthOf(upstreams);
+        retired.forEach(u -> views.remove(u.name()).unregister());
+        for (Upstream upstream : built) {
+            views.put(upstream.name(), UpstreamStatus.register(contextPath, upstream));
+            if (upstream.hasActiveChecks()) {
+                upstream.startChecks(timer());
+            }
+        }
+        retired.forEach(retirement::retire);
+        scheduleReloads(next.reloadInterval());
+    }
+
+    /** Forgets the health of nodes these upstreams do not list. */
+    private void keepHealthOf(Collection<Upstream> upstreams) {
+        Set<String> used = new HashSet<>();
+        Set<String> checked = new HashSet<>();
+        for (Upstream upstream : upstreams) {
+            List<String> addresses = upstream.settings().nodes().stream().map(NodeSettings::address).toList();
+            used.addAll(addresses);
+            if (upstream.hasActiveChecks()) {
+                checked.addAll(addresses);
+            }
+        }
+        health.retain(used, checked);
+    }
+
+    private void scheduleReloads(Duration every) {
+        if (Objects.equals(every, intervalEvery)) {
+            return;
+        }
+        if (interval != null) {
+            interval.cancel(false);
+            interval = null;
+        }
+        intervalEvery = every;
+        if (every != null) {
+            interval = timer().scheduleWithFixedDelay(this::reloadIfChanged, every.toMillis(), every.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The filter's one timer thread (checks, reloads, retirements), started when first needed. */
+    private synchronized ScheduledExecutorService timer() {
+        if (timer == null) {
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread thread = new Thread(r, "sluice-timer " + (contextPath.isEmpty() ? "/" : contextPath));
+                thread.setDaemon(true);
+                thread.setContextClassLoader(loader);
+                return thread;
+            });
+        }
+        return timer;
+    }
+
+    /** Stops everything: reloads, checks, every pool, retiring ones too, and the MBeans. */
+    public synchronized void close() {
+        closed = true;
+        Jmx.unregister(name);
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+        views.values().forEach(UpstreamStatus::unregister);
+        views.clear();
+        if (current != null) {
+            current.upstreams().forEach(Upstream::close);
+        }
+        retirement.closeAll();
+    }
+}
