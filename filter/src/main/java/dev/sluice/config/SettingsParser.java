@@ -4,12 +4,16 @@ import dev.sluice.clientip.Cidr;
 import dev.sluice.clientip.TrustedProxies;
 import dev.sluice.forwarding.HopByHop;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -375,7 +379,30 @@ public final class SettingsParser {
         if (insecure && trust != null) {
             throw new ConfigurationException(insecureKey, "true", "not together with " + trustKey);
         }
-        return new TlsSettings(trust, trustPassword, keys, keyPassword, insecure);
+        return new TlsSettings(trust, trustPassword, keys, keyPassword, insecure, storesDigest(trustKey, keyKey));
+    }
+
+    /** SHA-256 over the content of the store files these keys name, or {@code null} when they name none. */
+    private String storesDigest(String... keys) {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+        boolean any = false;
+        for (String key : keys) {
+            Path file = file(key);
+            if (file != null) {
+                try {
+                    digest.update(Files.readAllBytes(file));
+                } catch (IOException e) {
+                    throw new ConfigurationException(key, file.toString(), "a readable file (" + e.getMessage() + ")");
+                }
+                any = true;
+            }
+        }
+        return any ? HexFormat.of().formatHex(digest.digest()) : null;
     }
 
     /** Whether a key or trust store file is PKCS12 (by its name) rather than PEM. */

@@ -11,10 +11,13 @@ import java.nio.file.Path;
  * @param keyStore a PKCS12 file with the client certificate and key for mutual TLS, or {@code null}
  * @param keyStorePassword its password, or {@code null}
  * @param insecure whether certificates and host names go unchecked (development only, logged loudly)
+ * @param storesDigest a digest of the store files' content as parsed, or {@code null} without
+ *        files: a store rewritten under the same name (a rotated certificate) makes the settings
+ *        differ, so a reload builds the upstream anew with it
  */
 public record TlsSettings(Path trustStore, String trustStorePassword, Path keyStore, String keyStorePassword,
-        boolean insecure) {
+        boolean insecure, String storesDigest) {
 
     /** The JVM's trust, no client certificate. */
-    public static final TlsSettings DEFAULT = new TlsSettings(null, null, null, null, false);
+    public static final TlsSettings DEFAULT = new TlsSettings(null, null, null, null, false, null);
 }

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SettingsParserTest {
 
@@ -345,5 +349,17 @@ class SettingsParserTest {
         ConfigurationException e = failure(minimalWith("sluice.reload-interval", "10"));
         assertEquals("sluice.reload-interval", e.key());
         assertTrue(e.getMessage().contains("at least 100 milliseconds"), e.getMessage());
+    }
+
+    @Test
+    void aTrustStoreRewrittenUnderTheSameNameMakesTheSettingsDiffer(@TempDir Path folder) throws IOException {
+        Path store = folder.resolve("ca.pem");
+        String[] https = minimalWith("sluice.upstream.orders.scheme", "https",
+                "sluice.upstream.orders.tls.trust-store", store.toString());
+        Files.writeString(store, "first certificate");
+        SluiceSettings before = parse(https);
+        assertEquals(before, parse(https), "the same content");
+        Files.writeString(store, "rotated certificate");
+        assertFalse(before.equals(parse(https)), "a reload must build the upstream with the new store");
     }
 }
