@@ -23,10 +23,14 @@ final class Retirement {
     private static final long SWEEP_MS = 100;
     /** On top of the longest an exchange can wait for its upstream: time to write the last of its response. */
     private static final Duration MARGIN = Duration.ofSeconds(2);
+    /**
+     * No pool closes sooner after its retirement, idle or not: a request that read the old
+     * snapshot just before the swap may not have counted its exchange yet.
+     */
+    private static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Supplier<ScheduledExecutorService> timer;
-    /** Each retiring upstream and, by nanoTime, when its grace ends. */
-    private final Map<Upstream, Long> retiring = new LinkedHashMap<>();
+    private final Map<Upstream, Term> retiring = new LinkedHashMap<>();
     private ScheduledFuture<?> sweep;
 
     /** @param timer the filter's timer, started when first needed */
@@ -47,7 +51,8 @@ final class Retirement {
 
     /** Closes the upstream once its exchanges are over, or when its grace ends. */
     synchronized void retire(Upstream upstream) {
-        retiring.put(upstream, System.nanoTime() + grace(upstream.settings()).toNanos());
+        long now = System.nanoTime();
+        retiring.put(upstream, new Term(now, now + grace(upstream.settings()).toNanos()));
         if (sweep == null) {
             sweep = timer.get().scheduleWithFixedDelay(this::sweep, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
         }
@@ -55,13 +60,14 @@ final class Retirement {
 
     private synchronized void sweep() {
         long now = System.nanoTime();
-        for (Iterator<Map.Entry<Upstream, Long>> it = retiring.entrySet().iterator(); it.hasNext();) {
-            Map.Entry<Upstream, Long> entry = it.next();
+        for (Iterator<Map.Entry<Upstream, Term>> it = retiring.entrySet().iterator(); it.hasNext();) {
+            Map.Entry<Upstream, Term> entry = it.next();
             Upstream upstream = entry.getKey();
+            boolean overdue = now - entry.getValue().graceEnds() >= 0;
+            if (!overdue && (now - entry.getValue().retiredAt() < LINGER_NANOS || upstream.counters().busy())) {
+                continue;
+            }
             if (upstream.counters().busy()) {
-                if (now - entry.getValue() < 0) {
-                    continue;
-                }
                 LOG.log(System.Logger.Level.WARNING, "upstream ''{0}'' replaced by a reload: closing its connections after"
                         + " a grace of {1} ms with exchanges still running; they are cut", upstream.name(),
                         grace(upstream.settings()).toMillis());
@@ -83,6 +89,10 @@ final class Retirement {
         }
         retiring.keySet().forEach(Retirement::close);
         retiring.clear();
+    }
+
+    /** When an upstream retired and when its grace ends, by nanoTime. */
+    private record Term(long retiredAt, long graceEnds) {
     }
 
     /** A failure to close must not stop the sweep, which a timer would never run again after a throw. */
