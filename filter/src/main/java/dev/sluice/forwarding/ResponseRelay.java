@@ -10,9 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.hc.core5.concurrent.FutureCallback;
@@ -33,12 +31,17 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * that finds another draining leaves its signal and returns, so nobody waits while the container
  * holds its socket lock).
  *
- * <p>Flow control: HttpClient stops reading the upstream socket when its window (64 KiB) is used up.
- * Bytes are given back to the window only once the servlet output accepted them, so a slow client
- * slows the upstream instead of filling the heap.
+ * <p>Flow control: HttpClient stops reading the upstream socket when its window
+ * ({@link UpstreamClient#WINDOW}) is used up. Bytes are given back to the window only once the
+ * servlet output accepted them, so a slow client slows the upstream instead of filling the heap.
+ *
+ * <p>Bytes that arrive while the client cannot take them are written together, in one write, as
+ * soon as it can ({@link PendingBytes}): each non-blocking write costs a container dispatch.
  */
 final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener {
     private static final System.Logger LOG = System.getLogger(ResponseRelay.class.getName());
+    /** Credit owed to HttpClient's window before it is worth a wake-up of the reactor. */
+    private static final int SETTLE_AT = UpstreamClient.WINDOW / 2;
 
     /** What the relay reports back to its exchange. */
     interface Outcome {
@@ -56,7 +59,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private final ThrottledLog failureLog;
     private final AsyncContext async;
 
-    private final Queue<byte[]> pending = new ConcurrentLinkedQueue<>();
+    private final PendingBytes pending = new PendingBytes();
     private final AtomicInteger signals = new AtomicInteger();
     private final AtomicInteger unsettledCredit = new AtomicInteger();
     private volatile HttpResponse head;
@@ -113,7 +116,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     @Override
     public void updateCapacity(CapacityChannel channel) throws IOException {
         capacity = channel;
-        settleCredit();
+        settleCredit(true);
     }
 
     @Override
@@ -131,19 +134,13 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 clientBroke(e);
             }
             if (src.hasRemaining()) {
-                pending.add(copy(src));
+                pending.append(src);
             }
             drainLoop();
         } else {
-            pending.add(copy(src));
+            pending.append(src);
             signal();
         }
-    }
-
-    private static byte[] copy(ByteBuffer src) {
-        byte[] chunk = new byte[src.remaining()];
-        src.get(chunk);
-        return chunk;
     }
 
     @Override
@@ -265,8 +262,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 applyHead(head);
             }
             writePending();
-            // One window update per pass: from a container thread each update wakes the reactor.
-            settleCredit();
+            settleCredit(false);
         } catch (IOException | RuntimeException e) {
             clientBroke(e);
         }
@@ -289,22 +285,24 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         boolean wrote = false;
         for (;;) {
             boolean last = ended;
-            byte[] chunk = pending.poll();
-            if (chunk == null) {
+            ByteBuffer bytes = pending.take();
+            if (bytes == null) {
                 if (last) {
                     finish();
                     return;
                 }
                 break;
             }
-            out.write(chunk);
-            written += chunk.length;
+            int length = bytes.remaining();
+            out.write(bytes.array(), 0, length);
+            pending.recycle(bytes);
+            written += length;
             wrote = true;
             if (!out.isReady()) {
-                owed += chunk.length;
+                owed += length;
                 return;
             }
-            credit(chunk.length);
+            credit(length);
         }
         if (wrote) {
             flushIfStreaming();
@@ -396,21 +394,26 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         }
         headApplied = true;
         pending.clear();
-        pending.add(body);
+        pending.append(ByteBuffer.wrap(body));
         contentLength = body.length;
         ended = true;
         return true;
     }
 
-    /** Counts bytes the client side accepted; {@link #drain} returns them to HttpClient once per pass. */
+    /** Counts bytes the client side accepted, to be returned to HttpClient's window. */
     private void credit(int bytes) {
         unsettledCredit.addAndGet(bytes);
     }
 
-    /** Returns window to HttpClient only for bytes the client side accepted, never more. */
-    private void settleCredit() throws IOException {
+    /**
+     * Returns window to HttpClient only for bytes the client side accepted, never more. From a
+     * container thread every update wakes the reactor, so credit is kept until half the window is
+     * owed: until then the reactor still has window to read with. When the window runs out
+     * HttpClient asks through {@link #updateCapacity}, and whatever is owed is returned then.
+     */
+    private void settleCredit(boolean askedFor) throws IOException {
         CapacityChannel channel = capacity;
-        if (channel != null) {
+        if (channel != null && (askedFor || unsettledCredit.get() >= SETTLE_AT)) {
             int bytes = unsettledCredit.getAndSet(0);
             if (bytes > 0) {
                 channel.update(bytes);

@@ -53,7 +53,7 @@ public final class UpstreamClient implements Closeable {
      * Bytes an exchange may read ahead of a slow client: the most a response holds in the heap.
      * HttpClient's 64 KiB stalled a fast download at every window turn; 256 KiB keeps it flowing.
      */
-    private static final int WINDOW = 256 * 1024;
+    static final int WINDOW = 256 * 1024;
 
     private static final String NO_USER_AGENT = "dev.sluice.no-user-agent";
 

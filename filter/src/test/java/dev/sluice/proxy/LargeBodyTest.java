@@ -2,8 +2,11 @@ package dev.sluice.proxy;
 
 import static dev.sluice.proxy.SluiceDeployment.route;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.Handlers;
+import dev.sluice.testing.RawClient;
+import dev.sluice.testing.RawResponse;
 import dev.sluice.testing.RecordedRequest;
 import dev.sluice.testing.TestOrigin;
 
@@ -14,7 +17,9 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -32,6 +37,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class LargeBodyTest {
     private static final long SIZE = 100L * 1024 * 1024;
 
+    private static final AtomicLong SENT = new AtomicLong();
+
     private static TestOrigin origin;
 
     @ArquillianResource
@@ -41,7 +48,7 @@ class LargeBodyTest {
     static WebArchive deployment() throws IOException {
         origin = TestOrigin.start("origin", exchange -> {
             if (exchange.request().method().equals("GET")) {
-                Handlers.bytes(SIZE).handle(exchange);
+                Handlers.bytes(SIZE, SENT).handle(exchange);
             } else {
                 Handlers.echo().handle(exchange);
             }
@@ -77,5 +84,33 @@ class LargeBodyTest {
         RecordedRequest received = seen.get(seen.size() - 1);
         assertEquals(SIZE, received.bodyLength());
         assertEquals(Handlers.expectedSha256(SIZE), received.bodySha256());
+    }
+
+    @Test
+    void aClientThatStopsReadingStopsTheUpstreamThenGetsEveryByte() throws Exception {
+        try (RawClient client = RawClient.connect(base.getPort(), Duration.ofSeconds(30))) {
+            SENT.set(0);
+            client.send("GET " + base.getPath() + "files/paused HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
+            long stalledAt = sentOnceItStopsGrowing();
+            // What is in flight is socket buffers and the proxy's bounded window, not the body:
+            // buffering it would also run this 96 MiB heap out of memory.
+            assertTrue(stalledAt < SIZE / 4, "the origin got " + stalledAt + " bytes out to a client reading nothing");
+            RawResponse head = client.readResponseHeadOnly();
+            assertEquals(200, head.status());
+            assertEquals(Handlers.expectedSha256(SIZE), Handlers.sha256(client.bodyStream()));
+        }
+    }
+
+    /** Polls the origin's count until it has not moved for a second. */
+    private static long sentOnceItStopsGrowing() throws InterruptedException {
+        long last = -1;
+        int still = 0;
+        while (still < 10) {
+            Thread.sleep(100);
+            long now = SENT.get();
+            still = now == last && now > 0 ? still + 1 : 0;
+            last = now;
+        }
+        return last;
     }
 }

@@ -9,6 +9,7 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Ready-made {@link TestOrigin} behaviours. */
 public final class Handlers {
@@ -53,6 +54,11 @@ public final class Handlers {
      * and a Content-Length, generated as they are sent: any length works with a tiny heap.
      */
     public static TestOrigin.Handler bytes(long length) {
+        return bytes(length, new AtomicLong());
+    }
+
+    /** As {@link #bytes(long)}, counting in {@code sent} the body bytes the socket has taken so far. */
+    public static TestOrigin.Handler bytes(long length, AtomicLong sent) {
         return exchange -> {
             TestOrigin.Response response = exchange.response();
             response.header("Content-Type", "application/octet-stream").startFixed(length);
@@ -60,9 +66,10 @@ public final class Handlers {
             try (InputStream in = stream(length)) {
                 for (int n; (n = in.read(buffer)) > 0;) {
                     response.write(buffer, 0, n);
+                    response.flush();
+                    sent.addAndGet(n);
                 }
             }
-            response.flush();
         };
     }
 
