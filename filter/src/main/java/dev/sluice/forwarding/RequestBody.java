@@ -50,6 +50,13 @@ final class RequestBody extends BodyEntity implements ReadListener {
     private volatile DataStreamChannel channel;
     /** Reactor thread only. */
     private ByteBuffer current;
+    /**
+     * The body, when its declared length fits the buffer: read in place into one array of exactly
+     * that size, rather than into chunks sized for the worst case.
+     */
+    private final byte[] whole;
+    /** Container threads only: bytes of {@link #whole} read so far. */
+    private int filled;
 
     /**
      * @param in the client's body, in non-blocking mode once this is its listener
@@ -61,11 +68,27 @@ final class RequestBody extends BodyEntity implements ReadListener {
         this.in = in;
         this.limit = limit;
         this.sink = sink;
+        this.whole = length > 0 && length <= limit ? new byte[(int) length] : null;
     }
 
     @Override
     public void onDataAvailable() throws IOException {
-        readAvailable();
+        if (whole != null) {
+            readWhole();
+        } else {
+            readAvailable();
+        }
+    }
+
+    /** The container reports the end of the body (onAllDataRead) once the last byte is read. */
+    private void readWhole() throws IOException {
+        while (filled < whole.length && in.isReady()) {
+            int n = in.read(whole, filled, whole.length - filled);
+            if (n < 0) {
+                return;
+            }
+            filled += n;
+        }
     }
 
     @Override
@@ -74,7 +97,9 @@ final class RequestBody extends BodyEntity implements ReadListener {
         if (streaming) {
             wakeProducer();
         } else {
-            sink.bodyReady(new BufferedEntity(List.copyOf(queue), queued.get()));
+            sink.bodyReady(whole != null
+                    ? new BufferedEntity(List.of(ByteBuffer.wrap(whole, 0, filled)), filled)
+                    : new BufferedEntity(List.copyOf(queue), queued.get()));
         }
     }
 
