@@ -31,8 +31,8 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * that finds another draining leaves its signal and returns, so nobody waits while the container
  * holds its socket lock).
  *
- * <p>Flow control: HttpClient stops reading the upstream socket when its window
- * ({@link UpstreamClient#WINDOW}) is used up. Bytes are given back to the window only once the
+ * <p>Flow control: HttpClient stops reading the upstream socket when its window (the upstream's
+ * {@code response-buffer}) is used up. Bytes are given back to the window only once the
  * servlet output accepted them, so a slow client slows the upstream instead of filling the heap.
  *
  * <p>Bytes that arrive while the client cannot take them are written together, in one write, as
@@ -40,8 +40,6 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  */
 final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener {
     private static final System.Logger LOG = System.getLogger(ResponseRelay.class.getName());
-    /** Credit owed to HttpClient's window before it is worth a wake-up of the reactor. */
-    private static final int SETTLE_AT = UpstreamClient.WINDOW / 2;
 
     /** What the relay reports back to its exchange. */
     interface Outcome {
@@ -58,6 +56,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private final Outcome outcome;
     private final ThrottledLog failureLog;
     private final AsyncContext async;
+    /** Credit owed to HttpClient's window before it is worth a wake-up of the reactor: half the window. */
+    private final int settleAt;
 
     private final PendingBytes pending = new PendingBytes();
     private final AtomicInteger signals = new AtomicInteger();
@@ -78,7 +78,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private long written;
 
     ResponseRelay(AsyncContext async, HttpServletResponse response, ServletOutputStream out,
-            String via, Outcome outcome, ThrottledLog failureLog) {
+            String via, Outcome outcome, ThrottledLog failureLog, int window) {
+        this.settleAt = window / 2;
         this.failureLog = failureLog;
         this.async = async;
         this.response = response;
@@ -413,7 +414,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      */
     private void settleCredit(boolean askedFor) throws IOException {
         CapacityChannel channel = capacity;
-        if (channel != null && (askedFor || unsettledCredit.get() >= SETTLE_AT)) {
+        if (channel != null && (askedFor || unsettledCredit.get() >= settleAt)) {
             int bytes = unsettledCredit.getAndSet(0);
             if (bytes > 0) {
                 channel.update(bytes);

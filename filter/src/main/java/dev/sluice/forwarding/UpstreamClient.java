@@ -49,12 +49,6 @@ public final class UpstreamClient implements Closeable {
      * 1280 reads and hand-offs; 32 KiB halved the cost per byte in the benchmark (docs/benchmarks.md).
      */
     private static final int READ_BUFFER = 32 * 1024;
-    /**
-     * Bytes an exchange may read ahead of a slow client: the most a response holds in the heap.
-     * HttpClient's 64 KiB stalled a fast download at every window turn; 256 KiB keeps it flowing.
-     */
-    static final int WINDOW = 256 * 1024;
-
     private static final String NO_USER_AGENT = "dev.sluice.no-user-agent";
 
     private final PoolingAsyncClientConnectionManager pool;
@@ -79,7 +73,7 @@ public final class UpstreamClient implements Closeable {
         this.client = HttpAsyncClients.custom()
                 .setConnectionManager(pool)
                 .setIOReactorConfig(IOReactorConfig.custom().setSelectInterval(SELECT_INTERVAL).build())
-                .setHttp1Config(Http1Config.custom().setBufferSize(READ_BUFFER).setInitialWindowSize(WINDOW).build())
+                .setHttp1Config(Http1Config.custom().setBufferSize(READ_BUFFER).setInitialWindowSize(settings.responseBuffer()).build())
                 .setDefaultRequestConfig(RequestConfig.custom()
                         .setConnectionRequestTimeout(connectTimeout)
                         .setResponseTimeout(timeout)

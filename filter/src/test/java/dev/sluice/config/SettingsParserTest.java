@@ -338,6 +338,15 @@ class SettingsParserTest {
     }
 
     @Test
+    void responseBufferIsAQuarterMebibyteByDefaultAndBounded() {
+        assertEquals(256 * 1024, parse(MINIMAL).upstreams().get("orders").responseBuffer());
+        assertEquals(1 << 20, parse(minimalWith("sluice.upstream.orders.response-buffer", "1048576"))
+                .upstreams().get("orders").responseBuffer());
+        ConfigurationException tooSmall = failure(minimalWith("sluice.upstream.orders.response-buffer", "4096"));
+        assertEquals("sluice.upstream.orders.response-buffer", tooSmall.key());
+    }
+
+    @Test
     void reloadIntervalIsOffByDefaultAndInMilliseconds() {
         assertEquals(null, parse(MINIMAL).reloadInterval());
         assertEquals(Duration.ofSeconds(30), parse(minimalWith("sluice.reload-interval", "30000")).reloadInterval());
