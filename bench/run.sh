@@ -15,6 +15,7 @@ BENCH=$ROOT/bench
 T=$BENCH/target
 TOMCAT_VERSION=10.1.59
 HEAP=-Xmx512m       # S1-S4; S5 restarts both Tomcats with -Xmx128m
+GC=${BENCH_GC:--XX:+UseG1GC}  # the same collector for both Tomcats
 PIDS=()
 
 stop() { # pid...: TERM, then KILL whatever is still there after 5 s (a JVM out of memory ignores TERM)
@@ -65,7 +66,7 @@ start_tomcat() { # name port war extra-jvm-options
         "$ROOT/tomcat-config/server.xml" > "$base/conf/server.xml"
     cp "$ROOT/tomcat-config/context.xml" "$base/conf/context.xml"
     cp "$3" "$base/webapps/"
-    CATALINA_BASE=$base CATALINA_OPTS="$HEAP -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError $4" "$CATALINA_HOME/bin/catalina.sh" run > "$base/logs/stdout.log" 2>&1 &
+    CATALINA_BASE=$base CATALINA_OPTS="$HEAP $GC -XX:+ExitOnOutOfMemoryError $4" "$CATALINA_HOME/bin/catalina.sh" run > "$base/logs/stdout.log" 2>&1 &
     LAST_PID=$!
     PIDS+=($LAST_PID)
 }
@@ -145,22 +146,41 @@ scenario() { # name conns path [wrk options...]
     done
 }
 
+# Each JVM gets every scenario's path until the JIT is done with it: on a loaded 2-core machine
+# C2 needs 30-40 s of S1 before a Tomcat reaches its steady rate (both proxies alike).
 log "warming up the JVMs"
 for target in sluice mitre; do
-    wrk -t2 -c32 -d"${DURATION}s" "${URL[$target]}/bn/1k" > /dev/null
-    wrk -t2 -c16 -d"$((DURATION / 2 + 1))s" -s "$BENCH/post.lua" "${URL[$target]}/bj/echo" > /dev/null
+    wrk -t2 -c32 -d"$((DURATION * 4))s" "${URL[$target]}/bn/1k" > /dev/null
+    wrk -t2 -c4 -d"${DURATION}s" "${URL[$target]}/bn/10m" > /dev/null
+    wrk -t2 -c16 -d"$((DURATION * 2))s" -s "$BENCH/post.lua" "${URL[$target]}/bj/echo" > /dev/null
+    wrk -t2 -c32 -d"${DURATION}s" "${URL[$target]}/bj/delay" > /dev/null # few connections: the pool stays small until S4
 done
 
 log "columns: scenario target round req/s MiB/s p50-ms p99-ms cpu-us/req socket-errors non-2xx rss-KiB"
 scenario S1 32 /bn/1k
 scenario S2 4 /bn/10m
 scenario S3 16 /bj/echo -s "$BENCH/post.lua"
+# Live heap: the class histogram runs a full GC and counts what survived, at one safepoint (a
+# GC.run followed by GC.heap_info would also count what a loaded proxy allocated in between).
+heap_after_gc() { jcmd "$1" GC.class_histogram 2>/dev/null | awk '/^Total/ {printf "%dK", $3 / 1024}'; }
+S5=$T/memory.tsv
+: > "$S5"
+# S5 under load, before S4 leaves a thousand pooled connections behind: S2 and S3 again for a few seconds, a full GC half-way through, then heap and RSS
+under_load() { # label target conns path [wrk options...]
+    local label=$1 target=$2 conns=$3 path=$4; shift 4
+    wrk -t2 -c"$conns" -d6s "$@" "${URL[$target]}$path" > /dev/null &
+    local load=$!
+    sleep 3
+    printf "%s\t%s\theap-after-gc=%s\trss-KiB=%s\n" "$target" "$label" "$(heap_after_gc "${PID[$target]}")" "$(rss_kib "${PID[$target]}")" | tee -a "$S5" >&2
+    wait "$load"
+}
+for target in sluice mitre; do
+    under_load during-S2 "$target" 4 /bn/10m
+    under_load during-S3 "$target" 16 /bj/echo -s "$BENCH/post.lua"
+done
 scenario S4 1000 /bj/delay
 
 # ---- S5: memory ----
-heap_after_gc() { jcmd "$1" GC.run > /dev/null 2>&1 || true; jcmd "$1" GC.heap_info 2>/dev/null | awk '/ used / {for (i = 1; i <= NF; i++) if ($i == "used") {print $(i + 1); exit}}'; }
-S5=$T/memory.tsv
-: > "$S5"
 for target in sluice mitre; do # steady state after S1-S4 at the larger heap
     printf "%s\tafter-S1-S4\theap-after-gc=%s\trss-KiB=%s\n" "$target" "$(heap_after_gc "${PID[$target]}")" "$(rss_kib "${PID[$target]}")" | tee -a "$S5" >&2
 done
