@@ -17,6 +17,7 @@ import java.util.List;
  * @param maxConnections the pool's size for the whole upstream
  * @param maxConnectionsPerNode the pool's size for one node
  * @param idleTimeout how long an unused pooled connection is kept
+ * @param maxIdleConnections idle connections beyond which those unused for a second are closed
  * @param responseBuffer bytes of a response read ahead of a client that is slower than the node:
  *        the flow-control window, and so the most one response holds in the heap
  * @param ipv4HashPrefix for ip-hash, the leading bits of an IPv4 client address that pick the node
@@ -40,6 +41,7 @@ public record UpstreamSettings(
         int maxConnections,
         int maxConnectionsPerNode,
         Duration idleTimeout,
+        int maxIdleConnections,
         int responseBuffer,
         int ipv4HashPrefix,
         int ipv6HashPrefix,

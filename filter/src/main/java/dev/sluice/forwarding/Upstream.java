@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 import org.apache.hc.core5.util.Timeout;
@@ -33,6 +35,7 @@ public final class Upstream implements Closeable {
     private final CallLimits limits;
     private final UpstreamHealth health;
     private ActiveChecker checker;
+    private ScheduledFuture<?> trim;
     private final ThrottledLog failureLog = new ThrottledLog(System.getLogger(Upstream.class.getName()));
     private final UpstreamClient client;
     private final UpstreamCounters counters;
@@ -114,20 +117,29 @@ public final class Upstream implements Closeable {
         return index < 0 ? null : nodes.get(index);
     }
 
-    /** Starts the active health checks, if configured, on this timer. */
-    public void startChecks(ScheduledExecutorService timer) {
+    /**
+     * Starts the upstream's periodic work on the filter's timer: active health checks if
+     * configured, and trimming the pool's idle surplus every second.
+     */
+    public void startTimers(ScheduledExecutorService timer) {
         ActiveCheckSettings check = settings.health().activeCheck();
         if (check != null && checker == null) {
             Timeout timeout = Timeout.of(check.timeout());
             checker = new ActiveChecker(health, check, nodes.size(), i -> client.probe(nodes.get(i), check.path(), timeout));
             checker.start(timer);
         }
+        if (trim == null) {
+            trim = timer.scheduleWithFixedDelay(client::trimIdle, 1, 1, TimeUnit.SECONDS);
+        }
     }
 
-    /** Stops the active health checks, for an upstream a reload replaced; its exchanges go on. */
-    public void stopChecks() {
+    /** Stops the periodic work, for an upstream a reload replaced; its exchanges go on. */
+    public void stopTimers() {
         if (checker != null) {
             checker.close();
+        }
+        if (trim != null) {
+            trim.cancel(false);
         }
     }
 
@@ -138,7 +150,7 @@ public final class Upstream implements Closeable {
 
     @Override
     public void close() {
-        stopChecks();
+        stopTimers();
         client.close();
     }
 }

@@ -51,10 +51,15 @@ public final class UpstreamClient implements Closeable {
     private static final int READ_BUFFER = 32 * 1024;
     private static final String NO_USER_AGENT = "dev.sluice.no-user-agent";
 
+    /** How long a connection must have been idle to be trimmed as surplus. */
+    private static final TimeValue TRIM_IDLE_AFTER = TimeValue.ofSeconds(1);
+
     private final PoolingAsyncClientConnectionManager pool;
+    private final int maxIdle;
     private final CloseableHttpAsyncClient client;
 
     UpstreamClient(UpstreamSettings settings) {
+        this.maxIdle = settings.maxIdleConnections();
         Timeout connectTimeout = Timeout.of(settings.connectTimeout());
         Timeout timeout = Timeout.of(settings.timeout());
         PoolingAsyncClientConnectionManagerBuilder poolBuilder = PoolingAsyncClientConnectionManagerBuilder.create()
@@ -136,6 +141,18 @@ public final class UpstreamClient implements Closeable {
                     }
                 });
         return status;
+    }
+
+    /**
+     * Once more than {@code pool.max-idle} connections sit idle, closes those unused for a second:
+     * the surplus of a burst goes within about two seconds (each pooled connection holds three
+     * buffers of {@link #READ_BUFFER}), while a steady load, which reuses its connections all the
+     * time, keeps them.
+     */
+    void trimIdle() {
+        if (pool.getTotalStats().getAvailable() > maxIdle) {
+            pool.closeIdle(TRIM_IDLE_AFTER);
+        }
     }
 
     /** A snapshot of the pool: leased, pending, available and maximum connections. */

@@ -172,14 +172,12 @@ public final class Reloader implements ReloaderMBean {
         current = snapshot;
         publish.accept(snapshot);
 
-        retired.forEach(Upstream::stopChecks);
+        retired.forEach(Upstream::stopTimers);
         keepHealthOf(upstreams);
         retired.forEach(u -> views.remove(u.name()).unregister());
         for (Upstream upstream : built) {
             views.put(upstream.name(), UpstreamStatus.register(contextPath, upstream));
-            if (upstream.hasActiveChecks()) {
-                upstream.startChecks(timer());
-            }
+            upstream.startTimers(timer());
         }
         retired.forEach(retirement::retire);
         scheduleReloads(next.reloadInterval());
@@ -214,7 +212,7 @@ public final class Reloader implements ReloaderMBean {
         }
     }
 
-    /** The filter's one timer thread (checks, reloads, retirements), started when first needed. */
+    /** The filter's one timer thread (health checks, pool trims, reloads, retirements), started with the first upstream. */
     private synchronized ScheduledExecutorService timer() {
         if (timer == null) {
             timer = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -62,6 +62,7 @@ class SettingsParserTest {
         assertEquals(Duration.ofSeconds(5), orders.connectTimeout());
         assertEquals(1024, orders.maxConnections());
         assertEquals(1024, orders.maxConnectionsPerNode());
+        assertEquals(64, orders.maxIdleConnections());
         assertEquals(List.of(new NodeSettings("127.0.0.1", 8081, 1)), orders.nodes());
         RouteSettings route = settings.routes().get(0);
         assertEquals("/api/orders", route.pathPrefix());

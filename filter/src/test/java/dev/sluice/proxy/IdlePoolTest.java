@@ -1,0 +1,98 @@
+package dev.sluice.proxy;
+
+import static dev.sluice.proxy.SluiceDeployment.route;
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sluice.testing.Handlers;
+import dev.sluice.testing.TestOrigin;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code pool.max-idle}: a burst opens as many upstream connections as it has requests at once;
+ * once it is over, the surplus beyond the limit is closed within seconds instead of holding its
+ * buffers for the whole idle timeout, and a pool within the limit keeps its connections.
+ */
+@ExtendWith(ArquillianExtension.class)
+class IdlePoolTest {
+    private static final int BURST = 8;
+
+    private static TestOrigin bursty;
+    private static TestOrigin calm;
+
+    @ArquillianResource
+    private URL base;
+
+    @Deployment(testable = false)
+    static WebArchive deployment() throws IOException {
+        TestOrigin.Handler slowOk = Handlers.delayed(300, Handlers.fixed(200, "text/plain", "ok".getBytes(US_ASCII)));
+        bursty = TestOrigin.start("bursty", slowOk);
+        calm = TestOrigin.start("calm", slowOk);
+        return SluiceDeployment.war("idlepool",
+                route("bursty", "127.0.0.1:" + bursty.port(), "pool.max-idle=2")
+                        + route("calm", "127.0.0.1:" + calm.port(), "pool.max-idle=2"));
+    }
+
+    @AfterAll
+    static void stopOrigins() {
+        bursty.close();
+        calm.close();
+    }
+
+    @Test
+    void theIdleSurplusOfABurstIsClosedWithinSeconds() throws Exception {
+        sendAtOnce("bursty", BURST);
+        assertEquals(BURST, bursty.openConnections(), "one connection per request of the burst");
+        awaitAtMost(bursty::openConnections, 2, 4);
+    }
+
+    @Test
+    void aPoolWithinTheLimitKeepsItsConnections() throws Exception {
+        sendAtOnce("calm", 2);
+        assertEquals(2, calm.openConnections());
+        Thread.sleep(3_000); // three trims have run
+        assertEquals(2, calm.openConnections(), "kept for the idle timeout");
+    }
+
+    /** Sends {@code count} requests together, so each needs a connection of its own, and waits for all. */
+    private void sendAtOnce(String route, int count) throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            responses.add(client.sendAsync(HttpRequest.newBuilder(URI.create(base + route + "/x")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> response : responses) {
+            assertEquals(200, response.get(10, TimeUnit.SECONDS).statusCode());
+        }
+    }
+
+    private static void awaitAtMost(IntSupplier open, int limit, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (open.getAsInt() > limit) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(open.getAsInt() + " connections still open after " + seconds + " s, limit " + limit);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
