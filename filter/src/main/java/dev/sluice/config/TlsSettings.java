@@ -17,7 +17,4 @@ import java.nio.file.Path;
  */
 public record TlsSettings(Path trustStore, String trustStorePassword, Path keyStore, String keyStorePassword,
         boolean insecure, String storesDigest) {
-
-    /** The JVM's trust, no client certificate. */
-    public static final TlsSettings DEFAULT = new TlsSettings(null, null, null, null, false, null);
 }

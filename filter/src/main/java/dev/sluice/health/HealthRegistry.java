@@ -77,9 +77,4 @@ public final class HealthRegistry {
         });
         activeVerdictChanged();
     }
-
-    /** The {@code host:port} of every node whose state is kept. */
-    public Set<String> addresses() {
-        return Set.copyOf(nodes.keySet());
-    }
 }
