@@ -29,6 +29,13 @@ final class PendingBytes {
         length += n;
     }
 
+    /** Makes room for this many bytes in all, so a body of known length is copied once. */
+    synchronized void reserve(int total) {
+        if (filling.length < total) {
+            filling = grown(filling, length, total);
+        }
+    }
+
     private static byte[] grown(byte[] array, int used, int needed) {
         byte[] larger = new byte[Math.max(needed, array.length * 2)];
         System.arraycopy(array, 0, larger, 0, used);

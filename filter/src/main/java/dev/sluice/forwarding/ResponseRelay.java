@@ -37,9 +37,19 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  *
  * <p>Bytes that arrive while the client cannot take them are written together, in one write, as
  * soon as it can ({@link PendingBytes}): each non-blocking write costs a container dispatch.
+ * A small body with a declared length ({@link #WHOLE_BODY_LIMIT}) is gathered whole first and
+ * goes out in one write, head included: one dispatch for the whole response instead of one per
+ * piece the upstream sent, and an upstream that fails half-way through such a body gets its client a
+ * clean 502 instead of a cut connection.
  */
 final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener {
     private static final System.Logger LOG = System.getLogger(ResponseRelay.class.getName());
+    /**
+     * Bodies up to this length (and the window) are gathered whole before anything is written.
+     * Gathering delays the first byte by the time the upstream takes to send the rest, which for
+     * a few tens of KiB is one or two socket reads; larger bodies stream as they come.
+     */
+    static final int WHOLE_BODY_LIMIT = 64 * 1024;
 
     /** What the relay reports back to its exchange. */
     interface Outcome {
@@ -58,12 +68,15 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private final AsyncContext async;
     /** Credit owed to HttpClient's window before it is worth a wake-up of the reactor: half the window. */
     private final int settleAt;
+    private final int wholeBodyLimit;
 
     private final PendingBytes pending = new PendingBytes();
     private final AtomicInteger signals = new AtomicInteger();
     private final AtomicInteger unsettledCredit = new AtomicInteger();
     private volatile HttpResponse head;
     private volatile long contentLength = -1;
+    /** The body is small enough to be gathered whole and written at once (see {@link #WHOLE_BODY_LIMIT}). */
+    private volatile boolean gatherWhole;
     private volatile boolean ended;
     private volatile UpstreamFailure failure;
     private volatile Throwable clientFailure;
@@ -80,6 +93,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     ResponseRelay(AsyncContext async, HttpServletResponse response, ServletOutputStream out,
             String via, Outcome outcome, ThrottledLog failureLog, int window) {
         this.settleAt = window / 2;
+        // Gathering more than the window would stall the upstream: nothing is credited until the write.
+        this.wholeBodyLimit = Math.min(WHOLE_BODY_LIMIT, window);
         this.failureLog = failureLog;
         this.async = async;
         this.response = response;
@@ -97,6 +112,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             ended = true;
         } else {
             contentLength = entity.getContentLength();
+            if (contentLength >= 0 && contentLength <= wholeBodyLimit) {
+                pending.reserve((int) contentLength);
+                gatherWhole = true;
+            }
         }
         Header retryAfter = response.getFirstHeader("Retry-After");
         outcome.responseHead(response.getCode(), retryAfter == null ? null : retryAfter.getValue());
@@ -217,7 +236,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
     /** The fast path of {@link #consume}: only when nothing waits before these bytes. */
     private void writeInline(ByteBuffer src) throws IOException {
-        if (done || clientFailure != null || failure != null || !pending.isEmpty() || !src.hasArray()) {
+        if (done || gatherWhole || clientFailure != null || failure != null || !pending.isEmpty() || !src.hasArray()) {
             return;
         }
         if (!headApplied) {
@@ -257,7 +276,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 }
             }
             if (!headApplied) {
-                if (head == null) {
+                if (head == null || (gatherWhole && !ended)) {
                     return;
                 }
                 applyHead(head);
@@ -373,7 +392,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      */
     private boolean answerFailure() {
         UpstreamFailure cause = failure;
-        if (headApplied && pending.isEmpty() && ended) {
+        if (ended && (gatherWhole || (headApplied && pending.isEmpty()))) {
             return true; // the response is whole; a late failure report changes nothing
         }
         if (headApplied) {

@@ -113,6 +113,13 @@ class ForwardingTest {
                 Thread.sleep(200);
                 response.closeAbruptly();
             }
+            case "cut-small" -> {
+                response.startFixed(10_000);
+                response.write(new byte[1000]);
+                response.flush();
+                Thread.sleep(200);
+                response.closeAbruptly();
+            }
             case "cut-chunked" -> {
                 response.startChunked();
                 response.chunk(new byte[1000]);
@@ -395,6 +402,15 @@ class ForwardingTest {
     @Test
     void chunkedUpstreamCutAfterCommitNeverEndsTheBody() throws IOException {
         assertCutShort(CONTEXT + "/api/cut-chunked");
+    }
+
+    @Test
+    void smallBodyCutShortByTheUpstreamAnswers502() throws IOException {
+        // A body small enough to be gathered whole has not reached the client when the upstream
+        // fails, so the client gets a clean answer instead of a cut connection.
+        RawResponse response = get(CONTEXT + "/api/cut-small");
+        assertEquals(502, response.status());
+        assertTrue(response.bodyComplete());
     }
 
     private void assertCutShort(String target) throws IOException {
