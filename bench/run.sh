@@ -2,6 +2,8 @@
 # Sluice benchmark: Sluice against mitre's proxy servlet (each in its own Tomcat 10.1), nginx as a
 # reverse proxy, and the origin directly, driven by wrk in turn (A B A B), on loopback only.
 # Prints requests/s, p50, p99, CPU-µs per request of the proxy process, and ratios, then memory.
+# The "tomcat" target is the floor: the same answers made by Tomcat itself (FloorServlet in the mitre
+# WAR's Tomcat), so each proxy's own CPU per request is its figure minus the floor's.
 #
 #   bench/run.sh [seconds-per-run] [rounds]        (defaults: 10 s, 2 rounds; needs wrk, nginx, curl)
 #
@@ -103,8 +105,9 @@ rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
 # target name -> base URL and the PID whose CPU counts
-declare -A URL=( [direct]="" [sluice]=http://127.0.0.1:18080/sluice [mitre]=http://127.0.0.1:18081/mitre [nginx]=http://127.0.0.1:19003 )
-declare -A PID=( [direct]="" [sluice]=$SLUICE_PID [mitre]=$MITRE_PID [nginx]="" )
+declare -A URL=( [direct]="" [sluice]=http://127.0.0.1:18080/sluice [mitre]=http://127.0.0.1:18081/mitre [nginx]=http://127.0.0.1:19003
+                 [tomcat]=http://127.0.0.1:18081/mitre/floor )
+declare -A PID=( [direct]="" [sluice]=$SLUICE_PID [mitre]=$MITRE_PID [nginx]="" [tomcat]=$MITRE_PID )
 if [ -n "${BENCH_SERVE:-}" ]; then log "BENCH_SERVE set: everything is up; Ctrl-C stops it"; wait; fi
 RESULTS=$T/results.tsv
 : > "$RESULTS"
@@ -140,7 +143,7 @@ run() {
 scenario() { # name conns path [wrk options...]
     local name=$1 conns=$2 path=$3; shift 3
     for round in $(seq 1 "$ROUNDS"); do
-        for target in direct sluice mitre nginx; do
+        for target in direct sluice mitre nginx tomcat; do
             run "$name" "$target" "$round" "$conns" "$path" "$@"
         done
     done
@@ -149,7 +152,7 @@ scenario() { # name conns path [wrk options...]
 # Each JVM gets every scenario's path until the JIT is done with it: on a loaded 2-core machine
 # C2 needs 30-40 s of S1 before a Tomcat reaches its steady rate (both proxies alike).
 log "warming up the JVMs"
-for target in sluice mitre; do
+for target in sluice mitre tomcat; do
     wrk -t2 -c32 -d"$((DURATION * 4))s" "${URL[$target]}/bn/1k" > /dev/null
     wrk -t2 -c4 -d"${DURATION}s" "${URL[$target]}/bn/10m" > /dev/null
     wrk -t2 -c16 -d"$((DURATION * 2))s" -s "$BENCH/post.lua" "${URL[$target]}/bj/echo" > /dev/null
@@ -206,8 +209,8 @@ awk -F'\t' -v rounds="$ROUNDS" '
         n = split("S1 S2 S3 S4", order, " ")
         for (i = 1; i <= n; i++) {
             s = order[i]; if (!(s in seen)) continue
-            split("direct sluice mitre nginx", targets, " ")
-            for (j = 1; j <= 4; j++) {
+            split("direct sluice mitre nginx tomcat", targets, " ")
+            for (j = 1; j <= 5; j++) {
                 t = targets[j]; k = s SUBSEP t
                 r = rps[k] / rounds; m = mib[k] / rounds
                 printf "%-4s %-7s %10.0f %8.1f %8.2f %8.2f %9s %7d %9s %10.2f %10.2f %10.2f\n", s, t, r, m, p50[k] / rounds, p99[k] / rounds,
@@ -215,7 +218,12 @@ awk -F'\t' -v rounds="$ROUNDS" '
                     r / (rps[s SUBSEP "mitre"] / rounds), r / (rps[s SUBSEP "nginx"] / rounds), r / (rps[s SUBSEP "direct"] / rounds)
             }
             k = s SUBSEP "sluice"; km = s SUBSEP "mitre"
+            kt = s SUBSEP "tomcat"
             if (cpun[k] && cpun[km]) printf "%-4s sluice CPU per request = %.2f x mitre\n", s, (cpu[k] / cpun[k]) / (cpu[km] / cpun[km])
+            if (cpun[k] && cpun[km] && cpun[kt]) {
+                floor = cpu[kt] / cpun[kt]; own = cpu[k] / cpun[k] - floor; ownm = cpu[km] / cpun[km] - floor
+                printf "%-4s above the Tomcat floor (%.0f us/req): sluice %.0f us/req, mitre %.0f us/req = %.2f x mitre\n", s, floor, own, ownm, (ownm > 0 ? own / ownm : 0)
+            }
         }
     }' "$RESULTS"
 echo
