@@ -37,10 +37,11 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  *
  * <p>Bytes that arrive while the client cannot take them are written together, in one write, as
  * soon as it can ({@link PendingBytes}): each non-blocking write costs a container dispatch.
- * A small body with a declared length ({@link #WHOLE_BODY_LIMIT}) is gathered whole first and
- * goes out in one write, head included: one dispatch for the whole response instead of one per
- * piece the upstream sent, and an upstream that fails half-way through such a body gets its client a
- * clean 502 instead of a cut connection.
+ * A small body with a declared length ({@link #WHOLE_BODY_LIMIT}) but too large for the
+ * container's response buffer is gathered whole first and goes out in one write, head included:
+ * one dispatch for the whole response instead of one per piece the upstream sent, and an upstream
+ * that fails half-way through such a body gets its client a clean 502 instead of a cut connection.
+ * (What fits the container's buffer is sent by complete() anyway, with no dispatch to save.)
  */
 final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener {
     private static final System.Logger LOG = System.getLogger(ResponseRelay.class.getName());
@@ -69,6 +70,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     /** Credit owed to HttpClient's window before it is worth a wake-up of the reactor: half the window. */
     private final int settleAt;
     private final int wholeBodyLimit;
+    /** The container's response buffer: a body that fits it never reaches the socket before complete(). */
+    private final int containerBuffer;
 
     private final PendingBytes pending = new PendingBytes();
     private final AtomicInteger signals = new AtomicInteger();
@@ -95,6 +98,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         this.settleAt = window / 2;
         // Gathering more than the window would stall the upstream: nothing is credited until the write.
         this.wholeBodyLimit = Math.min(WHOLE_BODY_LIMIT, window);
+        this.containerBuffer = response.getBufferSize();
         this.failureLog = failureLog;
         this.async = async;
         this.response = response;
@@ -112,7 +116,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             ended = true;
         } else {
             contentLength = entity.getContentLength();
-            if (contentLength >= 0 && contentLength <= wholeBodyLimit) {
+            if (contentLength > containerBuffer && contentLength <= wholeBodyLimit) {
                 pending.reserve((int) contentLength);
                 gatherWhole = true;
             }
