@@ -40,4 +40,21 @@ class RouterTest {
         assertEquals("/", all.match("/anything"));
         assertEquals("/api", all.match("/api/x"));
     }
+
+    @Test
+    void pathEndingInSlashMatchesItsPrefix() {
+        assertEquals("/api/orders", router.match("/api/orders/"));
+        assertEquals("/static", router.match("/static//x"));
+    }
+
+    @Test
+    void ofTwoRoutesWithOnePrefixTheFirstWins() {
+        Router<String> twice = new Router<>(List.of("/api#first", "/api#second"), r -> r.substring(0, r.indexOf('#')));
+        assertEquals("/api#first", twice.match("/api/x"));
+    }
+
+    @Test
+    void routesAreListedLongestPrefixFirst() {
+        assertEquals(List.of("/api/orders", "/static", "/api"), router.routes());
+    }
 }
