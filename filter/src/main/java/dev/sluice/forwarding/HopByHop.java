@@ -1,10 +1,13 @@
 package dev.sluice.forwarding;
 
+import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The one place that knows which headers belong to a single connection and must never be
@@ -12,16 +15,27 @@ import java.util.Set;
  * Both directions use it.
  */
 public final class HopByHop {
-    private static final Set<String> FIXED = Set.of(
+    private static final Set<String> FIXED = caseInsensitive(
             "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade",
             "trailer", "proxy-authenticate", "proxy-authorization");
 
     private HopByHop() {
     }
 
+    /**
+     * A set of header names that finds a name in any case without lower-casing it first: every
+     * header of every request and response is looked up, and a lower-cased copy per lookup was an
+     * allocation per header.
+     */
+    static Set<String> caseInsensitive(String... names) {
+        TreeSet<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        set.addAll(List.of(names));
+        return Collections.unmodifiableSet(set);
+    }
+
     /** Whether a header of this name is hop-by-hop whatever {@code Connection} says. */
     public static boolean isFixed(String name) {
-        return FIXED.contains(name.toLowerCase(Locale.ROOT)) || name.regionMatches(true, 0, "proxy-", 0, 6);
+        return FIXED.contains(name) || name.regionMatches(true, 0, "proxy-", 0, 6);
     }
 
     /** The lower-case names listed in the {@code Connection} header values, or an empty set. */

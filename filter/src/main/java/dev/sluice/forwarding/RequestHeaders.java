@@ -8,7 +8,6 @@ import dev.sluice.config.UpstreamSettings;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.util.Enumeration;
-import java.util.Locale;
 import java.util.Set;
 
 import org.apache.hc.core5.http.HttpRequest;
@@ -21,7 +20,7 @@ import org.apache.hc.core5.http.HttpRequest;
  */
 final class RequestHeaders {
     /** Headers that are set by us rather than copied. */
-    private static final Set<String> OURS = Set.of(
+    private static final Set<String> OURS = HopByHop.caseInsensitive(
             "host", "content-length", "expect", "via", "forwarded",
             "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port");
 
@@ -50,7 +49,7 @@ final class RequestHeaders {
         Set<String> named = HopByHop.namedByConnection(from.getHeaders("Connection"));
         for (Enumeration<String> names = from.getHeaderNames(); names.hasMoreElements();) {
             String name = names.nextElement();
-            if (OURS.contains(name.toLowerCase(Locale.ROOT)) || HopByHop.isHopByHop(name, named)) {
+            if (OURS.contains(name) || HopByHop.isHopByHop(name, named)) {
                 continue;
             }
             for (Enumeration<String> values = from.getHeaders(name); values.hasMoreElements();) {
