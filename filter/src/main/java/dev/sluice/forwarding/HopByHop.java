@@ -2,10 +2,8 @@ package dev.sluice.forwarding;
 
 import java.util.Collections;
 import java.util.Enumeration;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -38,7 +36,7 @@ public final class HopByHop {
         return FIXED.contains(name) || name.regionMatches(true, 0, "proxy-", 0, 6);
     }
 
-    /** The lower-case names listed in the {@code Connection} header values, or an empty set. */
+    /** The names listed in the {@code Connection} header values (see below), or an empty set. */
     static Set<String> namedByConnection(Enumeration<String> connectionValues) {
         if (connectionValues == null || !connectionValues.hasMoreElements()) {
             return Set.of();
@@ -46,18 +44,23 @@ public final class HopByHop {
         return namedByConnection(connectionValues.asIterator());
     }
 
-    /** The lower-case names listed in the {@code Connection} header values, or an empty set. */
+    /**
+     * The names listed in the {@code Connection} header values, in any case, or an empty set.
+     * The usual options ({@code keep-alive}, {@code close}) are left out: the first is hop-by-hop
+     * anyway and the second names no header, so the common answer stays empty and costs nothing.
+     */
     static Set<String> namedByConnection(Iterator<String> connectionValues) {
-        if (!connectionValues.hasNext()) {
-            return Set.of();
-        }
-        HashSet<String> names = new HashSet<>();
+        Set<String> names = Set.of();
         while (connectionValues.hasNext()) {
             for (String token : connectionValues.next().split(",")) {
-                String name = token.trim().toLowerCase(Locale.ROOT);
-                if (!name.isEmpty()) {
-                    names.add(name);
+                String name = token.trim();
+                if (name.isEmpty() || name.equalsIgnoreCase("close") || isFixed(name)) {
+                    continue;
                 }
+                if (names.isEmpty()) {
+                    names = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+                }
+                names.add(name);
             }
         }
         return names;
@@ -65,6 +68,6 @@ public final class HopByHop {
 
     /** Whether the header must stay on this hop. */
     static boolean isHopByHop(String name, Set<String> namedByConnection) {
-        return isFixed(name) || (!namedByConnection.isEmpty() && namedByConnection.contains(name.toLowerCase(Locale.ROOT)));
+        return isFixed(name) || namedByConnection.contains(name);
     }
 }
