@@ -20,6 +20,7 @@ import java.net.ServerSocket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ForwardingTest {
     private static final String CONTEXT = "/fwd";
     private static final byte[] GZIPPED = gzip("hello, compressed world\n".repeat(50));
+    private static final byte[] PIECES = pattern(50_000);
     private static final CountDownLatch SECOND_EVENT = new CountDownLatch(1);
 
     private static TestOrigin origin;
@@ -112,6 +114,16 @@ class ForwardingTest {
                 response.flush();
                 Thread.sleep(200);
                 response.closeAbruptly();
+            }
+            case "pieces" -> {
+                // A body the relay gathers whole (over the container's 8 KiB buffer, under 64 KiB),
+                // sent in pieces with pauses so that it reaches the relay in several reads.
+                response.startFixed(PIECES.length);
+                for (int sent = 0; sent < PIECES.length; sent += 10_000) {
+                    response.write(Arrays.copyOfRange(PIECES, sent, Math.min(sent + 10_000, PIECES.length)));
+                    response.flush();
+                    Thread.sleep(20);
+                }
             }
             case "cut-small" -> {
                 response.startFixed(10_000);
@@ -402,6 +414,13 @@ class ForwardingTest {
     @Test
     void chunkedUpstreamCutAfterCommitNeverEndsTheBody() throws IOException {
         assertCutShort(CONTEXT + "/api/cut-chunked");
+    }
+
+    @Test
+    void smallBodySentInPiecesArrivesWholeAndInOrder() throws IOException {
+        RawResponse response = get(CONTEXT + "/api/pieces");
+        assertEquals(200, response.status());
+        assertArrayEquals(PIECES, response.body());
     }
 
     @Test
