@@ -35,13 +35,13 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * {@code response-buffer}) is used up. Bytes are given back to the window only once the
  * servlet output accepted them, so a slow client slows the upstream instead of filling the heap.
  *
- * <p>Writes go out one container-buffer slice at a time, each flushed, so the output stays ready
- * while the client keeps up and the reactor thread that read the bytes sends them on at once
- * ({@link #writeSlices}). Bytes that arrive while the client cannot take them wait in
- * {@link PendingBytes} until the container calls back. A small body with a declared length
- * ({@link #WHOLE_BODY_LIMIT}) but too large for the container's response buffer is gathered whole
- * first, head included, so that an upstream failing half-way through it gets its client a clean
- * 502 instead of a cut connection.
+ * <p>Bytes that arrive while the client cannot take them are written together, in one write, as
+ * soon as it can ({@link PendingBytes}): each non-blocking write costs a container dispatch.
+ * A small body with a declared length ({@link #WHOLE_BODY_LIMIT}) but too large for the
+ * container's response buffer is gathered whole first and goes out in one write, head included:
+ * one dispatch for the whole response instead of one per piece the upstream sent, and an upstream
+ * that fails half-way through such a body gets its client a clean 502 instead of a cut connection.
+ * (What fits the container's buffer is sent by complete() anyway, with no dispatch to save.)
  */
 final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener {
     private static final System.Logger LOG = System.getLogger(ResponseRelay.class.getName());
@@ -91,8 +91,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private boolean failureHandled;
     private boolean done;
     private int owed;
-    /** Bytes taken from {@link #pending} that the client could not take yet: they go before anything newer. */
-    private ByteBuffer unsent;
+    private long written;
 
     ResponseRelay(AsyncContext async, HttpServletResponse response, ServletOutputStream out,
             String via, Outcome outcome, ThrottledLog failureLog, int window) {
@@ -241,8 +240,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
     /** The fast path of {@link #consume}: only when nothing waits before these bytes. */
     private void writeInline(ByteBuffer src) throws IOException {
-        if (done || gatherWhole || clientFailure != null || failure != null || unsent != null || !pending.isEmpty()
-                || !src.hasArray()) {
+        if (done || gatherWhole || clientFailure != null || failure != null || !pending.isEmpty() || !src.hasArray()) {
             return;
         }
         if (!headApplied) {
@@ -252,7 +250,16 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             return;
         }
         settleOwed();
-        writeSlices(src, false);
+        int length = src.remaining();
+        out.write(src.array(), src.arrayOffset() + src.position(), length);
+        src.position(src.limit());
+        written += length;
+        if (out.isReady()) {
+            credit(length);
+            flushIfStreaming();
+        } else {
+            owed += length;
+        }
     }
 
     private void drain() {
@@ -299,61 +306,44 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             return;
         }
         settleOwed();
-        if (unsent != null) {
-            if (!writeSlices(unsent, ended && pending.isEmpty())) {
-                return;
-            }
-            pending.recycle(unsent);
-            unsent = null;
-        }
+        boolean wrote = false;
         for (;;) {
             boolean last = ended;
             ByteBuffer bytes = pending.take();
             if (bytes == null) {
                 if (last) {
                     finish();
+                    return;
                 }
-                return;
+                break;
             }
-            if (!writeSlices(bytes, last)) {
-                unsent = bytes;
-                return;
-            }
+            int length = bytes.remaining();
+            out.write(bytes.array(), 0, length);
             pending.recycle(bytes);
+            written += length;
+            wrote = true;
+            if (!out.isReady()) {
+                owed += length;
+                return;
+            }
+            credit(length);
+        }
+        if (wrote) {
+            flushIfStreaming();
         }
     }
 
     /**
-     * Writes one slice of the container's buffer size at a time and flushes each. A slice goes
-     * into the container's buffer whole and the flush sends it, so nothing is left behind in
-     * Tomcat's socket buffer and the output stays ready for as long as the client keeps up: the
-     * reactor thread moves the body on its own, as a blocking proxy's thread would, without a
-     * dispatch. (A larger write leaves its last 8 KiB in the socket buffer: isReady() turns false,
-     * which costs a poller round trip and a container dispatch, and the pieces after the first are
-     * copied into fresh heap buffers first.) A body the buffer holds whole, and the last slice of
-     * a finished body, are left for complete() to send with the end of the response.
-     *
-     * @param endsBody whether these are the body's last bytes
-     * @return whether the client took all of them and can take more; if not, the rest stays in
-     *         {@code bytes} to be written when the container calls back
+     * A response without Content-Length (chunked: server-sent events, long polls) is flushed as
+     * it comes. One with a length is flushed once, so the client has the head and first bytes at
+     * once; after that large writes go straight to the socket, the container's buffer sends small
+     * ones when full, and complete() sends the tail. A body that ends with its first write is not
+     * flushed at all: complete() sends it in one go.
      */
-    private boolean writeSlices(ByteBuffer bytes, boolean endsBody) throws IOException {
-        boolean fitsContainerBuffer = contentLength >= 0 && contentLength <= containerBuffer;
-        while (bytes.hasRemaining()) {
-            int length = Math.min(bytes.remaining(), containerBuffer);
-            out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), length);
-            bytes.position(bytes.position() + length);
-            boolean leftForComplete = fitsContainerBuffer || (endsBody && !bytes.hasRemaining());
-            if (!leftForComplete && out.isReady()) {
-                out.flush();
-            }
-            if (!out.isReady()) {
-                owed += length;
-                return false;
-            }
-            credit(length);
+    private void flushIfStreaming() throws IOException {
+        if (contentLength < 0 || (written < contentLength && !response.isCommitted())) {
+            out.flush();
         }
-        return true;
     }
 
     /** Bytes written while the client was slow were accepted once it is ready again. */
@@ -406,8 +396,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      */
     private boolean answerFailure() {
         UpstreamFailure cause = failure;
-        if (ended && (gatherWhole || headApplied)) {
-            return true; // the upstream's response is whole; a late failure report changes nothing
+        if (ended && (gatherWhole || (headApplied && pending.isEmpty()))) {
+            return true; // the response is whole; a late failure report changes nothing
         }
         if (headApplied) {
             failureLog.log(System.Logger.Level.WARNING, () -> cause + "; response already started, closing the client connection");
@@ -473,7 +463,6 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
     private void finish() {
         done = true;
-        unsent = null;
         pending.clear();
         try {
             async.complete();
