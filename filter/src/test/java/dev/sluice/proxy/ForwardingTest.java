@@ -454,6 +454,26 @@ class ForwardingTest {
     }
 
     @Test
+    void clientsResettingMidDownloadLeaveLaterRequestsUnharmed() throws Exception {
+        // A reset while a response is being written must stay with that exchange: Tomcat recycles
+        // its request objects, and an error left on them fails a later client's request.
+        for (int i = 0; i < 10; i++) {
+            try (RawClient client = RawClient.connect(port())) {
+                client.send("GET " + CONTEXT + "/api/big HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
+                assertEquals(200, client.readResponseHeadOnly().status());
+                client.bodyStream().readNBytes(100_000);
+                client.abort();
+            }
+        }
+        byte[] body = pattern(20_000);
+        for (int i = 0; i < 50; i++) {
+            RawResponse response = post(body);
+            assertEquals(200, response.status(), "request " + i + " after the resets");
+            assertTrue(response.bodyComplete(), "request " + i + " after the resets");
+        }
+    }
+
+    @Test
     void finishedExchangesLeaveNoConnectionLeased() throws Exception {
         for (int i = 0; i < 5; i++) {
             assertEquals(200, get(CONTEXT + "/api/echo").status());
