@@ -50,7 +50,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      * Gathering delays the first byte by the time the upstream takes to send the rest, which for
      * a few tens of KiB is one or two socket reads; larger bodies stream as they come.
      */
-    static final int WHOLE_BODY_LIMIT = 64 * 1024;
+    private static final int WHOLE_BODY_LIMIT = 64 * 1024;
 
     /** What the relay reports back to its exchange. */
     interface Outcome {

@@ -36,7 +36,9 @@ public final class Router<T> {
         for (T route : routes) {
             String p = prefix.apply(route);
             if (p.equals("/")) {
-                rootRoute = rootRoute == null ? route : rootRoute;
+                if (rootRoute == null) {
+                    rootRoute = route;
+                }
             } else if (byPrefix.putIfAbsent(p, route) == null) {
                 prefixLengths.set(p.length());
             }
