@@ -4,9 +4,7 @@ import java.nio.ByteBuffer;
 
 /**
  * Response bytes that arrived while the client could not take them, kept in one contiguous array
- * so that a single write moves all of them. Tomcat answers every non-blocking write that leaves
- * data in its socket buffer (in practice every write of more than 8 KiB) with a full dispatch
- * before the next one is allowed, so the bytes moved per write decide the cost per byte.
+ * to be written, in order, once the container says the client can take more.
  *
  * <p>Appends come from HttpClient's reactor thread, takes from whichever thread drains the relay;
  * the lock covers array copies and swaps only, never a call into the container. The array grows

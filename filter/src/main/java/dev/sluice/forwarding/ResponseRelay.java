@@ -12,6 +12,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.EntityDetails;
@@ -28,20 +29,21 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  *
  * <p>Every touch of the servlet response happens in {@link #drain()}, which runs on whichever thread
  * signalled last while no other thread is inside it (a work-in-progress counter, no lock: a thread
- * that finds another draining leaves its signal and returns, so nobody waits while the container
- * holds its socket lock).
+ * that finds another draining leaves its signal and returns). The one exception is a client
+ * failure reported by the container: that thread waits for the other to leave the container's
+ * code before giving the request back ({@link #clientFailed}).
  *
  * <p>Flow control: HttpClient stops reading the upstream socket when its window (the upstream's
  * {@code response-buffer}) is used up. Bytes are given back to the window only once the
  * servlet output accepted them, so a slow client slows the upstream instead of filling the heap.
  *
- * <p>Bytes that arrive while the client cannot take them are written together, in one write, as
- * soon as it can ({@link PendingBytes}): each non-blocking write costs a container dispatch.
- * A small body with a declared length ({@link #WHOLE_BODY_LIMIT}) but too large for the
- * container's response buffer is gathered whole first and goes out in one write, head included:
- * one dispatch for the whole response instead of one per piece the upstream sent, and an upstream
- * that fails half-way through such a body gets its client a clean 502 instead of a cut connection.
- * (What fits the container's buffer is sent by complete() anyway, with no dispatch to save.)
+ * <p>Writes go out one container-buffer slice at a time, each flushed, so the output stays ready
+ * while the client keeps up and the reactor thread that read the bytes sends them on at once
+ * ({@link #writeSlices}). Bytes that arrive while the client cannot take them wait in
+ * {@link PendingBytes} until the container calls back. A small body with a declared length
+ * ({@link #WHOLE_BODY_LIMIT}) but too large for the container's response buffer is gathered whole
+ * first, head included, so that an upstream failing half-way through it gets its client a clean
+ * 502 instead of a cut connection.
  */
 final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener {
     private static final System.Logger LOG = System.getLogger(ResponseRelay.class.getName());
@@ -51,6 +53,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      * a few tens of KiB is one or two socket reads; larger bodies stream as they come.
      */
     private static final int WHOLE_BODY_LIMIT = 64 * 1024;
+    /** How long a container thread reporting a client failure waits for another thread to leave the container's code. */
+    private static final long QUIESCE_LIMIT_NANOS = 200_000_000L;
 
     /** What the relay reports back to its exchange. */
     interface Outcome {
@@ -85,13 +89,16 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private volatile Throwable clientFailure;
     private volatile CapacityChannel capacity;
     private volatile FutureCallback<Void> resultCallback;
+    /** The thread inside the serialised part's calls into the container, if any (see {@link #clientFailed}). */
+    private volatile Thread inContainer;
 
     // Touched only inside drain().
     private boolean headApplied;
     private boolean failureHandled;
     private boolean done;
     private int owed;
-    private long written;
+    /** Bytes taken from {@link #pending} that the client could not take yet: they go before anything newer. */
+    private ByteBuffer unsent;
 
     ResponseRelay(AsyncContext async, HttpServletResponse response, ServletOutputStream out,
             String via, Outcome outcome, ThrottledLog failureLog, int window) {
@@ -152,11 +159,13 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         if (signals.compareAndSet(0, 1)) {
             // Alone in the serialised part: when the client can take the bytes now, write them
             // straight from HttpClient's buffer, with no copy and no hand-off to another thread.
+            inContainer = Thread.currentThread();
             try {
                 writeInline(src);
             } catch (IOException | RuntimeException e) {
                 clientBroke(e);
             }
+            inContainer = null;
             if (src.hasRemaining()) {
                 pending.append(src);
             }
@@ -213,12 +222,42 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         clientFailed(cause);
     }
 
-    /** The client's connection broke: give up the response. */
+    /**
+     * The client's connection broke: give up the response. Returns only once no other thread is
+     * inside the serialised part (bounded by {@link #QUIESCE_LIMIT_NANOS}).
+     *
+     * <p>Why it waits: when a flush from HttpClient's reactor thread finds the client gone, Tomcat
+     * 10.1 hands the error to a container thread, which calls here and, once we return, completes
+     * the request and recycles its objects. The reactor thread is by then still inside the flush
+     * and about to store the exception on the response: stored after the recycling, it fails
+     * whichever request the connection's processor serves next. Holding the container thread
+     * until the reactor thread is out of the container's code keeps that store on this request.
+     */
     void clientFailed(Throwable cause) {
         if (clientFailure == null) {
             clientFailure = cause;
         }
         signal();
+        awaitContainerCallsOfOthers();
+    }
+
+    private void awaitContainerCallsOfOthers() {
+        Thread other = inContainer;
+        if (other == null || other == Thread.currentThread()) {
+            return;
+        }
+        long deadline = System.nanoTime() + QUIESCE_LIMIT_NANOS;
+        for (int spins = 0; inContainer == other; spins++) {
+            if (spins < 100) {
+                Thread.onSpinWait();
+            } else if (System.nanoTime() - deadline > 0) {
+                LOG.log(System.Logger.Level.WARNING, "response relay still busy on " + other.getName()
+                        + " after the client failed; giving the request back to the container");
+                return;
+            } else {
+                LockSupport.parkNanos(20_000);
+            }
+        }
     }
 
     // ---- the serialised part ----
@@ -233,14 +272,17 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private void drainLoop() {
         int missed = 1;
         do {
+            inContainer = Thread.currentThread();
             drain();
+            inContainer = null;
             missed = signals.addAndGet(-missed);
         } while (missed != 0);
     }
 
     /** The fast path of {@link #consume}: only when nothing waits before these bytes. */
     private void writeInline(ByteBuffer src) throws IOException {
-        if (done || gatherWhole || clientFailure != null || failure != null || !pending.isEmpty() || !src.hasArray()) {
+        if (done || gatherWhole || clientFailure != null || failure != null || unsent != null || !pending.isEmpty()
+                || !src.hasArray()) {
             return;
         }
         if (!headApplied) {
@@ -250,16 +292,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             return;
         }
         settleOwed();
-        int length = src.remaining();
-        out.write(src.array(), src.arrayOffset() + src.position(), length);
-        src.position(src.limit());
-        written += length;
-        if (out.isReady()) {
-            credit(length);
-            flushIfStreaming();
-        } else {
-            owed += length;
-        }
+        writeSlices(src, false);
     }
 
     private void drain() {
@@ -306,44 +339,61 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             return;
         }
         settleOwed();
-        boolean wrote = false;
+        if (unsent != null) {
+            if (!writeSlices(unsent, ended && pending.isEmpty())) {
+                return;
+            }
+            pending.recycle(unsent);
+            unsent = null;
+        }
         for (;;) {
             boolean last = ended;
             ByteBuffer bytes = pending.take();
             if (bytes == null) {
                 if (last) {
                     finish();
-                    return;
                 }
-                break;
-            }
-            int length = bytes.remaining();
-            out.write(bytes.array(), 0, length);
-            pending.recycle(bytes);
-            written += length;
-            wrote = true;
-            if (!out.isReady()) {
-                owed += length;
                 return;
             }
-            credit(length);
-        }
-        if (wrote) {
-            flushIfStreaming();
+            if (!writeSlices(bytes, last)) {
+                unsent = bytes;
+                return;
+            }
+            pending.recycle(bytes);
         }
     }
 
     /**
-     * A response without Content-Length (chunked: server-sent events, long polls) is flushed as
-     * it comes. One with a length is flushed once, so the client has the head and first bytes at
-     * once; after that large writes go straight to the socket, the container's buffer sends small
-     * ones when full, and complete() sends the tail. A body that ends with its first write is not
-     * flushed at all: complete() sends it in one go.
+     * Writes one slice of the container's buffer size at a time and flushes each. A slice goes
+     * into the container's buffer whole and the flush sends it, so nothing is left behind in
+     * Tomcat's socket buffer and the output stays ready for as long as the client keeps up: the
+     * reactor thread moves the body on its own, as a blocking proxy's thread would, without a
+     * dispatch. (A larger write leaves its last 8 KiB in the socket buffer: isReady() turns false,
+     * which costs a poller round trip and a container dispatch, and the pieces after the first are
+     * copied into fresh heap buffers first.) A body the buffer holds whole, and the last slice of
+     * a finished body, are left for complete() to send with the end of the response.
+     *
+     * @param endsBody whether these are the body's last bytes
+     * @return whether the client took all of them and can take more; if not, the rest stays in
+     *         {@code bytes} to be written when the container calls back
      */
-    private void flushIfStreaming() throws IOException {
-        if (contentLength < 0 || (written < contentLength && !response.isCommitted())) {
-            out.flush();
+    private boolean writeSlices(ByteBuffer bytes, boolean endsBody) throws IOException {
+        boolean fitsContainerBuffer = contentLength >= 0 && contentLength <= containerBuffer;
+        while (bytes.hasRemaining()) {
+            int length = Math.min(bytes.remaining(), containerBuffer);
+            out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), length);
+            bytes.position(bytes.position() + length);
+            boolean leftForComplete = fitsContainerBuffer || (endsBody && !bytes.hasRemaining());
+            if (!leftForComplete && out.isReady()) {
+                out.flush();
+            }
+            if (!out.isReady()) {
+                owed += length;
+                return false;
+            }
+            credit(length);
         }
+        return true;
     }
 
     /** Bytes written while the client was slow were accepted once it is ready again. */
@@ -396,8 +446,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      */
     private boolean answerFailure() {
         UpstreamFailure cause = failure;
-        if (ended && (gatherWhole || (headApplied && pending.isEmpty()))) {
-            return true; // the response is whole; a late failure report changes nothing
+        if (ended && (gatherWhole || headApplied)) {
+            return true; // the upstream's response is whole; a late failure report changes nothing
         }
         if (headApplied) {
             failureLog.log(System.Logger.Level.WARNING, () -> cause + "; response already started, closing the client connection");
@@ -463,6 +513,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
     private void finish() {
         done = true;
+        unsent = null;
         pending.clear();
         try {
             async.complete();
