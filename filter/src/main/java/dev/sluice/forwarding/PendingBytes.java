@@ -21,23 +21,12 @@ final class PendingBytes {
     synchronized void append(ByteBuffer src) {
         int n = src.remaining();
         if (filling.length - length < n) {
-            filling = grown(filling, length, length + n);
+            byte[] larger = new byte[Math.max(length + n, filling.length * 2)];
+            System.arraycopy(filling, 0, larger, 0, length);
+            filling = larger;
         }
         src.get(filling, length, n);
         length += n;
-    }
-
-    /** Makes room for this many bytes in all, so a body of known length is copied once. */
-    synchronized void reserve(int total) {
-        if (filling.length < total) {
-            filling = grown(filling, length, total);
-        }
-    }
-
-    private static byte[] grown(byte[] array, int used, int needed) {
-        byte[] larger = new byte[Math.max(needed, array.length * 2)];
-        System.arraycopy(array, 0, larger, 0, used);
-        return larger;
     }
 
     synchronized boolean isEmpty() {

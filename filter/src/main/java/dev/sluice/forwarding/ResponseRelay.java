@@ -40,15 +40,15 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * <p>Writes go out one container-buffer slice at a time, each flushed, so the output stays ready
  * while the client keeps up and the reactor thread that read the bytes sends them on at once
  * ({@link #writeSlices}). Bytes that arrive while the client cannot take them wait in
- * {@link PendingBytes} until the container calls back. A small body with a declared length
- * ({@link #WHOLE_BODY_LIMIT}) but too large for the container's response buffer is gathered whole
- * first, head included, so that an upstream failing half-way through it gets its client a clean
- * 502 instead of a cut connection.
+ * {@link PendingBytes} until the container calls back. A body with a declared length of up to
+ * {@link #WHOLE_BODY_LIMIT} is gathered whole in the container's response buffer (enlarged for it
+ * when needed) before the head is applied ({@link #gather}), so that an upstream failing
+ * half-way through it gets its client a clean 502 instead of a cut connection.
  */
 final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener {
     private static final System.Logger LOG = System.getLogger(ResponseRelay.class.getName());
     /**
-     * Bodies up to this length (and the window) are gathered whole before anything is written.
+     * Bodies up to this length (and the window) are gathered whole before anything is sent.
      * Gathering delays the first byte by the time the upstream takes to send the rest, which for
      * a few tens of KiB is one or two socket reads; larger bodies stream as they come.
      */
@@ -82,7 +82,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private final AtomicInteger unsettledCredit = new AtomicInteger();
     private volatile HttpResponse head;
     private volatile long contentLength = -1;
-    /** The body is small enough to be gathered whole and written at once (see {@link #WHOLE_BODY_LIMIT}). */
+    /** The body is small enough to be gathered whole before anything is sent (see {@link #gather}). */
     private volatile boolean gatherWhole;
     private volatile boolean ended;
     private volatile UpstreamFailure failure;
@@ -94,6 +94,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
     // Touched only inside drain().
     private boolean headApplied;
+    /** The container's buffer was sized for a body gathered whole ({@link #gather}). */
+    private boolean bufferSized;
     private boolean failureHandled;
     private boolean done;
     private int owed;
@@ -123,8 +125,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             ended = true;
         } else {
             contentLength = entity.getContentLength();
-            if (contentLength > containerBuffer && contentLength <= wholeBodyLimit) {
-                pending.reserve((int) contentLength);
+            if (contentLength >= 0 && contentLength <= wholeBodyLimit) {
                 gatherWhole = true;
             }
         }
@@ -281,8 +282,14 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
     /** The fast path of {@link #consume}: only when nothing waits before these bytes. */
     private void writeInline(ByteBuffer src) throws IOException {
-        if (done || gatherWhole || clientFailure != null || failure != null || unsent != null || !pending.isEmpty()
+        if (done || clientFailure != null || failure != null || unsent != null || !pending.isEmpty()
                 || !src.hasArray()) {
+            return;
+        }
+        if (gatherWhole) {
+            if (out.isReady()) {
+                gather(src);
+            }
             return;
         }
         if (!headApplied) {
@@ -313,8 +320,21 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 }
             }
             if (!headApplied) {
-                if (head == null || (gatherWhole && !ended)) {
+                if (head == null) {
                     return;
+                }
+                if (gatherWhole) {
+                    boolean whole = ended; // read first: every append happens before the end
+                    if (!out.isReady()) {
+                        return; // the container calls back
+                    }
+                    for (ByteBuffer bytes; (bytes = pending.take()) != null;) {
+                        gather(bytes);
+                        pending.recycle(bytes);
+                    }
+                    if (!whole) {
+                        return;
+                    }
                 }
                 applyHead(head);
             }
@@ -323,6 +343,28 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         } catch (IOException | RuntimeException e) {
             clientBroke(e);
         }
+    }
+
+    /**
+     * Puts body bytes into the container's response buffer, first sized to hold the whole body;
+     * only when {@code isReady()} said so, as the container demands even of writes it will only
+     * buffer (right after the listener is set it says no until its first call back).
+     * Nothing is sent: the head is not applied yet and the buffer does not fill, so the response
+     * stays uncommitted until the body is whole, and an upstream failure half-way through can
+     * still be answered with a clean 502 ({@link #answerFailure}). The bytes are copied once,
+     * into a buffer the container keeps for its next responses.
+     */
+    private void gather(ByteBuffer bytes) throws IOException {
+        if (!bufferSized) {
+            if (contentLength > containerBuffer) {
+                response.setBufferSize((int) contentLength);
+            }
+            bufferSized = true;
+        }
+        int length = bytes.remaining();
+        out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), length);
+        bytes.position(bytes.limit());
+        credit(length);
     }
 
     /** A write to a client that went away, or the container refused the response. */
@@ -409,16 +451,24 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         response.setStatus(upstream.getCode());
         Set<String> named = HopByHop.namedByConnection(headerValues(upstream, "Connection"));
         String upstreamVia = null;
+        String length = null;
         for (Iterator<Header> it = upstream.headerIterator(); it.hasNext();) {
             Header header = it.next();
             String name = header.getName();
             if (name.equalsIgnoreCase("Via")) {
                 upstreamVia = upstreamVia == null ? header.getValue() : upstreamVia + ", " + header.getValue();
+            } else if (name.equalsIgnoreCase("Content-Length")) {
+                length = header.getValue();
             } else if (!HopByHop.isHopByHop(name, named)) {
                 response.addHeader(name, header.getValue());
             }
         }
         response.setHeader("Via", upstreamVia == null ? via : upstreamVia + ", " + via);
+        // Last: once a gathered body has all its declared bytes, the container treats the response
+        // as committed and ignores any header set after the length.
+        if (length != null) {
+            response.setHeader("Content-Length", length);
+        }
     }
 
     private static Iterator<String> headerValues(HttpResponse response, String name) {
@@ -458,6 +508,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             return false;
         }
         failureLog.log(System.Logger.Level.WARNING, () -> cause + "; answered " + cause.status());
+        response.resetBuffer(); // a body gathered in part goes
         byte[] body = (cause.status() + " " + cause.reason() + "\n").getBytes(StandardCharsets.US_ASCII);
         response.setStatus(cause.status());
         response.setContentType("text/plain;charset=US-ASCII");
