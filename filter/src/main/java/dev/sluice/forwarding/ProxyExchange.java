@@ -294,12 +294,12 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     @Override
     public void onTimeout(AsyncEvent event) {
-        relay.clientFailed(new IOException("async timeout"));
+        relay.containerFailed(new IOException("async timeout"));
     }
 
     @Override
     public void onError(AsyncEvent event) {
-        relay.clientFailed(event.getThrowable());
+        relay.containerFailed(event.getThrowable());
     }
 
     @Override

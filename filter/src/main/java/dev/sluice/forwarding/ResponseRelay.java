@@ -31,7 +31,7 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * signalled last while no other thread is inside it (a work-in-progress counter, no lock: a thread
  * that finds another draining leaves its signal and returns). The one exception is a client
  * failure reported by the container: that thread waits for the other to leave the container's
- * code before giving the request back ({@link #clientFailed}).
+ * code before giving the request back ({@link #containerFailed}).
  *
  * <p>Flow control: HttpClient stops reading the upstream socket when its window (the upstream's
  * {@code response-buffer}) is used up. Bytes are given back to the window only once the
@@ -89,7 +89,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private volatile Throwable clientFailure;
     private volatile CapacityChannel capacity;
     private volatile FutureCallback<Void> resultCallback;
-    /** The thread inside the serialised part's calls into the container, if any (see {@link #clientFailed}). */
+    /** The thread inside the serialised part's calls into the container, if any (see {@link #containerFailed}). */
     private volatile Thread inContainer;
 
     // Touched only inside drain().
@@ -220,12 +220,13 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
     @Override
     public void onError(Throwable cause) {
-        clientFailed(cause);
+        containerFailed(cause);
     }
 
     /**
-     * The client's connection broke: give up the response. Returns only once no other thread is
-     * inside the serialised part (bounded by {@link #QUIESCE_LIMIT_NANOS}).
+     * The container reports, on its own thread, that the client's connection broke: gives up the
+     * response, and returns only once no other thread is inside the relay's calls into the
+     * container (bounded by {@link #QUIESCE_LIMIT_NANOS}).
      *
      * <p>Why it waits: when a flush from HttpClient's reactor thread finds the client gone, Tomcat
      * 10.1 hands the error to a container thread, which calls here and, once we return, completes
@@ -233,13 +234,20 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      * and about to store the exception on the response: stored after the recycling, it fails
      * whichever request the connection's processor serves next. Holding the container thread
      * until the reactor thread is out of the container's code keeps that store on this request.
+     * Only container threads wait: a reactor thread waiting on a container thread that waits for
+     * HttpClient (cancelling the exchange) would stall every connection of that reactor.
      */
+    void containerFailed(Throwable cause) {
+        clientFailed(cause);
+        awaitContainerCallsOfOthers();
+    }
+
+    /** The client's connection broke (its body could not be read, or the container said so): give up the response. */
     void clientFailed(Throwable cause) {
         if (clientFailure == null) {
             clientFailure = cause;
         }
         signal();
-        awaitContainerCallsOfOthers();
     }
 
     private void awaitContainerCallsOfOthers() {
