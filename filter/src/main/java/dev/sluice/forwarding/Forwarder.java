@@ -47,8 +47,8 @@ public final class Forwarder {
             response.sendError(HttpServletResponse.SC_INTERNAL_SERVER_ERROR, "Proxy filter misconfigured");
             return;
         }
-        String client = headers.clientAddress(request);
-        RateLimiter.Decision refusal = route.upstream().limits().refusal(client);
+        RequestHeaders.ClientHop client = headers.clientHop(request);
+        RateLimiter.Decision refusal = route.upstream().limits().refusal(client.address());
         if (refusal != null) {
             route.upstream().counters().countRateLimited();
             tooManyRequests(refusal, response);

@@ -40,7 +40,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private final Route route;
     private final Upstream upstream;
     private final String pathInApplication;
-    private final String clientAddress;
+    private final RequestHeaders.ClientHop client;
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final RequestHeaders headers;
@@ -58,12 +58,12 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private volatile boolean clientGone;
     private boolean sent;
 
-    ProxyExchange(Route route, String pathInApplication, String clientAddress, HttpServletRequest request,
+    ProxyExchange(Route route, String pathInApplication, RequestHeaders.ClientHop client, HttpServletRequest request,
             HttpServletResponse response, RequestHeaders headers, int requestBuffer) {
         this.route = route;
         this.upstream = route.upstream();
         this.pathInApplication = pathInApplication;
-        this.clientAddress = clientAddress;
+        this.client = client;
         this.request = request;
         this.response = response;
         this.headers = headers;
@@ -134,9 +134,9 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             excluded = (BitSet) tried.clone();
             health.excludeEjected(excluded);
         }
-        node = upstream.pick(clientAddress, excluded);
+        node = upstream.pick(client.address(), excluded);
         if (node == null && excluded != tried && health.failOpen()) {
-            node = upstream.pick(clientAddress, tried);
+            node = upstream.pick(client.address(), tried);
         }
         if (node == null) {
             return false;
@@ -150,7 +150,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     /** Sends the request to the current node. */
     private void send() {
         BasicHttpRequest upstreamRequest = new BasicHttpRequest(request.getMethod(), node.target(), target());
-        headers.copy(request, upstreamRequest, upstream.settings(), node);
+        headers.copy(request, upstreamRequest, upstream.settings(), node, client);
         BodyEntity entity = body instanceof BufferedEntity buffered && sent ? buffered.replay() : body;
         sent = true;
         upstream.counters().attemptStarted(node.index());

@@ -44,8 +44,9 @@ final class RequestHeaders {
      * @param to the upstream request, without headers yet
      * @param upstream the upstream's settings, for the Host mode
      * @param node the node the request goes to
+     * @param client who sent the request, as {@link #clientHop} decided once for the exchange
      */
-    void copy(HttpServletRequest from, HttpRequest to, UpstreamSettings upstream, Node node) {
+    void copy(HttpServletRequest from, HttpRequest to, UpstreamSettings upstream, Node node, ClientHop client) {
         Set<String> named = HopByHop.namedByConnection(from.getHeaders("Connection"));
         for (Enumeration<String> names = from.getHeaderNames(); names.hasMoreElements();) {
             String name = names.nextElement();
@@ -60,8 +61,8 @@ final class RequestHeaders {
         to.setHeader("Host", host(upstream, node, clientHost));
         to.setHeader("Via", via(from.getHeader("Via"), from.getProtocol()));
 
-        String peer = from.getRemoteAddr();
-        boolean trusted = forwarding.trustedProxies().trusts(peer);
+        String peer = client.peer();
+        boolean trusted = client.trusted();
         String forwardedFor = joined(from.getHeaders("X-Forwarded-For"));
         to.setHeader("X-Forwarded-For", trusted && forwardedFor != null ? forwardedFor + ", " + peer : peer);
         setForwarded(to, "X-Forwarded-Proto", trusted, from.getHeader("X-Forwarded-Proto"), from.getScheme());
@@ -84,12 +85,25 @@ final class RequestHeaders {
         }
     }
 
-    /** The client's address: the peer, or for a trusted proxy the first untrusted hop it reports. */
-    String clientAddress(HttpServletRequest request) {
+    /**
+     * Who sent a request, decided once per exchange: the rate limits and the balancer key on
+     * {@code address}, and the forwarding headers extend what a trusted peer reported.
+     *
+     * @param peer the address of the connection's other end
+     * @param trusted whether the peer is a trusted proxy, whose forwarding headers are kept
+     * @param address the client's address: the peer, or for a trusted proxy the first untrusted hop it reports
+     */
+    record ClientHop(String peer, boolean trusted, String address) {
+    }
+
+    /** The {@link ClientHop} of this request. */
+    ClientHop clientHop(HttpServletRequest request) {
         String peer = request.getRemoteAddr();
-        return forwarding.trustedProxies().trusts(peer)
-                ? forwarding.trustedProxies().clientAddress(peer, joined(request.getHeaders("X-Forwarded-For")))
-                : peer;
+        if (!forwarding.trustedProxies().trusts(peer)) {
+            return new ClientHop(peer, false, peer);
+        }
+        return new ClientHop(peer, true,
+                forwarding.trustedProxies().clientAddress(peer, joined(request.getHeaders("X-Forwarded-For"))));
     }
 
     private static String host(UpstreamSettings upstream, Node node, String clientHost) {
