@@ -56,10 +56,12 @@ public final class UpstreamClient implements Closeable {
 
     private final PoolingAsyncClientConnectionManager pool;
     private final int maxIdle;
+    private final TimeValue idleTimeout;
     private final CloseableHttpAsyncClient client;
 
     UpstreamClient(UpstreamSettings settings) {
         this.maxIdle = settings.maxIdleConnections();
+        this.idleTimeout = TimeValue.of(settings.idleTimeout());
         Timeout connectTimeout = Timeout.of(settings.connectTimeout());
         Timeout timeout = Timeout.of(settings.timeout());
         PoolingAsyncClientConnectionManagerBuilder poolBuilder = PoolingAsyncClientConnectionManagerBuilder.create()
@@ -97,8 +99,6 @@ public final class UpstreamClient implements Closeable {
                         request.removeHeaders("User-Agent");
                     }
                 })
-                .evictExpiredConnections()
-                .evictIdleConnections(TimeValue.of(settings.idleTimeout()))
                 .build();
         client.start();
     }
@@ -144,12 +144,15 @@ public final class UpstreamClient implements Closeable {
     }
 
     /**
-     * Once more than {@code pool.max-idle} connections sit idle, closes those unused for a second:
-     * the surplus of a burst goes within about two seconds (each pooled connection holds three
-     * buffers of {@link #READ_BUFFER}), while a steady load, which reuses its connections all the
-     * time, keeps them.
+     * Run once a second by the filter's timer. Closes connections unused for {@code pool.idle-timeout}
+     * and, once more than {@code pool.max-idle} sit idle, those unused for a second: the surplus
+     * of a burst goes within about two seconds (each pooled connection holds three buffers of
+     * {@link #READ_BUFFER}), while a steady load, which reuses its connections all the time, keeps
+     * them. (HttpClient's own evictor would cost a thread per upstream for the first part.)
      */
     void trimIdle() {
+        pool.closeExpired();
+        pool.closeIdle(idleTimeout);
         if (pool.getTotalStats().getAvailable() > maxIdle) {
             pool.closeIdle(TRIM_IDLE_AFTER);
         }

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * {@code pool.max-idle}: a burst opens as many upstream connections as it has requests at once;
  * once it is over, the surplus beyond the limit is closed within seconds instead of holding its
- * buffers for the whole idle timeout, and a pool within the limit keeps its connections.
+ * buffers for the whole idle timeout, and a pool within the limit keeps its connections until
+ * {@code pool.idle-timeout}.
  */
 @ExtendWith(ArquillianExtension.class)
 class IdlePoolTest {
@@ -38,6 +39,7 @@ class IdlePoolTest {
 
     private static TestOrigin bursty;
     private static TestOrigin calm;
+    private static TestOrigin brief;
 
     @ArquillianResource
     private URL base;
@@ -47,15 +49,18 @@ class IdlePoolTest {
         TestOrigin.Handler slowOk = Handlers.delayed(300, Handlers.fixed(200, "text/plain", "ok".getBytes(US_ASCII)));
         bursty = TestOrigin.start("bursty", slowOk);
         calm = TestOrigin.start("calm", slowOk);
+        brief = TestOrigin.start("brief", slowOk);
         return SluiceDeployment.war("idlepool",
                 route("bursty", "127.0.0.1:" + bursty.port(), "pool.max-idle=2")
-                        + route("calm", "127.0.0.1:" + calm.port(), "pool.max-idle=2"));
+                        + route("calm", "127.0.0.1:" + calm.port(), "pool.max-idle=2")
+                        + route("brief", "127.0.0.1:" + brief.port(), "pool.idle-timeout=1500"));
     }
 
     @AfterAll
     static void stopOrigins() {
         bursty.close();
         calm.close();
+        brief.close();
     }
 
     @Test
@@ -71,6 +76,13 @@ class IdlePoolTest {
         assertEquals(2, calm.openConnections());
         Thread.sleep(3_000); // three trims have run
         assertEquals(2, calm.openConnections(), "kept for the idle timeout");
+    }
+
+    @Test
+    void aConnectionIdleForTheIdleTimeoutIsClosed() throws Exception {
+        sendAtOnce("brief", 2);
+        assertEquals(2, brief.openConnections());
+        awaitAtMost(brief::openConnections, 0, 5);
     }
 
     /** Sends {@code count} requests together, so each needs a connection of its own, and waits for all. */
