@@ -94,8 +94,6 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
     // Touched only inside drain().
     private boolean headApplied;
-    /** The container's buffer was sized for a body gathered whole ({@link #gather}). */
-    private boolean bufferSized;
     private boolean failureHandled;
     private boolean done;
     private int owed;
@@ -363,11 +361,9 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      * into a buffer the container keeps for its next responses.
      */
     private void gather(ByteBuffer bytes) throws IOException {
-        if (!bufferSized) {
-            if (contentLength > containerBuffer) {
-                response.setBufferSize((int) contentLength);
-            }
-            bufferSized = true;
+        if (response.getBufferSize() < contentLength) {
+            // Only before the first byte: once the buffer holds the body, it is never smaller.
+            response.setBufferSize((int) contentLength);
         }
         int length = bytes.remaining();
         out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), length);
