@@ -155,7 +155,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         sent = true;
         upstream.counters().attemptStarted(node.index());
         try {
-            Future<Void> started = upstream.client().execute(new BasicRequestProducer(upstreamRequest, entity), relay, this,
+            Future<Void> started = upstream.client().execute(node, new BasicRequestProducer(upstreamRequest, entity), relay, this,
                     request.getHeader("User-Agent") != null);
             call = started;
             if (clientGone) {

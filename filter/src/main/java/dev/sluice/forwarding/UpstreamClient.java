@@ -6,6 +6,8 @@ import dev.sluice.config.UpstreamSettings;
 import java.io.Closeable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
@@ -15,6 +17,7 @@ import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.core5.concurrent.DefaultThreadFactory;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.HttpResponse;
@@ -33,10 +36,17 @@ import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
- * The HttpClient 5 async client and connection pool of one upstream, set up the way a reverse
+ * The HttpClient 5 async clients and connection pools of one upstream, set up the way a reverse
  * proxy needs: no retries (ours are counted and go to another node), no redirects, no cookies, no
  * decompression (bodies pass byte for byte), HTTP/1.1 so flow control is per connection, pools sized
- * far above HttpClient's defaults of 25 in all and 5 per node, and idle connections evicted.
+ * far above HttpClient's defaults of 25 in all and 5 per node, and idle connections closed.
+ *
+ * <p>The upstream runs one {@linkplain Lane lane} per core: a client with a single I/O thread and
+ * its own share of the pool. HttpClient ties every connection to one I/O thread for life and its
+ * pool reuses the most recently released connection first, so with one client a few long
+ * exchanges could all land on one thread and cap the upstream at one core while the others idled
+ * (docs/benchmarks.md, item 22). Each exchange goes to the lane with the most room for its node,
+ * which spreads both the work and the connections evenly over the I/O threads.
  */
 public final class UpstreamClient implements Closeable {
     /**
@@ -54,65 +64,47 @@ public final class UpstreamClient implements Closeable {
     /** How long a connection must have been idle to be trimmed as surplus. */
     private static final TimeValue TRIM_IDLE_AFTER = TimeValue.ofSeconds(1);
 
-    private final PoolingAsyncClientConnectionManager pool;
-    private final int maxIdle;
+    private final Lane[] lanes;
     private final TimeValue idleTimeout;
-    private final CloseableHttpAsyncClient client;
 
     UpstreamClient(UpstreamSettings settings) {
-        this.maxIdle = settings.maxIdleConnections();
+        this(settings, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** @param cores how many cores to run lanes for */
+    UpstreamClient(UpstreamSettings settings, int cores) {
         this.idleTimeout = TimeValue.of(settings.idleTimeout());
-        Timeout connectTimeout = Timeout.of(settings.connectTimeout());
-        Timeout timeout = Timeout.of(settings.timeout());
-        PoolingAsyncClientConnectionManagerBuilder poolBuilder = PoolingAsyncClientConnectionManagerBuilder.create()
-                .setMaxConnTotal(settings.maxConnections())
-                .setMaxConnPerRoute(settings.maxConnectionsPerNode())
-                .setDefaultConnectionConfig(ConnectionConfig.custom()
-                        .setConnectTimeout(connectTimeout)
-                        .setSocketTimeout(timeout)
-                        .setValidateAfterInactivity(TimeValue.ofSeconds(2))
-                        .build());
-        if (settings.scheme() == Scheme.HTTPS) {
-            poolBuilder.setTlsStrategy(UpstreamTls.strategy(settings.name(), settings.tls()))
-                    .setDefaultTlsConfig(TlsConfig.custom().setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1).build());
+        int count = laneCount(cores, settings.maxConnections(), settings.maxConnectionsPerNode());
+        this.lanes = new Lane[count];
+        for (int i = 0; i < count; i++) {
+            lanes[i] = new Lane(settings, i, count);
         }
-        this.pool = poolBuilder.build();
-        this.client = HttpAsyncClients.custom()
-                .setConnectionManager(pool)
-                .setIOReactorConfig(IOReactorConfig.custom().setSelectInterval(SELECT_INTERVAL).build())
-                .setHttp1Config(Http1Config.custom().setBufferSize(READ_BUFFER).setInitialWindowSize(settings.responseBuffer()).build())
-                .setDefaultRequestConfig(RequestConfig.custom()
-                        .setConnectionRequestTimeout(connectTimeout)
-                        .setResponseTimeout(timeout)
-                        .setRedirectsEnabled(false)
-                        .setExpectContinueEnabled(false)
-                        .build())
-                .disableAutomaticRetries()
-                .disableRedirectHandling()
-                .disableCookieManagement()
-                .disableAuthCaching()
-                .disableConnectionState()
-                .disableContentCompression()
-                // HttpClient adds its own User-Agent to requests without one; a proxy must not.
-                .addRequestInterceptorLast((request, entity, context) -> {
-                    if (context.getAttribute(NO_USER_AGENT) != null) {
-                        request.removeHeaders("User-Agent");
-                    }
-                })
-                .build();
-        client.start();
     }
 
     /**
+     * One lane per core, as HttpClient has one I/O thread per core, but never more lanes than
+     * connections allowed to a node: each lane gets at least one.
+     */
+    static int laneCount(int cores, int maxConnections, int maxConnectionsPerNode) {
+        return Math.max(1, Math.min(cores, Math.min(maxConnections, maxConnectionsPerNode)));
+    }
+
+    /** Lane {@code lane}'s part of {@code total} split over {@code lanes}: the parts add up to it. */
+    static int share(int total, int lane, int lanes) {
+        return total / lanes + (lane < total % lanes ? 1 : 0);
+    }
+
+    /**
+     * @param node the node the request goes to (its address is the request's target)
      * @param clientSentUserAgent whether the client's request had a User-Agent; if not, none is sent
      */
-    <T> Future<T> execute(AsyncRequestProducer request, AsyncResponseConsumer<T> response, FutureCallback<T> callback,
-            boolean clientSentUserAgent) {
+    <T> Future<T> execute(Node node, AsyncRequestProducer request, AsyncResponseConsumer<T> response,
+            FutureCallback<T> callback, boolean clientSentUserAgent) {
         HttpClientContext context = HttpClientContext.create();
         if (!clientSentUserAgent) {
             context.setAttribute(NO_USER_AGENT, Boolean.TRUE);
         }
-        return client.execute(request, response, null, context, callback);
+        return laneFor(node.index()).execute(node.index(), request, response, context, callback);
     }
 
     /** Sends an active health check and completes with its status (the body is discarded). */
@@ -123,8 +115,9 @@ public final class UpstreamClient implements Closeable {
         HttpClientContext context = HttpClientContext.create();
         context.setRequestConfig(RequestConfig.custom().setResponseTimeout(timeout).setConnectionRequestTimeout(timeout).build());
         CompletableFuture<Integer> status = new CompletableFuture<>();
-        client.execute(new BasicRequestProducer(request, null), new BasicResponseConsumer<>(new DiscardingEntityConsumer<Void>()),
-                null, context, new FutureCallback<Message<HttpResponse, Void>>() {
+        laneFor(node.index()).execute(node.index(), new BasicRequestProducer(request, null),
+                new BasicResponseConsumer<>(new DiscardingEntityConsumer<Void>()), context,
+                new FutureCallback<Message<HttpResponse, Void>>() {
                     @Override
                     public void completed(Message<HttpResponse, Void> response) {
                         status.complete(response.getHead().getCode());
@@ -144,6 +137,24 @@ public final class UpstreamClient implements Closeable {
     }
 
     /**
+     * The lane with the most room left for the node, counting the node's share and the lane's
+     * whole share. Ties go to the first lane, so that requests one at a time keep reusing the same
+     * pooled connection instead of opening one per lane.
+     */
+    private Lane laneFor(int node) {
+        Lane best = lanes[0];
+        int bestRoom = best.room(node);
+        for (int i = 1; i < lanes.length; i++) {
+            int room = lanes[i].room(node);
+            if (room > bestRoom) {
+                best = lanes[i];
+                bestRoom = room;
+            }
+        }
+        return best;
+    }
+
+    /**
      * Run once a second by the filter's timer. Closes connections unused for {@code pool.idle-timeout}
      * and, once more than {@code pool.max-idle} sit idle, those unused for a second: the surplus
      * of a burst goes within about two seconds (each pooled connection holds three buffers of
@@ -151,28 +162,166 @@ public final class UpstreamClient implements Closeable {
      * them. (HttpClient's own evictor would cost a thread per upstream for the first part.)
      */
     void trimIdle() {
-        pool.closeExpired();
-        pool.closeIdle(idleTimeout);
-        if (pool.getTotalStats().getAvailable() > maxIdle) {
-            pool.closeIdle(TRIM_IDLE_AFTER);
+        for (Lane lane : lanes) {
+            lane.trimIdle(idleTimeout);
         }
     }
 
-    /** A snapshot of the pool: leased, pending, available and maximum connections. */
+    /** A snapshot of the pools, added up over the lanes: leased, pending, available and maximum connections. */
     public PoolStats poolStats() {
-        return pool.getTotalStats();
+        int leased = 0;
+        int pending = 0;
+        int available = 0;
+        int max = 0;
+        for (Lane lane : lanes) {
+            PoolStats stats = lane.pool.getTotalStats();
+            leased += stats.getLeased();
+            pending += stats.getPending();
+            available += stats.getAvailable();
+            max += stats.getMax();
+        }
+        return new PoolStats(leased, pending, available, max);
+    }
+
+    /** How many lanes (I/O threads, each with its part of the pool) the upstream runs. */
+    int lanes() {
+        return lanes.length;
     }
 
     /**
-     * Closes every connection, then the client. The pool goes first, leased connections included,
-     * while the I/O reactor still runs: exchanges still on them fail as for a reset (their clients
-     * are told) instead of hanging on a reactor that stopped, and the client's own shutdown then
-     * finds nothing to wait for. Closing the client at once instead raced its reactor threads,
-     * which logged a ClosedSelectorException and left channels open.
+     * Closes every connection, then the clients. Each pool goes first, leased connections
+     * included, while its I/O reactor still runs: exchanges still on them fail as for a reset
+     * (their clients are told) instead of hanging on a reactor that stopped, and the client's own
+     * shutdown then finds nothing to wait for. Closing the client at once instead raced its
+     * reactor threads, which logged a ClosedSelectorException and left channels open.
      */
     @Override
     public void close() {
-        pool.close(CloseMode.IMMEDIATE);
-        client.close(CloseMode.GRACEFUL);
+        for (Lane lane : lanes) {
+            lane.close();
+        }
+    }
+
+    /**
+     * One I/O thread with its part of the upstream's connections, and a count of the exchanges it
+     * carries, in all and per node, which is what the lane is chosen by.
+     */
+    private static final class Lane {
+        private final PoolingAsyncClientConnectionManager pool;
+        private final CloseableHttpAsyncClient client;
+        private final int maxConnections;
+        private final int maxConnectionsPerNode;
+        private final int maxIdle;
+        private final AtomicInteger inFlight = new AtomicInteger();
+        private final AtomicIntegerArray inFlightPerNode;
+
+        Lane(UpstreamSettings settings, int index, int count) {
+            this.maxConnections = share(settings.maxConnections(), index, count);
+            this.maxConnectionsPerNode = share(settings.maxConnectionsPerNode(), index, count);
+            this.maxIdle = share(settings.maxIdleConnections(), index, count);
+            this.inFlightPerNode = new AtomicIntegerArray(settings.nodes().size());
+            Timeout connectTimeout = Timeout.of(settings.connectTimeout());
+            Timeout timeout = Timeout.of(settings.timeout());
+            PoolingAsyncClientConnectionManagerBuilder poolBuilder = PoolingAsyncClientConnectionManagerBuilder.create()
+                    .setMaxConnTotal(maxConnections)
+                    .setMaxConnPerRoute(maxConnectionsPerNode)
+                    .setDefaultConnectionConfig(ConnectionConfig.custom()
+                            .setConnectTimeout(connectTimeout)
+                            .setSocketTimeout(timeout)
+                            .setValidateAfterInactivity(TimeValue.ofSeconds(2))
+                            .build());
+            if (settings.scheme() == Scheme.HTTPS) {
+                poolBuilder.setTlsStrategy(UpstreamTls.strategy(settings.name(), settings.tls()))
+                        .setDefaultTlsConfig(TlsConfig.custom().setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1).build());
+            }
+            this.pool = poolBuilder.build();
+            this.client = HttpAsyncClients.custom()
+                    .setConnectionManager(pool)
+                    .setIOReactorConfig(IOReactorConfig.custom()
+                            .setIoThreadCount(1)
+                            .setSelectInterval(SELECT_INTERVAL)
+                            .build())
+                    .setThreadFactory(new DefaultThreadFactory("sluice-" + settings.name() + "-lane" + index, true))
+                    .setHttp1Config(Http1Config.custom().setBufferSize(READ_BUFFER).setInitialWindowSize(settings.responseBuffer()).build())
+                    .setDefaultRequestConfig(RequestConfig.custom()
+                            .setConnectionRequestTimeout(connectTimeout)
+                            .setResponseTimeout(timeout)
+                            .setRedirectsEnabled(false)
+                            .setExpectContinueEnabled(false)
+                            .build())
+                    .disableAutomaticRetries()
+                    .disableRedirectHandling()
+                    .disableCookieManagement()
+                    .disableAuthCaching()
+                    .disableConnectionState()
+                    .disableContentCompression()
+                    // HttpClient adds its own User-Agent to requests without one; a proxy must not.
+                    .addRequestInterceptorLast((request, entity, context) -> {
+                        if (context.getAttribute(NO_USER_AGENT) != null) {
+                            request.removeHeaders("User-Agent");
+                        }
+                    })
+                    .build();
+            client.start();
+        }
+
+        /** How many more exchanges with the node the lane takes before its pool makes them wait. */
+        int room(int node) {
+            return Math.min(maxConnectionsPerNode - inFlightPerNode.get(node), maxConnections - inFlight.get());
+        }
+
+        <T> Future<T> execute(int node, AsyncRequestProducer request, AsyncResponseConsumer<T> response,
+                HttpClientContext context, FutureCallback<T> callback) {
+            inFlight.incrementAndGet();
+            inFlightPerNode.incrementAndGet(node);
+            try {
+                return client.execute(request, response, null, context, new Counted<>(this, node, callback));
+            } catch (RuntimeException e) {
+                ended(node);
+                throw e;
+            }
+        }
+
+        void ended(int node) {
+            inFlight.decrementAndGet();
+            inFlightPerNode.decrementAndGet(node);
+        }
+
+        void trimIdle(TimeValue idleTimeout) {
+            pool.closeExpired();
+            pool.closeIdle(idleTimeout);
+            if (pool.getTotalStats().getAvailable() > maxIdle) {
+                pool.closeIdle(TRIM_IDLE_AFTER);
+            }
+        }
+
+        void close() {
+            pool.close(CloseMode.IMMEDIATE);
+            client.close(CloseMode.GRACEFUL);
+        }
+    }
+
+    /**
+     * Takes an exchange off its lane's count before passing HttpClient's verdict on, so that a
+     * retry sent from the verdict already sees the lane's room again.
+     */
+    private record Counted<T>(Lane lane, int node, FutureCallback<T> callback) implements FutureCallback<T> {
+        @Override
+        public void completed(T result) {
+            lane.ended(node);
+            callback.completed(result);
+        }
+
+        @Override
+        public void failed(Exception cause) {
+            lane.ended(node);
+            callback.failed(cause);
+        }
+
+        @Override
+        public void cancelled() {
+            lane.ended(node);
+            callback.cancelled();
+        }
     }
 }

@@ -1,0 +1,208 @@
+package dev.sluice.forwarding;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.config.NodeSettings;
+import dev.sluice.config.Scheme;
+import dev.sluice.config.SettingsParser;
+import dev.sluice.config.UpstreamSettings;
+import dev.sluice.testing.Handlers;
+import dev.sluice.testing.TestOrigin;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.Message;
+import org.apache.hc.core5.http.message.BasicHttpRequest;
+import org.apache.hc.core5.http.nio.entity.DiscardingEntityConsumer;
+import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
+import org.apache.hc.core5.http.nio.support.BasicResponseConsumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An upstream's lanes: every lane is an I/O thread with its part of the pool, exchanges are
+ * spread evenly over them whatever the pool holds, and the configured limits hold for the lanes
+ * together.
+ */
+class UpstreamClientTest {
+    private final List<AutoCloseable> opened = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable closeable : opened) {
+            closeable.close();
+        }
+    }
+
+    @Test
+    void exchangesRunningTogetherAreSpreadEvenlyOverTheLanesAfterABurst() throws Exception {
+        TestOrigin origin = origin(Handlers.delayed(100, ok()), new AtomicInteger(), new AtomicInteger());
+        UpstreamClient client = client(origin, 2);
+        Node node = node(origin);
+        // A burst leaves a pool of 16 connections: with one pool reusing the last released first,
+        // later exchanges could all stay on connections of one I/O thread.
+        sendTogether(client, node, 16);
+        for (int round = 0; round < 5; round++) {
+            Map<String, Integer> perLane = new TreeMap<>();
+            for (String thread : sendTogether(client, node, 4)) {
+                perLane.merge(lane(thread), 1, Integer::sum);
+            }
+            assertEquals(Map.of("lane0", 2, "lane1", 2), perLane, "round " + round);
+        }
+    }
+
+    @Test
+    void requestsOneAtATimeReuseOneConnection() throws Exception {
+        TestOrigin origin = origin(ok(), new AtomicInteger(), new AtomicInteger());
+        UpstreamClient client = client(origin, 4);
+        for (int i = 0; i < 5; i++) {
+            sendTogether(client, node(origin), 1);
+            // HttpClient may report the answer just before the connection is back in the pool.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (client.poolStats().getAvailable() < 1) {
+                assertTrue(System.nanoTime() < deadline, "the connection went back to the pool");
+                Thread.onSpinWait();
+            }
+        }
+        assertEquals(1, origin.connectionsAccepted());
+    }
+
+    @Test
+    void aNodeNeverHasMoreConnectionsThanItsLimitOverAllLanes() throws Exception {
+        assertEquals(3, mostAtOnce("pool.max-per-node"), "the whole limit is used, and no more");
+    }
+
+    @Test
+    void anUpstreamNeverHasMoreConnectionsThanItsLimitOverAllLanes() throws Exception {
+        assertEquals(3, mostAtOnce("pool.max-connections"), "the whole limit is used, and no more");
+    }
+
+    @Test
+    void oneLanePerCoreButNeverMoreThanANodesConnections() {
+        assertEquals(4, UpstreamClient.laneCount(4, 1024, 1024));
+        assertEquals(2, UpstreamClient.laneCount(4, 1024, 2));
+        assertEquals(1, UpstreamClient.laneCount(4, 1, 1024));
+        assertEquals(1, UpstreamClient.laneCount(1, 1024, 1024));
+    }
+
+    @Test
+    void theLanesSharesAddUpToTheLimit() {
+        for (int lanes = 1; lanes <= 8; lanes++) {
+            for (int total = 0; total <= 40; total++) {
+                int sum = 0;
+                for (int lane = 0; lane < lanes; lane++) {
+                    int share = UpstreamClient.share(total, lane, lanes);
+                    assertTrue(share == total / lanes || share == total / lanes + 1, "even split");
+                    sum += share;
+                }
+                assertEquals(total, sum, total + " over " + lanes + " lanes");
+            }
+        }
+    }
+
+    // ---- helpers ----
+
+    /** The most requests a slow origin had at once when seven were sent together with {@code limit} 3, over two lanes. */
+    private int mostAtOnce(String limit) throws Exception {
+        AtomicInteger peak = new AtomicInteger();
+        TestOrigin origin = origin(Handlers.delayed(300, ok()), new AtomicInteger(), peak);
+        sendTogether(client(origin, 2, limit, "3"), node(origin), 7);
+        return peak.get();
+    }
+
+    private static TestOrigin.Handler ok() {
+        return Handlers.fixed(200, "text/plain", "ok".getBytes(US_ASCII));
+    }
+
+    /** An origin that counts the requests it handles at once, and the most it ever handled at once. */
+    private TestOrigin origin(TestOrigin.Handler handler, AtomicInteger active, AtomicInteger peak) throws IOException {
+        TestOrigin origin = TestOrigin.start("lanes", exchange -> {
+            peak.accumulateAndGet(active.incrementAndGet(), Math::max);
+            try {
+                handler.handle(exchange);
+            } finally {
+                active.decrementAndGet();
+            }
+        });
+        opened.add(origin);
+        return origin;
+    }
+
+    private UpstreamClient client(TestOrigin origin, int cores, String... keyValues) {
+        Map<String, String> config = new HashMap<>();
+        config.put("sluice.route.lanes.path", "/lanes");
+        config.put("sluice.route.lanes.upstream", "lanes");
+        config.put("sluice.upstream.lanes.nodes", "127.0.0.1:" + origin.port());
+        for (int i = 0; i < keyValues.length; i += 2) {
+            config.put("sluice.upstream.lanes." + keyValues[i], keyValues[i + 1]);
+        }
+        UpstreamSettings settings = SettingsParser.parse(config.keySet(), key -> Optional.ofNullable(config.get(key)))
+                .upstreams().get("lanes");
+        UpstreamClient client = new UpstreamClient(settings, cores);
+        opened.add(client);
+        return client;
+    }
+
+    private static Node node(TestOrigin origin) {
+        return Node.of(0, new NodeSettings("127.0.0.1", origin.port(), 1), Scheme.HTTP);
+    }
+
+    /**
+     * Sends {@code count} GETs together, waits for all to succeed, and returns the names of the
+     * threads their answers completed on: the lanes' I/O threads.
+     */
+    private static List<String> sendTogether(UpstreamClient client, Node node, int count) throws Exception {
+        List<CompletableFuture<String>> threads = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            CompletableFuture<String> thread = new CompletableFuture<>();
+            threads.add(thread);
+            BasicHttpRequest request = new BasicHttpRequest("GET", node.target(), "/x");
+            client.execute(node, new BasicRequestProducer(request, null),
+                    new BasicResponseConsumer<>(new DiscardingEntityConsumer<Void>()),
+                    new FutureCallback<Message<HttpResponse, Void>>() {
+                        @Override
+                        public void completed(Message<HttpResponse, Void> response) {
+                            if (response.getHead().getCode() == 200) {
+                                thread.complete(Thread.currentThread().getName());
+                            } else {
+                                thread.completeExceptionally(new AssertionError("status " + response.getHead().getCode()));
+                            }
+                        }
+
+                        @Override
+                        public void failed(Exception cause) {
+                            thread.completeExceptionally(cause);
+                        }
+
+                        @Override
+                        public void cancelled() {
+                            thread.cancel(false);
+                        }
+                    }, true);
+        }
+        List<String> names = new ArrayList<>();
+        for (CompletableFuture<String> thread : threads) {
+            names.add(thread.get(10, TimeUnit.SECONDS));
+        }
+        return names;
+    }
+
+    /** The lane part of an I/O thread's name, {@code sluice-lanes-lane1-1} → {@code lane1}. */
+    private static String lane(String thread) {
+        int start = thread.indexOf("-lane", "sluice-".length()) + 1;
+        return thread.substring(start, thread.indexOf('-', start));
+    }
+}
