@@ -180,13 +180,19 @@ scenario S3 16 /bj/echo -s "$BENCH/post.lua"
 heap_after_gc() { jcmd "$1" GC.class_histogram 2>/dev/null | awk '/^Total/ {printf "%dK", $3 / 1024}'; }
 S5=$T/memory.tsv
 : > "$S5"
-# S5 under load, before S4 leaves a thousand pooled connections behind: S2 and S3 again for a few seconds, a full GC half-way through, then heap and RSS
+# S5 under load, before S4 leaves a thousand pooled connections behind: S2 and S3 again for a few
+# seconds; half-way through, the RSS as the load left it, then a full GC, the live heap and the RSS
+# after it. Both RSS figures matter: a full GC gives back the pages of a heap that had grown (G1
+# uncommits the surplus), so the RSS after it favours a proxy whose heap grew under the earlier
+# scenarios over one that stayed small (docs/benchmarks.md, item 23).
 under_load() { # label target conns path [wrk options...]
     local label=$1 target=$2 conns=$3 path=$4; shift 4
     wrk -t2 -c"$conns" -d6s "$@" "${URL[$target]}$path" > /dev/null &
     local load=$!
     sleep 3
-    printf "%s\t%s\theap-after-gc=%s\trss-KiB=%s\n" "$target" "$label" "$(heap_after_gc "${PID[$target]}")" "$(rss_kib "${PID[$target]}")" | tee -a "$S5" >&2
+    local rss_under_load; rss_under_load=$(rss_kib "${PID[$target]}")
+    printf "%s\t%s\trss-KiB-under-load=%s\theap-after-gc=%s\trss-KiB=%s\n" "$target" "$label" "$rss_under_load" \
+        "$(heap_after_gc "${PID[$target]}")" "$(rss_kib "${PID[$target]}")" | tee -a "$S5" >&2
     wait "$load"
 }
 for target in sluice mitre; do

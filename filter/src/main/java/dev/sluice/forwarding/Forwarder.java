@@ -18,12 +18,12 @@ public final class Forwarder {
 
     private final RequestHeaders headers;
     private final ThrottledLog misconfiguration = new ThrottledLog(System.getLogger(Forwarder.class.getName()));
-    private final int requestBuffer;
+    private final BodyBuffers bodyBuffers;
 
     /** @param settings the settings shared by every route */
     public Forwarder(ForwardingSettings settings) {
         this.headers = new RequestHeaders(settings);
-        this.requestBuffer = settings.requestBufferBytes();
+        this.bodyBuffers = new BodyBuffers(settings.requestBufferBytes());
     }
 
     /**
@@ -55,7 +55,7 @@ public final class Forwarder {
             return;
         }
         route.upstream().counters().countRequest();
-        new ProxyExchange(route, pathInApplication, client, request, response, headers, requestBuffer).start();
+        new ProxyExchange(route, pathInApplication, client, request, response, headers, bodyBuffers).start();
     }
 
     /**

@@ -44,7 +44,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final RequestHeaders headers;
-    private final int requestBuffer;
+    private final BodyBuffers bodyBuffers;
     private final long startNanos = System.nanoTime();
 
     private ResponseRelay relay;
@@ -59,7 +59,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private boolean sent;
 
     ProxyExchange(Route route, String pathInApplication, RequestHeaders.ClientHop client, HttpServletRequest request,
-            HttpServletResponse response, RequestHeaders headers, int requestBuffer) {
+            HttpServletResponse response, RequestHeaders headers, BodyBuffers bodyBuffers) {
         this.route = route;
         this.upstream = route.upstream();
         this.pathInApplication = pathInApplication;
@@ -67,7 +67,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         this.request = request;
         this.response = response;
         this.headers = headers;
-        this.requestBuffer = requestBuffer;
+        this.bodyBuffers = bodyBuffers;
         this.attemptsLeft = upstream.settings().retry().retries() + 1;
     }
 
@@ -91,7 +91,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         boolean chunked = length < 0 && request.getHeader("Transfer-Encoding") != null;
         if (length > 0 || chunked) {
             ServletInputStream in = request.getInputStream();
-            in.setReadListener(new RequestBody(in, chunked ? -1 : length, requestBuffer, this));
+            in.setReadListener(new RequestBody(in, chunked ? -1 : length, bodyBuffers, this));
         } else {
             firstAttempt();
         }
@@ -183,6 +183,10 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     public void completed(Void result) {
         // The relay finishes the response as the last bytes are written.
         upstream.counters().attemptEnded(node.index());
+        if (body instanceof BufferedEntity buffered) {
+            // No attempt follows an answer, so the body's arrays can go back to the pool.
+            buffered.recycle();
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import jakarta.servlet.ServletInputStream;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -28,7 +29,6 @@ import org.apache.hc.core5.http.nio.DataStreamChannel;
  * queue full hands reading over through {@code paused}, and the producer takes it back.
  */
 final class RequestBody extends BodyEntity implements ReadListener {
-    private static final int CHUNK = 16 * 1024;
 
     /** Who learns when the body is ready to send, or broken. */
     interface Sink {
@@ -40,6 +40,7 @@ final class RequestBody extends BodyEntity implements ReadListener {
     }
 
     private final ServletInputStream in;
+    private final BodyBuffers buffers;
     private final int limit;
     private final Sink sink;
     private final Queue<ByteBuffer> queue = new ConcurrentLinkedQueue<>();
@@ -51,24 +52,28 @@ final class RequestBody extends BodyEntity implements ReadListener {
     /** Reactor thread only. */
     private ByteBuffer current;
     /**
-     * The body, when its declared length fits the buffer: read in place into one array of exactly
-     * that size, rather than into chunks sized for the worst case.
+     * The pooled arrays the body is read into, filled one after the other, when its declared
+     * length fits the buffer; {@code null} otherwise. Container threads only, until the body is
+     * handed on.
      */
-    private final byte[] whole;
-    /** Container threads only: bytes of {@link #whole} read so far. */
-    private int filled;
+    private final List<byte[]> whole;
+    /** Container threads only: bytes of the body read into {@link #whole}, and of its last array. */
+    private long filled;
+    private int lastFilled;
 
     /**
      * @param in the client's body, in non-blocking mode once this is its listener
      * @param length the declared Content-Length, or -1 when chunked
-     * @param limit bytes held before the upstream is called, and in flight while streaming
+     * @param buffers the bytes held before the upstream is called (and in flight while streaming),
+     *        and the arrays a body that fits is read into
      */
-    RequestBody(ServletInputStream in, long length, int limit, Sink sink) {
+    RequestBody(ServletInputStream in, long length, BodyBuffers buffers, Sink sink) {
         super(length);
         this.in = in;
-        this.limit = limit;
+        this.buffers = buffers;
+        this.limit = buffers.limit();
         this.sink = sink;
-        this.whole = length > 0 && length <= limit ? new byte[(int) length] : null;
+        this.whole = length > 0 && length <= limit ? new ArrayList<>((int) ((length + BodyBuffers.CHUNK - 1) / BodyBuffers.CHUNK)) : null;
     }
 
     @Override
@@ -80,13 +85,22 @@ final class RequestBody extends BodyEntity implements ReadListener {
         }
     }
 
-    /** The container reports the end of the body (onAllDataRead) once the last byte is read. */
+    /**
+     * Fills each array before taking the next, as Tomcat hands over 8 KiB at a time. The
+     * container reports the end of the body (onAllDataRead) once the last byte is read.
+     */
     private void readWhole() throws IOException {
-        while (filled < whole.length && in.isReady()) {
-            int n = in.read(whole, filled, whole.length - filled);
+        long length = getContentLength();
+        while (filled < length && in.isReady()) {
+            if (whole.isEmpty() || lastFilled == BodyBuffers.CHUNK) {
+                whole.add(buffers.take());
+                lastFilled = 0;
+            }
+            int n = in.read(whole.get(whole.size() - 1), lastFilled, (int) Math.min(BodyBuffers.CHUNK - lastFilled, length - filled));
             if (n < 0) {
                 return;
             }
+            lastFilled += n;
             filled += n;
         }
     }
@@ -96,10 +110,14 @@ final class RequestBody extends BodyEntity implements ReadListener {
         eof = true;
         if (streaming) {
             wakeProducer();
+        } else if (whole != null) {
+            List<ByteBuffer> chunks = new ArrayList<>(whole.size());
+            for (int i = 0; i < whole.size(); i++) {
+                chunks.add(ByteBuffer.wrap(whole.get(i), 0, i < whole.size() - 1 ? BodyBuffers.CHUNK : lastFilled));
+            }
+            sink.bodyReady(new BufferedEntity(chunks, filled, whole, buffers));
         } else {
-            sink.bodyReady(whole != null
-                    ? new BufferedEntity(List.of(ByteBuffer.wrap(whole, 0, filled)), filled)
-                    : new BufferedEntity(List.copyOf(queue), queued.get()));
+            sink.bodyReady(new BufferedEntity(List.copyOf(queue), queued.get()));
         }
     }
 
@@ -120,7 +138,7 @@ final class RequestBody extends BodyEntity implements ReadListener {
                     }
                     continue;
                 }
-                byte[] chunk = new byte[CHUNK];
+                byte[] chunk = new byte[BodyBuffers.CHUNK];
                 int n = in.read(chunk);
                 if (n < 0) {
                     return;
