@@ -83,7 +83,7 @@ public final class UpstreamClient implements Closeable {
 
     /**
      * One lane per core, as HttpClient has one I/O thread per core, but never more lanes than
-     * connections allowed to a node: each lane gets at least one.
+     * connections allowed in all or to a node: each lane gets at least one of each.
      */
     static int laneCount(int cores, int maxConnections, int maxConnectionsPerNode) {
         return Math.max(1, Math.min(cores, Math.min(maxConnections, maxConnectionsPerNode)));
@@ -181,11 +181,6 @@ public final class UpstreamClient implements Closeable {
             max += stats.getMax();
         }
         return new PoolStats(leased, pending, available, max);
-    }
-
-    /** How many lanes (I/O threads, each with its part of the pool) the upstream runs. */
-    int lanes() {
-        return lanes.length;
     }
 
     /**
