@@ -18,6 +18,7 @@ import java.util.List;
  * @param maxConnectionsPerNode the pool's size for one node
  * @param idleTimeout how long an unused pooled connection is kept
  * @param maxIdleConnections idle connections beyond which those unused for a second are closed
+ * @param ioThreads the upstream's I/O threads, each with its share of the pool
  * @param responseBuffer bytes of a response read ahead of a client that is slower than the node:
  *        the flow-control window, and so the most one response holds in the heap
  * @param ipv4HashPrefix for ip-hash, the leading bits of an IPv4 client address that pick the node
@@ -42,6 +43,7 @@ public record UpstreamSettings(
         int maxConnectionsPerNode,
         Duration idleTimeout,
         int maxIdleConnections,
+        int ioThreads,
         int responseBuffer,
         int ipv4HashPrefix,
         int ipv6HashPrefix,
@@ -51,6 +53,16 @@ public record UpstreamSettings(
         List<HeaderRule> headerRules,
         TlsSettings tls,
         HealthSettings health) {
+
+    /**
+     * I/O threads per upstream unless configured: one per core, as HttpClient has, but at most
+     * four. Each costs two threads (HttpClient starts a reactor from an executor thread that then
+     * idles), Tomcat itself polls all its connections from one thread, and an application with
+     * many upstreams on a large machine would otherwise run hundreds of threads for them.
+     */
+    public static int defaultIoThreads() {
+        return Math.min(Runtime.getRuntime().availableProcessors(), 4);
+    }
 
     public UpstreamSettings {
         nodes = List.copyOf(nodes);

@@ -41,8 +41,9 @@ import org.apache.hc.core5.util.Timeout;
  * decompression (bodies pass byte for byte), HTTP/1.1 so flow control is per connection, pools sized
  * far above HttpClient's defaults of 25 in all and 5 per node, and idle connections closed.
  *
- * <p>The upstream runs one {@linkplain Lane lane} per core: a client with a single I/O thread and
- * its own share of the pool. HttpClient ties every connection to one I/O thread for life and its
+ * <p>The upstream runs one {@linkplain Lane lane} per I/O thread ({@code pool.io-threads}, by
+ * default one per core up to four): a client with that single thread and its own share of the
+ * pool. HttpClient ties every connection to one I/O thread for life and its
  * pool reuses the most recently released connection first, so with one client a few long
  * exchanges could all land on one thread and cap the upstream at one core while the others idled
  * (docs/benchmarks.md, item 22). Each exchange goes to the lane with the most room for its node,
@@ -68,13 +69,8 @@ public final class UpstreamClient implements Closeable {
     private final TimeValue idleTimeout;
 
     UpstreamClient(UpstreamSettings settings) {
-        this(settings, Runtime.getRuntime().availableProcessors());
-    }
-
-    /** @param cores how many cores to run lanes for */
-    UpstreamClient(UpstreamSettings settings, int cores) {
         this.idleTimeout = TimeValue.of(settings.idleTimeout());
-        int count = laneCount(cores, settings.maxConnections(), settings.maxConnectionsPerNode());
+        int count = laneCount(settings.ioThreads(), settings.maxConnections(), settings.maxConnectionsPerNode());
         this.lanes = new Lane[count];
         for (int i = 0; i < count; i++) {
             lanes[i] = new Lane(settings, i, count);
@@ -82,11 +78,11 @@ public final class UpstreamClient implements Closeable {
     }
 
     /**
-     * One lane per core, as HttpClient has one I/O thread per core, but never more lanes than
+     * One lane per configured I/O thread ({@code pool.io-threads}), but never more lanes than
      * connections allowed in all or to a node: each lane gets at least one of each.
      */
-    static int laneCount(int cores, int maxConnections, int maxConnectionsPerNode) {
-        return Math.max(1, Math.min(cores, Math.min(maxConnections, maxConnectionsPerNode)));
+    static int laneCount(int ioThreads, int maxConnections, int maxConnectionsPerNode) {
+        return Math.max(1, Math.min(ioThreads, Math.min(maxConnections, maxConnectionsPerNode)));
     }
 
     /** Lane {@code lane}'s part of {@code total} split over {@code lanes}: the parts add up to it. */

@@ -63,6 +63,7 @@ class SettingsParserTest {
         assertEquals(1024, orders.maxConnections());
         assertEquals(1024, orders.maxConnectionsPerNode());
         assertEquals(64, orders.maxIdleConnections());
+        assertEquals(Math.min(Runtime.getRuntime().availableProcessors(), 4), orders.ioThreads());
         assertEquals(List.of(new NodeSettings("127.0.0.1", 8081, 1)), orders.nodes());
         RouteSettings route = settings.routes().get(0);
         assertEquals("/api/orders", route.pathPrefix());
@@ -108,6 +109,13 @@ class SettingsParserTest {
     @Test
     void zeroTimeoutIsRefused() {
         assertEquals("sluice.upstream.orders.timeout", failure(minimalWith("sluice.upstream.orders.timeout", "0")).key());
+    }
+
+    @Test
+    void ioThreadsAreCountedFromOne() {
+        assertEquals(12, parse(minimalWith("sluice.upstream.orders.pool.io-threads", "12")).upstreams().get("orders").ioThreads());
+        assertEquals("sluice.upstream.orders.pool.io-threads = '0' is not allowed: a whole number of threads from 1 to 256",
+                failure(minimalWith("sluice.upstream.orders.pool.io-threads", "0")).getMessage());
     }
 
     @Test

@@ -91,7 +91,7 @@ class UpstreamClientTest {
     }
 
     @Test
-    void oneLanePerCoreButNeverMoreThanANodesConnections() {
+    void oneLanePerIoThreadButNeverMoreThanTheConnectionsAllowed() {
         assertEquals(4, UpstreamClient.laneCount(4, 1024, 1024));
         assertEquals(2, UpstreamClient.laneCount(4, 1024, 2));
         assertEquals(1, UpstreamClient.laneCount(4, 1, 1024));
@@ -141,17 +141,18 @@ class UpstreamClientTest {
         return origin;
     }
 
-    private UpstreamClient client(TestOrigin origin, int cores, String... keyValues) {
+    private UpstreamClient client(TestOrigin origin, int ioThreads, String... keyValues) {
         Map<String, String> config = new HashMap<>();
         config.put("sluice.route.lanes.path", "/lanes");
         config.put("sluice.route.lanes.upstream", "lanes");
         config.put("sluice.upstream.lanes.nodes", "127.0.0.1:" + origin.port());
+        config.put("sluice.upstream.lanes.pool.io-threads", Integer.toString(ioThreads));
         for (int i = 0; i < keyValues.length; i += 2) {
             config.put("sluice.upstream.lanes." + keyValues[i], keyValues[i + 1]);
         }
         UpstreamSettings settings = SettingsParser.parse(config.keySet(), key -> Optional.ofNullable(config.get(key)))
                 .upstreams().get("lanes");
-        UpstreamClient client = new UpstreamClient(settings, cores);
+        UpstreamClient client = new UpstreamClient(settings);
         opened.add(client);
         return client;
     }
