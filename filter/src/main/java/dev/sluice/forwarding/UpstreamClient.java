@@ -28,6 +28,7 @@ import org.apache.hc.core5.http.nio.entity.DiscardingEntityConsumer;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 import org.apache.hc.core5.http.nio.support.BasicResponseConsumer;
 import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
+import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.apache.hc.core5.http2.HttpVersionPolicy;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.pool.PoolStats;
@@ -71,9 +72,12 @@ public final class UpstreamClient implements Closeable {
     UpstreamClient(UpstreamSettings settings) {
         this.idleTimeout = TimeValue.of(settings.idleTimeout());
         int count = laneCount(settings.ioThreads(), settings.maxConnections(), settings.maxConnectionsPerNode());
+        // One TLS context for all lanes: its stores are read once, and its session cache lets a
+        // connection of one lane resume a session another lane negotiated.
+        TlsStrategy tls = settings.scheme() == Scheme.HTTPS ? UpstreamTls.strategy(settings.name(), settings.tls()) : null;
         this.lanes = new Lane[count];
         for (int i = 0; i < count; i++) {
-            lanes[i] = new Lane(settings, i, count);
+            lanes[i] = new Lane(settings, tls, i, count);
         }
     }
 
@@ -206,7 +210,8 @@ public final class UpstreamClient implements Closeable {
         private final AtomicInteger inFlight = new AtomicInteger();
         private final AtomicIntegerArray inFlightPerNode;
 
-        Lane(UpstreamSettings settings, int index, int count) {
+        /** @param tls the upstream's TLS strategy, or {@code null} for HTTP */
+        Lane(UpstreamSettings settings, TlsStrategy tls, int index, int count) {
             this.maxConnections = share(settings.maxConnections(), index, count);
             this.maxConnectionsPerNode = share(settings.maxConnectionsPerNode(), index, count);
             this.maxIdle = share(settings.maxIdleConnections(), index, count);
@@ -221,8 +226,8 @@ public final class UpstreamClient implements Closeable {
                             .setSocketTimeout(timeout)
                             .setValidateAfterInactivity(TimeValue.ofSeconds(2))
                             .build());
-            if (settings.scheme() == Scheme.HTTPS) {
-                poolBuilder.setTlsStrategy(UpstreamTls.strategy(settings.name(), settings.tls()))
+            if (tls != null) {
+                poolBuilder.setTlsStrategy(tls)
                         .setDefaultTlsConfig(TlsConfig.custom().setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1).build());
             }
             this.pool = poolBuilder.build();
