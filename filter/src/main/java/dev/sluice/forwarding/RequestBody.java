@@ -29,7 +29,6 @@ import org.apache.hc.core5.http.nio.DataStreamChannel;
  * queue full hands reading over through {@code paused}, and the producer takes it back.
  */
 final class RequestBody extends BodyEntity implements ReadListener {
-
     /** Who learns when the body is ready to send, or broken. */
     interface Sink {
         /** The upstream call can start with this entity. Called once. */
