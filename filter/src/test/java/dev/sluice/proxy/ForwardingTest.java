@@ -238,6 +238,17 @@ class ForwardingTest {
         assertEquals("DELETE", onlyRequestSeen().method());
     }
 
+    /** Tomcat answers CONNECT itself (501); another container might pass it on, and Sluice refuses it too. */
+    @Test
+    void connectIsNeverForwarded() throws IOException {
+        try (RawClient client = RawClient.connect(port())) {
+            client.send("CONNECT " + CONTEXT + "/api/orders/1 HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
+            int status = client.readResponse().status();
+            assertTrue(status == 501 || status == 502, "refused, got " + status);
+        }
+        assertEquals(List.of(), origin.requests(), "a tunnel is not a request to forward");
+    }
+
     @Test
     void hopByHopRequestHeadersStayBehind() throws IOException {
         get(CONTEXT + "/api/echo",
