@@ -48,16 +48,17 @@ import org.apache.hc.core5.util.Timeout;
 /**
  * The HttpClient 5 async clients and connection pools of one upstream, set up the way a reverse
  * proxy needs: no retries (ours are counted and go to another node), no redirects, no cookies, no
- * decompression (bodies pass byte for byte), HTTP/1.1 so flow control is per connection, pools sized
- * far above HttpClient's defaults of 25 in all and 5 per node, and idle connections closed.
+ * authentication step, no decompression (bodies pass byte for byte), HTTP/1.1 so flow control is
+ * per connection, pools sized far above HttpClient's defaults of 25 in all and 5 per node, and
+ * idle connections closed.
  *
  * <p>The upstream runs one {@linkplain Lane lane} per I/O thread ({@code pool.io-threads}, by
  * default one per core up to four): a client with that single thread and its own share of the
- * pool. HttpClient ties every connection to one I/O thread for life and its
- * pool reuses the most recently released connection first, so with one client a few long
- * exchanges could all land on one thread and cap the upstream at one core while the others idled
- * (docs/benchmarks.md, item 22). Each exchange goes to the lane with the most room for its node,
- * which spreads both the work and the connections evenly over the I/O threads.
+ * pool. HttpClient ties every connection to one I/O thread for life and its pool reuses the most
+ * recently released connection first, so with one client a few long exchanges could all land on
+ * one thread and cap the upstream at one core while the others idled (docs/benchmarks.md, item
+ * 22). Each exchange goes to the lane with the most room for its node, which spreads both the work
+ * and the connections evenly over the I/O threads.
  */
 public final class UpstreamClient implements Closeable {
     /**
