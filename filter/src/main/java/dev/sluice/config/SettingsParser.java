@@ -70,6 +70,16 @@ public final class SettingsParser {
         this.lookup = lookup;
     }
 
+    /**
+     * I/O threads per upstream unless configured: one per core, as HttpClient has, but at most
+     * four. Each costs two threads (HttpClient starts a reactor from an executor thread that then
+     * idles), Tomcat itself polls all its connections from one thread, and an application with
+     * many upstreams on a large machine would otherwise run hundreds of threads for them.
+     */
+    private static int defaultIoThreads() {
+        return Math.min(Runtime.getRuntime().availableProcessors(), 4);
+    }
+
     /** Reads the settings from MicroProfile Config. */
     public static SluiceSettings parse(Config config) {
         return parse(config.getPropertyNames(), key -> config.getOptionalValue(key, String.class));
@@ -247,7 +257,7 @@ public final class SettingsParser {
         int maxPerNode = integer(key("upstream", name, "pool.max-per-node"), maxTotal, 1, 1_000_000, "connections");
         int idleMs = integer(key("upstream", name, "pool.idle-timeout"), 60_000, 1, Integer.MAX_VALUE, "milliseconds");
         int maxIdle = integer(key("upstream", name, "pool.max-idle"), 64, 0, 1_000_000, "connections");
-        int ioThreads = integer(key("upstream", name, "pool.io-threads"), UpstreamSettings.defaultIoThreads(), 1, 256, "threads");
+        int ioThreads = integer(key("upstream", name, "pool.io-threads"), defaultIoThreads(), 1, 256, "threads");
         int responseBuffer = integer(key("upstream", name, "response-buffer"), 256 * 1024, 32 * 1024, 16 * 1024 * 1024, "bytes");
         int ipv4Prefix = integer(key("upstream", name, "hash.ipv4-prefix"), 32, 1, 32, "bits");
         int ipv6Prefix = integer(key("upstream", name, "hash.ipv6-prefix"), 64, 1, 128, "bits");

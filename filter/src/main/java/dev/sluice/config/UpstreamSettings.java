@@ -54,16 +54,6 @@ public record UpstreamSettings(
         TlsSettings tls,
         HealthSettings health) {
 
-    /**
-     * I/O threads per upstream unless configured: one per core, as HttpClient has, but at most
-     * four. Each costs two threads (HttpClient starts a reactor from an executor thread that then
-     * idles), Tomcat itself polls all its connections from one thread, and an application with
-     * many upstreams on a large machine would otherwise run hundreds of threads for them.
-     */
-    public static int defaultIoThreads() {
-        return Math.min(Runtime.getRuntime().availableProcessors(), 4);
-    }
-
     public UpstreamSettings {
         nodes = List.copyOf(nodes);
         headerRules = List.copyOf(headerRules);

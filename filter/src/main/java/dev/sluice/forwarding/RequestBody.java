@@ -56,9 +56,8 @@ final class RequestBody extends BodyEntity implements ReadListener {
      * handed on.
      */
     private final List<byte[]> whole;
-    /** Container threads only: bytes of the body read into {@link #whole}, and of its last array. */
+    /** Container threads only: bytes of the body read into {@link #whole}, every array but the last one full. */
     private long filled;
-    private int lastFilled;
 
     /**
      * @param in the client's body, in non-blocking mode once this is its listener
@@ -91,15 +90,14 @@ final class RequestBody extends BodyEntity implements ReadListener {
     private void readWhole() throws IOException {
         long length = getContentLength();
         while (filled < length && in.isReady()) {
-            if (whole.isEmpty() || lastFilled == BodyBuffers.CHUNK) {
+            int offset = (int) (filled % BodyBuffers.CHUNK);
+            if (offset == 0) {
                 whole.add(buffers.take());
-                lastFilled = 0;
             }
-            int n = in.read(whole.get(whole.size() - 1), lastFilled, (int) Math.min(BodyBuffers.CHUNK - lastFilled, length - filled));
+            int n = in.read(whole.get(whole.size() - 1), offset, (int) Math.min(BodyBuffers.CHUNK - offset, length - filled));
             if (n < 0) {
                 return;
             }
-            lastFilled += n;
             filled += n;
         }
     }
@@ -111,8 +109,11 @@ final class RequestBody extends BodyEntity implements ReadListener {
             wakeProducer();
         } else if (whole != null) {
             List<ByteBuffer> chunks = new ArrayList<>(whole.size());
-            for (int i = 0; i < whole.size(); i++) {
-                chunks.add(ByteBuffer.wrap(whole.get(i), 0, i < whole.size() - 1 ? BodyBuffers.CHUNK : lastFilled));
+            long left = filled;
+            for (byte[] array : whole) {
+                int n = (int) Math.min(BodyBuffers.CHUNK, left);
+                chunks.add(ByteBuffer.wrap(array, 0, n));
+                left -= n;
             }
             sink.bodyReady(new BufferedEntity(chunks, filled, whole, buffers));
         } else {
