@@ -12,33 +12,20 @@ import dev.sluice.routing.Router;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What Sluice's own per-request decisions cost, each on its own: the path check and the route
  * match (for a routed request and for one that goes on to the application, with a few routes and
  * with many), the balancer's pick, the rate limits, and the client address behind trusted proxies.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-@State(Scope.Thread)
-public class HotPathBenchmark {
+public class HotPathBenchmark extends MicroBenchmark {
     /** The routing table, in a state of its own so that only the routing benchmarks run per table size. */
     @State(Scope.Thread)
     public static class Routes {
