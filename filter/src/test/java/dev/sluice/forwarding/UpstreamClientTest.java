@@ -2,6 +2,7 @@ package dev.sluice.forwarding;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.NodeSettings;
@@ -19,12 +20,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.Message;
+import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.entity.DiscardingEntityConsumer;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
@@ -98,6 +101,20 @@ class UpstreamClientTest {
         assertEquals(1, UpstreamClient.laneCount(1, 1024, 1024));
     }
 
+    /**
+     * HttpClient's protocol step, which refused CONNECT, is replaced (docs/benchmarks.md, item
+     * 26); the replacement refuses it too, before any connection is opened. (Tomcat answers
+     * CONNECT itself, so only a container that passes it on would get this far.)
+     */
+    @Test
+    void connectIsRefusedWithoutConnecting() throws Exception {
+        TestOrigin origin = origin(ok(), new AtomicInteger(), new AtomicInteger());
+        ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> send(client(origin, 1), node(origin), "CONNECT").get(10, TimeUnit.SECONDS));
+        assertTrue(UpstreamFailure.causedBy(refused, ProtocolException.class), "refused as a protocol error: " + refused);
+        assertEquals(0, origin.connectionsAccepted());
+    }
+
     @Test
     void theLanesSharesAddUpToTheLimit() {
         for (int lanes = 1; lanes <= 8; lanes++) {
@@ -168,37 +185,42 @@ class UpstreamClientTest {
     private static List<String> sendTogether(UpstreamClient client, Node node, int count) throws Exception {
         List<CompletableFuture<String>> threads = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            CompletableFuture<String> thread = new CompletableFuture<>();
-            threads.add(thread);
-            BasicHttpRequest request = new BasicHttpRequest("GET", node.target(), "/x");
-            client.execute(node, new BasicRequestProducer(request, null),
-                    new BasicResponseConsumer<>(new DiscardingEntityConsumer<Void>()),
-                    new FutureCallback<Message<HttpResponse, Void>>() {
-                        @Override
-                        public void completed(Message<HttpResponse, Void> response) {
-                            if (response.getHead().getCode() == 200) {
-                                thread.complete(Thread.currentThread().getName());
-                            } else {
-                                thread.completeExceptionally(new AssertionError("status " + response.getHead().getCode()));
-                            }
-                        }
-
-                        @Override
-                        public void failed(Exception cause) {
-                            thread.completeExceptionally(cause);
-                        }
-
-                        @Override
-                        public void cancelled() {
-                            thread.cancel(false);
-                        }
-                    }, true);
+            threads.add(send(client, node, "GET"));
         }
         List<String> names = new ArrayList<>();
         for (CompletableFuture<String> thread : threads) {
             names.add(thread.get(10, TimeUnit.SECONDS));
         }
         return names;
+    }
+
+    /** Sends one request; completes with the thread its 200 answer completed on, or fails. */
+    private static CompletableFuture<String> send(UpstreamClient client, Node node, String method) {
+        CompletableFuture<String> thread = new CompletableFuture<>();
+        BasicHttpRequest request = new BasicHttpRequest(method, node.target(), "/x");
+        client.execute(node, new BasicRequestProducer(request, null),
+                new BasicResponseConsumer<>(new DiscardingEntityConsumer<Void>()),
+                new FutureCallback<Message<HttpResponse, Void>>() {
+                    @Override
+                    public void completed(Message<HttpResponse, Void> response) {
+                        if (response.getHead().getCode() == 200) {
+                            thread.complete(Thread.currentThread().getName());
+                        } else {
+                            thread.completeExceptionally(new AssertionError("status " + response.getHead().getCode()));
+                        }
+                    }
+
+                    @Override
+                    public void failed(Exception cause) {
+                        thread.completeExceptionally(cause);
+                    }
+
+                    @Override
+                    public void cancelled() {
+                        thread.cancel(false);
+                    }
+                }, true);
+        return thread;
     }
 
     /** The lane part of an I/O thread's name, {@code sluice-lanes-lane1-1} → {@code lane1}. */

@@ -238,7 +238,7 @@ class ForwardingTest {
         assertEquals("DELETE", onlyRequestSeen().method());
     }
 
-    /** Tomcat answers CONNECT itself (501); another container might pass it on, and Sluice refuses it too. */
+    /** Tomcat answers CONNECT itself (501); Sluice's own refusal, for containers that pass it on, is pinned in UpstreamClientTest. */
     @Test
     void connectIsNeverForwarded() throws IOException {
         try (RawClient client = RawClient.connect(port())) {
