@@ -24,9 +24,12 @@ class IpHashTest {
     @Test
     void aClientKeepsItsNode() {
         IpHash hash = ring(1, 1, 1, 1);
+        // A ring built alike has a cache of its own: the node must follow from the address alone.
+        IpHash rebuilt = ring(1, 1, 1, 1);
         for (int i = 0; i < 200; i++) {
             int first = hash.pick(client(i), null);
             assertEquals(first, hash.pick(client(i), null));
+            assertEquals(first, rebuilt.pick(client(i), null));
         }
     }
 

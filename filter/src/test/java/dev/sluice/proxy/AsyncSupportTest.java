@@ -1,11 +1,14 @@
 package dev.sluice.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.testing.LogCapture;
 import dev.sluice.testing.RawClient;
 
 import java.io.IOException;
 import java.net.URL;
+import java.util.logging.Level;
 
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -40,6 +43,10 @@ class AsyncSupportTest {
 
     @Test
     void missingAsyncSupportIsA500() throws IOException {
-        assertEquals(500, RawClient.get(base.getPort(), "/no-async/api/x").status());
+        try (LogCapture log = LogCapture.start()) {
+            assertEquals(500, RawClient.get(base.getPort(), "/no-async/api/x").status());
+            // Tomcat would answer 500 too if startAsync threw; the log says it was Sluice's refusal.
+            assertTrue(log.logged(Level.SEVERE, "<async-supported>true</async-supported>"), log.messages().toString());
+        }
     }
 }
