@@ -46,7 +46,8 @@ public final class SettingsParser {
     private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "strip-prefix");
     private static final Set<String> UPSTREAM_KEYS = Set.of(
             "nodes", "scheme", "balance", "host", "host.rewrite", "connect-timeout", "timeout",
-            "pool.max-connections", "pool.max-per-node", "pool.idle-timeout", "pool.max-idle", "pool.io-threads", "response-buffer",
+            "pool.max-connections", "pool.max-per-node", "pool.idle-timeout", "pool.max-idle", "pool.io-threads", "pool.read-buffer",
+            "response-buffer",
             "hash.ipv4-prefix", "hash.ipv6-prefix", "retries", "retry.non-idempotent", "timeout.total",
             "rate-limit", "rate-limit.burst", "rate-limit.per-client", "rate-limit.per-client.burst",
             "rate-limit.per-client.max-clients", "request-headers.remove",
@@ -258,6 +259,7 @@ public final class SettingsParser {
         int idleMs = integer(key("upstream", name, "pool.idle-timeout"), 60_000, 1, Integer.MAX_VALUE, "milliseconds");
         int maxIdle = integer(key("upstream", name, "pool.max-idle"), 64, 0, 1_000_000, "connections");
         int ioThreads = integer(key("upstream", name, "pool.io-threads"), defaultIoThreads(), 1, 256, "threads");
+        int readBuffer = integer(key("upstream", name, "pool.read-buffer"), 32 * 1024, 1024, 1024 * 1024, "bytes");
         int responseBuffer = integer(key("upstream", name, "response-buffer"), 256 * 1024, 32 * 1024, 16 * 1024 * 1024, "bytes");
         int ipv4Prefix = integer(key("upstream", name, "hash.ipv4-prefix"), 32, 1, 32, "bits");
         int ipv6Prefix = integer(key("upstream", name, "hash.ipv6-prefix"), 64, 1, 128, "bits");
@@ -268,7 +270,7 @@ public final class SettingsParser {
                 totalMs == 0 ? null : Duration.ofMillis(totalMs));
         return new UpstreamSettings(name, scheme, nodes, balance, hostMode, rewrite,
                 Duration.ofMillis(connectMs), Duration.ofMillis(timeoutMs), maxTotal, maxPerNode, Duration.ofMillis(idleMs),
-                maxIdle, ioThreads, responseBuffer, ipv4Prefix, ipv6Prefix, retry,
+                maxIdle, ioThreads, readBuffer, responseBuffer, ipv4Prefix, ipv6Prefix, retry,
                 rateLimit(key("upstream", name, "rate-limit"), 0),
                 rateLimit(key("upstream", name, "rate-limit.per-client"), 100_000),
                 headerRules(name), tls(name, scheme), health(name));

@@ -19,6 +19,8 @@ import java.util.List;
  * @param idleTimeout how long an unused pooled connection is kept
  * @param maxIdleConnections idle connections beyond which those unused for a second are closed
  * @param ioThreads the upstream's I/O threads, each with its share of the pool
+ * @param readBuffer bytes read from an upstream connection at once; each pooled connection holds
+ *        three buffers of this size for as long as it is open
  * @param responseBuffer bytes of a response read ahead of a client that is slower than the node:
  *        the flow-control window, and so the most one response holds in the heap
  * @param ipv4HashPrefix for ip-hash, the leading bits of an IPv4 client address that pick the node
@@ -44,6 +46,7 @@ public record UpstreamSettings(
         Duration idleTimeout,
         int maxIdleConnections,
         int ioThreads,
+        int readBuffer,
         int responseBuffer,
         int ipv4HashPrefix,
         int ipv6HashPrefix,

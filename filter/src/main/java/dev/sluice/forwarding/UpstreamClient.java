@@ -66,11 +66,6 @@ public final class UpstreamClient implements Closeable {
      * 500 ms timeout answer after a second.
      */
     private static final TimeValue SELECT_INTERVAL = TimeValue.ofMilliseconds(50);
-    /**
-     * Bytes read from an upstream socket at once. HttpClient's 8 KiB made a 10 MiB body take
-     * 1280 reads and hand-offs; 32 KiB halved the cost per byte in the benchmark (docs/benchmarks.md).
-     */
-    private static final int READ_BUFFER = 32 * 1024;
     private static final String NO_USER_AGENT = "dev.sluice.no-user-agent";
 
     /** How long a connection must have been idle to be trimmed as surplus. */
@@ -168,7 +163,7 @@ public final class UpstreamClient implements Closeable {
      * Run once a second by the filter's timer. Closes connections unused for {@code pool.idle-timeout}
      * and, once more than {@code pool.max-idle} sit idle, those unused for a second: the surplus
      * of a burst goes within about two seconds (each pooled connection holds three buffers of
-     * {@link #READ_BUFFER}), while a steady load, which reuses its connections all the time, keeps
+     * {@code pool.read-buffer}), while a steady load, which reuses its connections all the time, keeps
      * them. (HttpClient's own evictor would cost a thread per upstream for the first part.)
      */
     void trimIdle() {
@@ -248,7 +243,7 @@ public final class UpstreamClient implements Closeable {
                             .setSelectInterval(SELECT_INTERVAL)
                             .build())
                     .setThreadFactory(new DefaultThreadFactory("sluice-" + settings.name() + "-lane" + index, true))
-                    .setHttp1Config(Http1Config.custom().setBufferSize(READ_BUFFER).setInitialWindowSize(settings.responseBuffer()).build())
+                    .setHttp1Config(Http1Config.custom().setBufferSize(settings.readBuffer()).setInitialWindowSize(settings.responseBuffer()).build())
                     .setDefaultRequestConfig(RequestConfig.custom()
                             .setConnectionRequestTimeout(connectTimeout)
                             .setResponseTimeout(timeout)

@@ -356,6 +356,15 @@ class SettingsParserTest {
     }
 
     @Test
+    void readBufferIs32KibByDefaultAndBounded() {
+        assertEquals(32 * 1024, parse(MINIMAL).upstreams().get("orders").readBuffer());
+        assertEquals(8192, parse(minimalWith("sluice.upstream.orders.pool.read-buffer", "8192"))
+                .upstreams().get("orders").readBuffer());
+        assertEquals("sluice.upstream.orders.pool.read-buffer = '512' is not allowed: a whole number of bytes from 1024 to 1048576",
+                failure(minimalWith("sluice.upstream.orders.pool.read-buffer", "512")).getMessage());
+    }
+
+    @Test
     void reloadIntervalIsOffByDefaultAndInMilliseconds() {
         assertEquals(null, parse(MINIMAL).reloadInterval());
         assertEquals(Duration.ofSeconds(30), parse(minimalWith("sluice.reload-interval", "30000")).reloadInterval());

@@ -13,6 +13,7 @@ import dev.sluice.testing.Handlers;
 import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -25,10 +26,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.Message;
 import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
+import org.apache.hc.core5.http.nio.entity.AbstractBinAsyncEntityConsumer;
 import org.apache.hc.core5.http.nio.entity.DiscardingEntityConsumer;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 import org.apache.hc.core5.http.nio.support.BasicResponseConsumer;
@@ -113,6 +116,18 @@ class UpstreamClientTest {
                 () -> send(client(origin, 1), node(origin), "CONNECT").get(10, TimeUnit.SECONDS));
         assertTrue(UpstreamFailure.causedBy(refused, ProtocolException.class), "refused as a protocol error: " + refused);
         assertEquals(0, origin.connectionsAccepted());
+    }
+
+    @Test
+    void bodiesAreReadInPiecesOfAtMostTheReadBuffer() throws Exception {
+        TestOrigin origin = origin(Handlers.bytes(200_000), new AtomicInteger(), new AtomicInteger());
+        int[] small = largestReadAndTotal(client(origin, 1, "pool.read-buffer", "4096"), node(origin));
+        assertEquals(200_000, small[1], "the whole body");
+        assertTrue(small[0] > 0 && small[0] <= 4096, "largest read " + small[0]);
+        // The origin writes 64 KiB at a time, so the default 32 KiB buffer is read full.
+        int[] large = largestReadAndTotal(client(origin, 1), node(origin));
+        assertEquals(200_000, large[1], "the whole body");
+        assertTrue(large[0] > 4096, "largest read " + large[0]);
     }
 
     @Test
@@ -221,6 +236,57 @@ class UpstreamClientTest {
                     }
                 }, true);
         return thread;
+    }
+
+    /** GETs a body and returns the largest piece HttpClient handed over at once, and the bytes in all. */
+    private static int[] largestReadAndTotal(UpstreamClient client, Node node) throws Exception {
+        int[] largestAndTotal = new int[2];
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        client.execute(node, new BasicRequestProducer(new BasicHttpRequest("GET", node.target(), "/body"), null),
+                new BasicResponseConsumer<>(new AbstractBinAsyncEntityConsumer<Void>() {
+                    @Override
+                    protected void streamStart(ContentType contentType) {
+                    }
+
+                    @Override
+                    protected int capacityIncrement() {
+                        return Integer.MAX_VALUE;
+                    }
+
+                    @Override
+                    protected void data(ByteBuffer src, boolean endOfStream) {
+                        largestAndTotal[0] = Math.max(largestAndTotal[0], src.remaining());
+                        largestAndTotal[1] += src.remaining();
+                        src.position(src.limit());
+                    }
+
+                    @Override
+                    protected Void generateContent() {
+                        return null;
+                    }
+
+                    @Override
+                    public void releaseResources() {
+                    }
+                }),
+                new FutureCallback<Message<HttpResponse, Void>>() {
+                    @Override
+                    public void completed(Message<HttpResponse, Void> response) {
+                        done.complete(null);
+                    }
+
+                    @Override
+                    public void failed(Exception cause) {
+                        done.completeExceptionally(cause);
+                    }
+
+                    @Override
+                    public void cancelled() {
+                        done.cancel(false);
+                    }
+                }, true);
+        done.get(10, TimeUnit.SECONDS);
+        return largestAndTotal;
     }
 
     /** The lane part of an I/O thread's name, {@code sluice-lanes-lane1-1} → {@code lane1}. */
