@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
@@ -215,26 +216,7 @@ class UpstreamClientTest {
         BasicHttpRequest request = new BasicHttpRequest(method, node.target(), "/x");
         client.execute(node, new BasicRequestProducer(request, null),
                 new BasicResponseConsumer<>(new DiscardingEntityConsumer<Void>()),
-                new FutureCallback<Message<HttpResponse, Void>>() {
-                    @Override
-                    public void completed(Message<HttpResponse, Void> response) {
-                        if (response.getHead().getCode() == 200) {
-                            thread.complete(Thread.currentThread().getName());
-                        } else {
-                            thread.completeExceptionally(new AssertionError("status " + response.getHead().getCode()));
-                        }
-                    }
-
-                    @Override
-                    public void failed(Exception cause) {
-                        thread.completeExceptionally(cause);
-                    }
-
-                    @Override
-                    public void cancelled() {
-                        thread.cancel(false);
-                    }
-                }, true);
+                answeredOk(thread, () -> Thread.currentThread().getName()), true);
         return thread;
     }
 
@@ -269,24 +251,36 @@ class UpstreamClientTest {
                     public void releaseResources() {
                     }
                 }),
-                new FutureCallback<Message<HttpResponse, Void>>() {
-                    @Override
-                    public void completed(Message<HttpResponse, Void> response) {
-                        done.complete(null);
-                    }
-
-                    @Override
-                    public void failed(Exception cause) {
-                        done.completeExceptionally(cause);
-                    }
-
-                    @Override
-                    public void cancelled() {
-                        done.cancel(false);
-                    }
-                }, true);
+                answeredOk(done, () -> null), true);
         done.get(10, TimeUnit.SECONDS);
         return largestAndTotal;
+    }
+
+    /**
+     * Completes {@code result} with {@code value}, taken on the thread the answer completed on, if
+     * the answer was a 200; fails it otherwise.
+     */
+    private static <T> FutureCallback<Message<HttpResponse, Void>> answeredOk(CompletableFuture<T> result, Supplier<T> value) {
+        return new FutureCallback<>() {
+            @Override
+            public void completed(Message<HttpResponse, Void> response) {
+                if (response.getHead().getCode() == 200) {
+                    result.complete(value.get());
+                } else {
+                    result.completeExceptionally(new AssertionError("status " + response.getHead().getCode()));
+                }
+            }
+
+            @Override
+            public void failed(Exception cause) {
+                result.completeExceptionally(cause);
+            }
+
+            @Override
+            public void cancelled() {
+                result.cancel(false);
+            }
+        };
     }
 
     /** The lane part of an I/O thread's name, {@code sluice-lanes-lane1-1} → {@code lane1}. */
