@@ -53,6 +53,15 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      * a few tens of KiB is one or two socket reads; larger bodies stream as they come.
      */
     private static final int WHOLE_BODY_LIMIT = 64 * 1024;
+    /**
+     * The least container buffer a streamed body is written through, so the most one flush sends.
+     * Tomcat's default is 8 KiB, and each flush costs its non-blocking bookkeeping and at least
+     * one socket write. With Tomcat's socket write buffer raised as tomcat-config does, 64 KiB
+     * slices took about a quarter off the CPU per byte of a 10 MiB download; at its default they
+     * measure level (docs/benchmarks.md, item 37). A slow client holds at most one slice in the
+     * container; the rest waits in the window.
+     */
+    private static final int STREAM_SLICE = 64 * 1024;
     /** How long a container thread reporting a client failure waits for another thread to leave the container's code. */
     private static final long QUIESCE_LIMIT_NANOS = 200_000_000L;
 
@@ -74,8 +83,12 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     /** Credit owed to HttpClient's window before it is worth a wake-up of the reactor: half the window. */
     private final int settleAt;
     private final int wholeBodyLimit;
-    /** The container's response buffer: a body that fits it never reaches the socket before complete(). */
-    private final int containerBuffer;
+    /**
+     * The container's response buffer, enlarged to {@link #STREAM_SLICE} for a streamed body once
+     * its head applies: a body that fits it never reaches the socket before complete(). Touched
+     * only inside drain() after construction.
+     */
+    private int containerBuffer;
 
     private final PendingBytes pending = new PendingBytes();
     private final AtomicInteger signals = new AtomicInteger();
@@ -84,6 +97,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private volatile long contentLength = -1;
     /** The body is small enough to be gathered whole before anything is sent (see {@link #gather}). */
     private volatile boolean gatherWhole;
+    /** The response has a body too large to gather, or of unknown length: it goes out as it comes. */
+    private volatile boolean streamed;
     private volatile boolean ended;
     private volatile UpstreamFailure failure;
     private volatile Throwable clientFailure;
@@ -125,6 +140,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             contentLength = entity.getContentLength();
             if (contentLength >= 0 && contentLength <= wholeBodyLimit) {
                 gatherWhole = true;
+            } else {
+                streamed = true;
             }
         }
         Header retryAfter = response.getFirstHeader("Retry-After");
@@ -452,6 +469,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
     private void applyHead(HttpResponse upstream) {
         headApplied = true;
+        if (streamed && containerBuffer < STREAM_SLICE) {
+            response.setBufferSize(STREAM_SLICE);
+            containerBuffer = STREAM_SLICE;
+        }
         response.setStatus(upstream.getCode());
         Set<String> named = HopByHop.namedByConnection(headerValues(upstream, "Connection"));
         String upstreamVia = null;
