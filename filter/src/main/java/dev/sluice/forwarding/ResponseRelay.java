@@ -86,7 +86,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     /**
      * The container's response buffer, enlarged to {@link #STREAM_SLICE} for a streamed body once
      * its head applies: a body that fits it never reaches the socket before complete(). Touched
-     * only inside drain() after construction.
+     * only in the serialised part after construction.
      */
     private int containerBuffer;
 
