@@ -1,5 +1,6 @@
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -78,7 +79,7 @@ public final class OpenLoad {
                 if (conn == null && open < maxConnections) {
                     SocketChannel channel = SocketChannel.open();
                     channel.configureBlocking(false);
-                    channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
                     channel.connect(address);
                     conn = new Conn(channel);
                     conn.key = channel.register(selector, SelectionKey.OP_CONNECT, conn);

@@ -65,6 +65,16 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     /** How long a container thread reporting a client failure waits for another thread to leave the container's code. */
     private static final long QUIESCE_LIMIT_NANOS = 200_000_000L;
 
+    /** The three ways a response's body is relayed. */
+    private enum Body {
+        /** No body: the head alone, then the end. */
+        NONE,
+        /** Small enough to be gathered whole before anything is sent (see {@link #gather}). */
+        GATHERED,
+        /** Too large to gather, or of unknown length: it goes out as it comes, in slices. */
+        STREAMED
+    }
+
     /** What the relay reports back to its exchange. */
     interface Outcome {
         /** The upstream's response head arrived: its status and Retry-After tell about the node's health. */
@@ -95,10 +105,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private final AtomicInteger unsettledCredit = new AtomicInteger();
     private volatile HttpResponse head;
     private volatile long contentLength = -1;
-    /** The body is small enough to be gathered whole before anything is sent (see {@link #gather}). */
-    private volatile boolean gatherWhole;
-    /** The response has a body too large to gather, or of unknown length: it goes out as it comes. */
-    private volatile boolean streamed;
+    /** How the response's body goes to the client; known once the head has arrived. */
+    private volatile Body body = Body.NONE;
     private volatile boolean ended;
     private volatile UpstreamFailure failure;
     private volatile Throwable clientFailure;
@@ -138,11 +146,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             ended = true;
         } else {
             contentLength = entity.getContentLength();
-            if (contentLength >= 0 && contentLength <= wholeBodyLimit) {
-                gatherWhole = true;
-            } else {
-                streamed = true;
-            }
+            body = contentLength >= 0 && contentLength <= wholeBodyLimit ? Body.GATHERED : Body.STREAMED;
         }
         Header retryAfter = response.getFirstHeader("Retry-After");
         outcome.responseHead(response.getCode(), retryAfter == null ? null : retryAfter.getValue());
@@ -309,7 +313,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 || !src.hasArray()) {
             return;
         }
-        if (gatherWhole) {
+        if (body == Body.GATHERED) {
             if (out.isReady()) {
                 gather(src);
             }
@@ -346,7 +350,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 if (head == null) {
                     return;
                 }
-                if (gatherWhole) {
+                if (body == Body.GATHERED) {
                     boolean whole = ended; // read first: every append happens before the end
                     if (!out.isReady()) {
                         return; // the container calls back
@@ -469,7 +473,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
     private void applyHead(HttpResponse upstream) {
         headApplied = true;
-        if (streamed && containerBuffer < STREAM_SLICE) {
+        if (body == Body.STREAMED && containerBuffer < STREAM_SLICE) {
             response.setBufferSize(STREAM_SLICE);
             containerBuffer = STREAM_SLICE;
         }
@@ -521,7 +525,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      */
     private boolean answerFailure() {
         UpstreamFailure cause = failure;
-        if (ended && (gatherWhole || headApplied)) {
+        if (ended && (body == Body.GATHERED || headApplied)) {
             return true; // the upstream's response is whole; a late failure report changes nothing
         }
         if (headApplied) {
