@@ -68,8 +68,14 @@ public final class UpstreamClient implements Closeable {
     private static final TimeValue SELECT_INTERVAL = TimeValue.ofMilliseconds(50);
     private static final String NO_USER_AGENT = "dev.sluice.no-user-agent";
 
-    /** How long a connection must have been idle to be trimmed as surplus. */
-    private static final TimeValue TRIM_IDLE_AFTER = TimeValue.ofSeconds(1);
+    /**
+     * How long a connection must have been idle to be trimmed as surplus. Long enough that a steady
+     * but uneven load keeps its connections: at one second, an open load of 3,000 requests a second
+     * (concurrency rising and falling with every collector pause) had 35-98 connections a second
+     * closed and opened again, each a new handshake with the node and three fresh buffers; at ten
+     * seconds, almost none (docs/benchmarks.md, item 40).
+     */
+    private static final TimeValue TRIM_IDLE_AFTER = TimeValue.ofSeconds(10);
 
     private final Lane[] lanes;
     private final TimeValue idleTimeout;
@@ -161,10 +167,10 @@ public final class UpstreamClient implements Closeable {
 
     /**
      * Run once a second by the filter's timer. Closes connections unused for {@code pool.idle-timeout}
-     * and, once more than {@code pool.max-idle} sit idle, those unused for a second: the surplus
-     * of a burst goes within about two seconds (each pooled connection holds three buffers of
-     * {@code pool.read-buffer}), while a steady load, which reuses its connections all the time, keeps
-     * them. (HttpClient's own evictor would cost a thread per upstream for the first part.)
+     * and, once more than {@code pool.max-idle} sit idle, those unused for {@link #TRIM_IDLE_AFTER}:
+     * the surplus of a burst goes within about eleven seconds instead of the whole idle timeout (each
+     * pooled connection holds three buffers of {@code pool.read-buffer}), while a steady load keeps
+     * what its peaks use. (HttpClient's own evictor would cost a thread per upstream for the first part.)
      */
     void trimIdle() {
         for (Lane lane : lanes) {
