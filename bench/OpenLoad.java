@@ -23,7 +23,10 @@ import java.util.Iterator;
  *
  * <pre>java bench/OpenLoad.java URL RATE SECONDS [MAX_CONNECTIONS]</pre>
  * prints: requests sent, answered, answered with other than 2xx, lost to socket errors, sent more
- * than 1 ms after they were due, connections opened, and latency percentiles in ms.
+ * than 1 ms after they were due, connections opened, and latency percentiles in ms over every
+ * request sent ("inf" where they fall among the unanswered). After the last request is due it
+ * waits at most 10 s for the answers still out. With {@code OPENLOAD_TRACE} set in the environment
+ * it also prints, to stderr, the percentiles of each second's requests (by when they were due).
  */
 public final class OpenLoad {
     private static final byte[] HEAD_END = {'\r', '\n', '\r', '\n'};
@@ -54,6 +57,7 @@ public final class OpenLoad {
 
         long total = (long) (rate * seconds);
         long[] latencies = new long[(int) total];
+        int[] dueSecond = new int[(int) total];
         int answered = 0;
         int errors = 0;
         int non2xx = 0;
@@ -132,6 +136,7 @@ public final class OpenLoad {
                             throw new IOException("closed by the server");
                         }
                         if (answerComplete(conn)) {
+                            dueSecond[answered] = (int) ((conn.due - start) / 1_000_000_000L);
                             latencies[answered++] = System.nanoTime() - conn.due;
                             if (conn.status / 100 != 2) {
                                 non2xx++;
@@ -148,11 +153,31 @@ public final class OpenLoad {
                 }
             }
         }
+        if (System.getenv("OPENLOAD_TRACE") != null) {
+            trace(latencies, dueSecond, answered, (long) rate, seconds);
+        }
         long[] done = Arrays.copyOf(latencies, answered);
         Arrays.sort(done);
-        System.out.printf("sent %d answered %d non-2xx %d errors %d late %d connections %d p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f ms%n",
-                sent, answered, non2xx, errors, late, open, ms(done, 0.50), ms(done, 0.90), ms(done, 0.99), ms(done, 0.999),
-                done.length == 0 ? 0 : done[done.length - 1] / 1e6);
+        System.out.printf("sent %d answered %d non-2xx %d errors %d late %d connections %d p50 %s p90 %s p99 %s p99.9 %s max %s ms%n",
+                sent, answered, non2xx, errors, late, open, ms(done, sent, 0.50), ms(done, sent, 0.90), ms(done, sent, 0.99),
+                ms(done, sent, 0.999), ms(done, sent, 1.0));
+    }
+
+    /** With OPENLOAD_TRACE set: for each second of the run, the answers to the requests due in it, to stderr. */
+    private static void trace(long[] latencies, int[] dueSecond, int answered, long perSecond, long seconds) {
+        for (int second = 0; second < seconds; second++) {
+            long[] inSecond = new long[answered];
+            int n = 0;
+            for (int i = 0; i < answered; i++) {
+                if (dueSecond[i] == second) {
+                    inSecond[n++] = latencies[i];
+                }
+            }
+            long[] sorted = Arrays.copyOf(inSecond, n);
+            Arrays.sort(sorted);
+            System.err.printf("second %d: answered %d p50 %s p99 %s max %s ms%n", second, n, ms(sorted, perSecond, 0.50),
+                    ms(sorted, perSecond, 0.99), ms(sorted, perSecond, 1.0));
+        }
     }
 
     /** Whether the buffer holds a whole answer: its head and Content-Length bytes of body. */
@@ -193,7 +218,16 @@ public final class OpenLoad {
         return -1;
     }
 
-    private static double ms(long[] sorted, double q) {
-        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (q * sorted.length))] / 1e6;
+    /**
+     * The q-quantile over every request sent, in ms. A request not answered (lost to an error, or
+     * still waiting when the run gave up) counts as slower than any answer, so a target that falls
+     * behind shows "inf" rather than the percentiles of the few it answered.
+     */
+    private static String ms(long[] answered, long sent, double q) {
+        long rank = Math.min(sent - 1, (long) (q * sent));
+        if (sent == 0 || rank >= answered.length) {
+            return "inf";
+        }
+        return String.format("%.1f", answered[(int) rank] / 1e6);
     }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sluice benchmark: Sluice against mitre's proxy servlet (each in its own Tomcat 10.1), nginx as a
 # reverse proxy, and the origin directly, driven by wrk in turn (A B A B), on loopback only.
-# Prints requests/s, p50, p99, CPU-µs per request of the proxy process, and ratios, then memory.
+# Prints requests/s, p50, p99, CPU-µs per request of the proxy process, and ratios, then an open
+# load at fixed rates (S6, bench/OpenLoad.java), then memory.
 # The "tomcat" target is the floor: the same answers made by Tomcat itself (FloorServlet in the mitre
 # WAR's Tomcat), so each proxy's own CPU per request is its figure minus the floor's.
 #
@@ -205,6 +206,39 @@ scenario S4 1000 /bj/delay
 for target in sluice mitre; do # steady state after S1-S4 at the larger heap
     printf "%s\tafter-S1-S4\theap-after-gc=%s\trss-KiB=%s\n" "$target" "$(heap_after_gc "${PID[$target]}")" "$(rss_kib "${PID[$target]}")" | tee -a "$S5" >&2
 done
+
+# ---- S6: an open load on S4's path ----
+# wrk is a closed loop: a connection sends its next request only once the last is answered, so a
+# proxy that falls behind is sent less and hides part of its delay. OpenLoad sends at a fixed rate,
+# as independent clients would, and charges each request from the moment it was due (item 38).
+# One rate every target carries; one twice what a proxy holding a thread per request can carry
+# (200 threads each waiting 200 ms: 1,000 a second). BENCH_OPEN_RATES="800 2000 3000" adds one
+# near Sluice's limit on a 2-core machine (item 40).
+OPEN_RATES=${BENCH_OPEN_RATES:-800 2000}
+OPEN=$T/open.tsv
+: > "$OPEN"
+javac -d "$T/openload" "$BENCH/OpenLoad.java"
+open_run() { # target round rate
+    local target=$1 round=$2 rate=$3 url
+    if [ "$target" = direct ]; then url=http://127.0.0.1:19001/delay; else url=${URL[$target]}/bj/delay; fi
+    java -cp "$T/openload" OpenLoad "$url" "$rate" 5 > /dev/null # settle, unmeasured, as in S4
+    local pid=${PID[$target]} before=0 after=0 out
+    [ -n "$pid" ] && before=$(cpu_ticks "$pid")
+    out=$(java -cp "$T/openload" OpenLoad "$url" "$rate" "$DURATION")
+    [ -n "$pid" ] && after=$(cpu_ticks "$pid")
+    echo "$out" | awk -v t="$target" -v r="$round" -v rate="$rate" -v cpu=$(( (after - before) * TICK_US )) '
+        { for (i = 1; i < NF; i++) v[$i] = $(i + 1)
+          printf "S6\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", t, r, rate, v["sent"], v["answered"], v["non-2xx"], v["late"],
+              v["p50"], v["p90"], v["p99"], v["max"], (cpu > 0 && v["answered"] > 0 ? sprintf("%.0f", cpu / v["answered"]) : "-") }' \
+        | tee -a "$OPEN" >&2
+}
+log "S6 columns: scenario target round rate sent answered non-2xx late(>1ms) p50-ms p90-ms p99-ms max-ms cpu-us/req"
+for rate in $OPEN_RATES; do
+    for round in $(seq 1 "$ROUNDS"); do
+        for target in direct sluice mitre nginx tomcat; do open_run "$target" "$round" "$rate"; done
+    done
+done
+
 stop "$SLUICE_PID" "$MITRE_PID"
 HEAP=-Xmx128m
 start_proxies
@@ -244,5 +278,18 @@ awk -F'\t' -v rounds="$ROUNDS" '
             }
         }
     }' "$RESULTS"
+# S6: each percentile the worst of the rounds ("inf": beyond the answers, see OpenLoad)
+awk -F'\t' '
+    function worse(a, b) { return a == "" ? b : (a == "inf" || b == "inf" ? "inf" : (b + 0 > a + 0 ? b : a)) }
+    { k = $4 SUBSEP $2; if (!(k in sent)) order[++n] = k
+      sent[k] += $5; ans[k] += $6; bad[k] += $7; late[k] += $8
+      p50[k] = worse(p50[k], $9); p90[k] = worse(p90[k], $10); p99[k] = worse(p99[k], $11); mx[k] = worse(mx[k], $12)
+      if ($13 != "-") { cpu[k] += $13; cpun[k]++ } }
+    END {
+        if (n) printf "\n%-8s %-7s %9s %8s %7s %8s %8s %8s %8s %9s\n", "S6 rate", "target", "answered", "non-2xx", "late", "p50 ms", "p90 ms", "p99 ms", "max ms", "cpu us/r"
+        for (i = 1; i <= n; i++) { k = order[i]; split(k, kk, SUBSEP)
+            printf "%-8s %-7s %8.1f%% %8d %6.1f%% %8s %8s %8s %8s %9s\n", kk[1] "/s", kk[2], 100 * ans[k] / sent[k], bad[k], 100 * late[k] / sent[k], p50[k], p90[k], p99[k], mx[k],
+                (cpun[k] ? sprintf("%.0f", cpu[k] / cpun[k]) : "-") }
+    }' "$OPEN"
 echo
 cat "$S5"
