@@ -165,17 +165,22 @@ public final class OpenLoad {
 
     /** With OPENLOAD_TRACE set: for each second of the run, the answers to the requests due in it, to stderr. */
     private static void trace(long[] latencies, int[] dueSecond, int answered, long perSecond, long seconds) {
+        long[][] bySecond = new long[(int) seconds][];
+        int[] counts = new int[(int) seconds];
+        for (int i = 0; i < answered; i++) {
+            counts[dueSecond[i]]++;
+        }
         for (int second = 0; second < seconds; second++) {
-            long[] inSecond = new long[answered];
-            int n = 0;
-            for (int i = 0; i < answered; i++) {
-                if (dueSecond[i] == second) {
-                    inSecond[n++] = latencies[i];
-                }
-            }
-            long[] sorted = Arrays.copyOf(inSecond, n);
+            bySecond[second] = new long[counts[second]];
+            counts[second] = 0;
+        }
+        for (int i = 0; i < answered; i++) {
+            bySecond[dueSecond[i]][counts[dueSecond[i]]++] = latencies[i];
+        }
+        for (int second = 0; second < seconds; second++) {
+            long[] sorted = bySecond[second];
             Arrays.sort(sorted);
-            System.err.printf("second %d: answered %d p50 %s p99 %s max %s ms%n", second, n, ms(sorted, perSecond, 0.50),
+            System.err.printf("second %d: answered %d p50 %s p99 %s max %s ms%n", second, sorted.length, ms(sorted, perSecond, 0.50),
                     ms(sorted, perSecond, 0.99), ms(sorted, perSecond, 1.0));
         }
     }
