@@ -95,7 +95,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private final int wholeBodyLimit;
     /**
      * The container's response buffer, enlarged to {@link #STREAM_SLICE} for a streamed body once
-     * its head applies: a body that fits it never reaches the socket before complete(). Touched
+     * its head applies: a body that fits it never reaches the socket before its end. Touched
      * only in the serialised part after construction.
      */
     private int containerBuffer;
@@ -418,6 +418,13 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             ByteBuffer bytes = pending.take();
             if (bytes == null) {
                 if (last) {
+                    // Sent by this thread, usually the reactor's that read the end: complete()
+                    // alone would leave the answer in the container's buffer until a container
+                    // thread takes the dispatch, which under load is the longest wait of all.
+                    out.flush();
+                    if (!out.isReady()) {
+                        return;
+                    }
                     finish();
                 }
                 return;
@@ -438,7 +445,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      * dispatch. (A larger write leaves its last 8 KiB in the socket buffer: isReady() turns false,
      * which costs a poller round trip and a container dispatch, and the pieces after the first are
      * copied into fresh heap buffers first.) A body the buffer holds whole, and the last slice of
-     * a finished body, are left for complete() to send with the end of the response.
+     * a finished body, are left for the one flush that ends the response ({@link #writePending}).
      *
      * @param endsBody whether these are the body's last bytes
      * @return whether the client took all of them and can take more; if not, the rest stays in
