@@ -4,7 +4,9 @@
 # Prints requests/s, p50, p99, CPU-µs per request of the proxy process, and ratios, then an open
 # load at fixed rates (S6, bench/OpenLoad.java), then memory.
 # The "tomcat" target is the floor: the same answers made by Tomcat itself (FloorServlet in the mitre
-# WAR's Tomcat), so each proxy's own CPU per request is its figure minus the floor's.
+# WAR's Tomcat), so each proxy's own CPU per request is its figure minus the floor's. The "bare"
+# target (S1 only) is the design minimum: BareFilter, the design Sluice is built on and nothing
+# else, in Sluice's Tomcat, so Sluice's engine costs its figure minus bare's.
 #
 #   bench/run.sh [seconds-per-run] [rounds]        (defaults: 10 s, 2 rounds; needs wrk, nginx, curl)
 #
@@ -44,6 +46,7 @@ mkdir -p "$T"
 log "building Sluice and the mitre reference WAR"
 (cd "$ROOT" && mvn -q -B -DskipTests install)
 mvn -q -B -f "$BENCH/mitre-war/pom.xml" package
+mvn -q -B -f "$BENCH/bare-war/pom.xml" package
 if [ ! -d "$T/apache-tomcat-$TOMCAT_VERSION" ]; then
     log "fetching Tomcat $TOMCAT_VERSION from Maven Central"
     mvn -q -B dependency:copy -Dartifact=org.apache.tomcat:tomcat:$TOMCAT_VERSION:zip -DoutputDirectory="$T"
@@ -61,15 +64,16 @@ nginx -p "$T/nginx" -c nginx.conf & PIDS+=($!)
 java -Xmx1g -Xss256k -Dsun.net.httpserver.maxIdleConnections=4096 -Dsun.net.httpserver.nodelay=true "$BENCH/BenchOrigin.java" 19001 > "$T/origin.log" 2>&1 & PIDS+=($!)
 
 # ---- two Tomcats, same configuration (tomcat-config/server.xml), one proxy each ----
-start_tomcat() { # name port war extra-jvm-options
+start_tomcat() { # name port extra-jvm-options war...
     local base=$T/base-$1
     rm -rf "$base" && mkdir -p "$base"/{conf,webapps,logs,temp,work}
     cp "$CATALINA_HOME"/conf/* "$base/conf/"
     sed -e "s/port=\"8080\"/port=\"$2\"/" -e 's/<Server port="8005"/<Server port="-1"/' \
         "$ROOT/tomcat-config/server.xml" > "$base/conf/server.xml"
     cp "$ROOT/tomcat-config/context.xml" "$base/conf/context.xml"
-    cp "$3" "$base/webapps/"
-    CATALINA_BASE=$base CATALINA_OPTS="$HEAP $GC -XX:+ExitOnOutOfMemoryError $4" "$CATALINA_HOME/bin/catalina.sh" run > "$base/logs/stdout.log" 2>&1 &
+    local options=$3; shift 3
+    cp "$@" "$base/webapps/"
+    CATALINA_BASE=$base CATALINA_OPTS="$HEAP $GC -XX:+ExitOnOutOfMemoryError $options" "$CATALINA_HOME/bin/catalina.sh" run > "$base/logs/stdout.log" 2>&1 &
     LAST_PID=$!
     PIDS+=($LAST_PID)
 }
@@ -87,12 +91,13 @@ wait_for() { # url
     echo "not answering: $1" >&2; exit 1
 }
 start_proxies() {
-    start_tomcat sluice 18080 "$T/sluice.war" "$SLUICE_OPTS"
+    start_tomcat sluice 18080 "$SLUICE_OPTS" "$T/sluice.war" "$BENCH/bare-war/target/bare.war"
     SLUICE_PID=$LAST_PID
-    start_tomcat mitre 18081 "$BENCH/mitre-war/target/mitre.war" ""
+    start_tomcat mitre 18081 "" "$BENCH/mitre-war/target/mitre.war"
     MITRE_PID=$LAST_PID
     wait_for http://127.0.0.1:18080/sluice/bn/1k
     wait_for http://127.0.0.1:18081/mitre/bn/1k
+    wait_for http://127.0.0.1:18080/bare/bn/1k
     log "proxies up ($HEAP): sluice pid $SLUICE_PID, mitre pid $MITRE_PID"
 }
 wait_for http://127.0.0.1:19002/1k
@@ -107,8 +112,8 @@ TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
 # target name -> base URL and the PID whose CPU counts
 declare -A URL=( [direct]="" [sluice]=http://127.0.0.1:18080/sluice [mitre]=http://127.0.0.1:18081/mitre [nginx]=http://127.0.0.1:19003
-                 [tomcat]=http://127.0.0.1:18081/mitre/floor )
-declare -A PID=( [direct]="" [sluice]=$SLUICE_PID [mitre]=$MITRE_PID [nginx]="" [tomcat]=$MITRE_PID )
+                 [tomcat]=http://127.0.0.1:18081/mitre/floor [bare]=http://127.0.0.1:18080/bare )
+declare -A PID=( [direct]="" [sluice]=$SLUICE_PID [mitre]=$MITRE_PID [nginx]="" [tomcat]=$MITRE_PID [bare]=$SLUICE_PID )
 if [ -n "${BENCH_SERVE:-}" ]; then log "BENCH_SERVE set: everything is up; Ctrl-C stops it"; wait; fi
 RESULTS=$T/results.tsv
 : > "$RESULTS"
@@ -144,7 +149,9 @@ run() {
 scenario() { # name conns path [wrk options...]
     local name=$1 conns=$2 path=$3; shift 3
     for round in $(seq 1 "$ROUNDS"); do
-        for target in direct sluice mitre nginx tomcat; do
+        local targets="direct sluice mitre nginx tomcat"
+        if [ "$name" = S1 ]; then targets="$targets bare"; fi
+        for target in $targets; do
             if [ "$name" = S4 ]; then settle "$target" "$conns" "$path"; fi
             run "$name" "$target" "$round" "$conns" "$path" "$@"
         done
@@ -171,6 +178,7 @@ for target in sluice mitre tomcat; do
     wrk -t2 -c16 -d"$((DURATION * 2))s" -s "$BENCH/post.lua" "${URL[$target]}/bj/echo" > /dev/null
     wrk -t2 -c32 -d"${DURATION}s" "${URL[$target]}/bj/delay" > /dev/null # few connections: the pool stays small until S4
 done
+wrk -t2 -c32 -d"$((DURATION * 4))s" "${URL[bare]}/bn/1k" > /dev/null
 
 log "columns: scenario target round req/s MiB/s p50-ms p99-ms cpu-us/req socket-errors non-2xx rss-KiB"
 scenario S1 32 /bn/1k
@@ -261,9 +269,10 @@ awk -F'\t' -v rounds="$ROUNDS" '
         n = split("S1 S2 S3 S4", order, " ")
         for (i = 1; i <= n; i++) {
             s = order[i]; if (!(s in seen)) continue
-            split("direct sluice mitre nginx tomcat", targets, " ")
-            for (j = 1; j <= 5; j++) {
+            split("direct sluice mitre nginx tomcat bare", targets, " ")
+            for (j = 1; j <= 6; j++) {
                 t = targets[j]; k = s SUBSEP t
+                if (!(k in rps)) continue
                 r = rps[k] / rounds; m = mib[k] / rounds
                 printf "%-4s %-7s %10.0f %8.1f %8.2f %8.2f %9s %7d %9s %10.2f %10.2f %10.2f\n", s, t, r, m, p50[k] / rounds, p99[k] / rounds,
                     (cpun[k] ? sprintf("%.0f", cpu[k] / cpun[k]) : "-"), errs[k], (rss[k] ? sprintf("%.0f", rss[k] / 1024) : "-"),
@@ -276,6 +285,9 @@ awk -F'\t' -v rounds="$ROUNDS" '
                 floor = cpu[kt] / cpun[kt]; own = cpu[k] / cpun[k] - floor; ownm = cpu[km] / cpun[km] - floor
                 printf "%-4s above the Tomcat floor (%.0f us/req): sluice %.0f us/req, mitre %.0f us/req = %.2f x mitre\n", s, floor, own, ownm, (ownm > 0 ? own / ownm : 0)
             }
+            kb = s SUBSEP "bare"
+            if (cpun[k] && cpun[kb]) printf "%-4s design minimum (bare) %.0f us/req = %.2f x mitre; sluice = %.2f x bare\n", s, cpu[kb] / cpun[kb],
+                (cpun[km] ? (cpu[kb] / cpun[kb]) / (cpu[km] / cpun[km]) : 0), (cpu[k] / cpun[k]) / (cpu[kb] / cpun[kb])
         }
     }' "$RESULTS"
 # S6: each percentile the worst of the rounds ("inf": beyond the answers, see OpenLoad)
