@@ -6,7 +6,8 @@
 # The "tomcat" target is the floor: the same answers made by Tomcat itself (FloorServlet in the mitre
 # WAR's Tomcat), so each proxy's own CPU per request is its figure minus the floor's. The "bare"
 # target (S1 only) is the design minimum: BareFilter, the design Sluice is built on and nothing
-# else, in Sluice's Tomcat, so Sluice's engine costs its figure minus bare's.
+# else, in a third Tomcat set up as the others (stopped after S1, so that it weighs on nothing
+# else), so Sluice's engine costs its figure minus bare's.
 #
 #   bench/run.sh [seconds-per-run] [rounds]        (defaults: 10 s, 2 rounds; needs wrk, nginx, curl)
 #
@@ -91,19 +92,21 @@ wait_for() { # url
     echo "not answering: $1" >&2; exit 1
 }
 start_proxies() {
-    start_tomcat sluice 18080 "$SLUICE_OPTS" "$T/sluice.war" "$BENCH/bare-war/target/bare.war"
+    start_tomcat sluice 18080 "$SLUICE_OPTS" "$T/sluice.war"
     SLUICE_PID=$LAST_PID
     start_tomcat mitre 18081 "" "$BENCH/mitre-war/target/mitre.war"
     MITRE_PID=$LAST_PID
     wait_for http://127.0.0.1:18080/sluice/bn/1k
     wait_for http://127.0.0.1:18081/mitre/bn/1k
-    wait_for http://127.0.0.1:18080/bare/bn/1k
     log "proxies up ($HEAP): sluice pid $SLUICE_PID, mitre pid $MITRE_PID"
 }
 wait_for http://127.0.0.1:19002/1k
 wait_for http://127.0.0.1:19001/bytes?n=1
 wait_for http://127.0.0.1:19003/bn/1k
 start_proxies
+start_tomcat bare 18082 "" "$BENCH/bare-war/target/bare.war"
+BARE_PID=$LAST_PID
+wait_for http://127.0.0.1:18082/bare/bn/1k
 
 # ---- measuring ----
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -112,8 +115,8 @@ TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
 # target name -> base URL and the PID whose CPU counts
 declare -A URL=( [direct]="" [sluice]=http://127.0.0.1:18080/sluice [mitre]=http://127.0.0.1:18081/mitre [nginx]=http://127.0.0.1:19003
-                 [tomcat]=http://127.0.0.1:18081/mitre/floor [bare]=http://127.0.0.1:18080/bare )
-declare -A PID=( [direct]="" [sluice]=$SLUICE_PID [mitre]=$MITRE_PID [nginx]="" [tomcat]=$MITRE_PID [bare]=$SLUICE_PID )
+                 [tomcat]=http://127.0.0.1:18081/mitre/floor [bare]=http://127.0.0.1:18082/bare )
+declare -A PID=( [direct]="" [sluice]=$SLUICE_PID [mitre]=$MITRE_PID [nginx]="" [tomcat]=$MITRE_PID [bare]=$BARE_PID )
 if [ -n "${BENCH_SERVE:-}" ]; then log "BENCH_SERVE set: everything is up; Ctrl-C stops it"; wait; fi
 RESULTS=$T/results.tsv
 : > "$RESULTS"
@@ -182,6 +185,7 @@ wrk -t2 -c32 -d"$((DURATION * 4))s" "${URL[bare]}/bn/1k" > /dev/null
 
 log "columns: scenario target round req/s MiB/s p50-ms p99-ms cpu-us/req socket-errors non-2xx rss-KiB"
 scenario S1 32 /bn/1k
+stop "$BARE_PID"
 scenario S2 4 /bn/10m
 scenario S3 16 /bj/echo -s "$BENCH/post.lua"
 # Live heap: the class histogram runs a full GC and counts what survived, at one safepoint (a

@@ -33,7 +33,8 @@ import org.apache.hc.core5.reactor.IOReactorConfig;
  * answer whole, and the reactor thread that has it writes it, flushes and completes. No routing,
  * header rules, forwarding headers, hop-by-hop checks, flow control, health or metrics, and only
  * GETs of small bodies work. What Sluice costs beyond this is its engine; what this costs beyond
- * the floor is the price of the design (docs/benchmarks.md, item 43).
+ * the floor is the price of the design (docs/benchmarks.md, item 43). It runs in a Tomcat of its
+ * own, set up as Sluice's, so that its heap and threads weigh on nobody else's figures.
  *
  * <p>{@code GET /bare/bn/<path>} fetches {@code <path>} from the nginx origin (127.0.0.1:19002).
  */
