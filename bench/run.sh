@@ -44,7 +44,7 @@ log() { echo "[bench] $*" >&2; }
 
 # ---- build and fetch ----
 mkdir -p "$T"
-log "building Sluice and the mitre reference WAR"
+log "building Sluice, the mitre reference WAR and the design minimum"
 (cd "$ROOT" && mvn -q -B -DskipTests install)
 mvn -q -B -f "$BENCH/mitre-war/pom.xml" package
 mvn -q -B -f "$BENCH/bare-war/pom.xml" package
@@ -64,7 +64,7 @@ cp "$BENCH/nginx.conf" "$T/nginx/nginx.conf"
 nginx -p "$T/nginx" -c nginx.conf & PIDS+=($!)
 java -Xmx1g -Xss256k -Dsun.net.httpserver.maxIdleConnections=4096 -Dsun.net.httpserver.nodelay=true "$BENCH/BenchOrigin.java" 19001 > "$T/origin.log" 2>&1 & PIDS+=($!)
 
-# ---- two Tomcats, same configuration (tomcat-config/server.xml), one proxy each ----
+# ---- Tomcats, same configuration (tomcat-config/server.xml), one proxy each ----
 start_tomcat() { # name port extra-jvm-options war...
     local base=$T/base-$1
     rm -rf "$base" && mkdir -p "$base"/{conf,webapps,logs,temp,work}
