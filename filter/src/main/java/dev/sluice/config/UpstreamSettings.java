@@ -17,7 +17,7 @@ import java.util.List;
  * @param maxConnections the pool's size for the whole upstream
  * @param maxConnectionsPerNode the pool's size for one node
  * @param idleTimeout how long an unused pooled connection is kept
- * @param maxIdleConnections idle connections beyond which those unused for a second are closed
+ * @param maxIdleConnections idle connections beyond which those unused for ten seconds are closed
  * @param ioThreads the upstream's I/O threads, each with its share of the pool
  * @param readBuffer bytes read from an upstream connection at once; each pooled connection holds
  *        three buffers of this size for as long as it is open
