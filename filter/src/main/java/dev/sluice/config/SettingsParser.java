@@ -46,7 +46,7 @@ public final class SettingsParser {
     private static final Set<String> ROUTE_KEYS = Set.of("path", "upstream", "strip-prefix");
     private static final Set<String> UPSTREAM_KEYS = Set.of(
             "nodes", "scheme", "balance", "host", "host.rewrite", "connect-timeout", "timeout",
-            "pool.max-connections", "pool.max-per-node", "pool.idle-timeout", "pool.max-idle", "pool.io-threads", "pool.read-buffer",
+            "pool.max-connections", "pool.max-per-node", "pool.max-waiting", "pool.idle-timeout", "pool.max-idle", "pool.io-threads", "pool.read-buffer",
             "response-buffer",
             "hash.ipv4-prefix", "hash.ipv6-prefix", "retries", "retry.non-idempotent", "timeout.total",
             "rate-limit", "rate-limit.burst", "rate-limit.per-client", "rate-limit.per-client.burst",
@@ -256,6 +256,7 @@ public final class SettingsParser {
         int connectMs = integer(key("upstream", name, "connect-timeout"), Math.min(timeoutMs, 5_000), 1, Integer.MAX_VALUE, "milliseconds");
         int maxTotal = integer(key("upstream", name, "pool.max-connections"), 1_024, 1, 1_000_000, "connections");
         int maxPerNode = integer(key("upstream", name, "pool.max-per-node"), maxTotal, 1, 1_000_000, "connections");
+        int maxWaiting = integer(key("upstream", name, "pool.max-waiting"), maxTotal, 0, 1_000_000, "requests");
         int idleMs = integer(key("upstream", name, "pool.idle-timeout"), 60_000, 1, Integer.MAX_VALUE, "milliseconds");
         int maxIdle = integer(key("upstream", name, "pool.max-idle"), 64, 0, 1_000_000, "connections");
         int ioThreads = integer(key("upstream", name, "pool.io-threads"), defaultIoThreads(), 1, 256, "threads");
@@ -271,7 +272,7 @@ public final class SettingsParser {
         RetrySettings retry = new RetrySettings(retries, bool(key("upstream", name, "retry.non-idempotent"), false),
                 totalMs == 0 ? null : Duration.ofMillis(totalMs));
         return new UpstreamSettings(name, scheme, nodes, balance, hostMode, rewrite,
-                Duration.ofMillis(connectMs), Duration.ofMillis(timeoutMs), maxTotal, maxPerNode, Duration.ofMillis(idleMs),
+                Duration.ofMillis(connectMs), Duration.ofMillis(timeoutMs), maxTotal, maxPerNode, maxWaiting, Duration.ofMillis(idleMs),
                 maxIdle, ioThreads, readBuffer, responseBuffer, ipv4Prefix, ipv6Prefix, retry,
                 rateLimit(key("upstream", name, "rate-limit"), 0),
                 rateLimit(key("upstream", name, "rate-limit.per-client"), 100_000),

@@ -16,6 +16,8 @@ import java.util.List;
  * @param timeout the limit on waiting for the node: for the first response byte and between reads
  * @param maxConnections the pool's size for the whole upstream
  * @param maxConnectionsPerNode the pool's size for one node
+ * @param maxWaiting requests in flight beyond {@code maxConnections}, waiting for a pooled
+ *        connection; more are refused with 503 at once
  * @param idleTimeout how long an unused pooled connection is kept
  * @param maxIdleConnections idle connections beyond which those unused for ten seconds are closed
  * @param ioThreads the upstream's I/O threads, each with its share of the pool
@@ -43,6 +45,7 @@ public record UpstreamSettings(
         Duration timeout,
         int maxConnections,
         int maxConnectionsPerNode,
+        int maxWaiting,
         Duration idleTimeout,
         int maxIdleConnections,
         int ioThreads,
@@ -60,5 +63,10 @@ public record UpstreamSettings(
     public UpstreamSettings {
         nodes = List.copyOf(nodes);
         headerRules = List.copyOf(headerRules);
+    }
+
+    /** Requests in flight at once beyond which more are refused: the pool and those waiting for it. */
+    public int maxInFlight() {
+        return (int) Math.min(Integer.MAX_VALUE, (long) maxConnections + maxWaiting);
     }
 }

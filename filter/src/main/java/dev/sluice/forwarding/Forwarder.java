@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Forwarder {
     private static final byte[] TOO_MANY = "429 Too Many Requests\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OVERLOADED = "503 Service Unavailable\n".getBytes(StandardCharsets.US_ASCII);
 
     private final RequestHeaders headers;
     private final ThrottledLog misconfiguration = new ThrottledLog(System.getLogger(Forwarder.class.getName()));
@@ -54,6 +55,16 @@ public final class Forwarder {
             tooManyRequests(refusal, response);
             return;
         }
+        // Each request in flight holds memory (a container processor, an upstream connection or a
+        // place in the pool's queue) until it ends: beyond what the pool serves and the queue may
+        // hold, waiting would only turn an overload into an exhausted heap. A soft bound: container
+        // threads checking at the same instant may each get in.
+        if (route.upstream().counters().exchanges() >= route.upstream().settings().maxInFlight()) {
+            route.upstream().counters().countOverloaded();
+            response.setHeader("Retry-After", "1");
+            shortAnswer(response, 503, OVERLOADED);
+            return;
+        }
         route.upstream().counters().countRequest();
         new ProxyExchange(route, pathInApplication, client, request, response, headers, bodyBuffers).start();
     }
@@ -75,13 +86,17 @@ public final class Forwarder {
 
     /** A 429 answered on the container thread: the upstream never hears of the request. */
     private static void tooManyRequests(RateLimiter.Decision refusal, HttpServletResponse response) throws IOException {
-        response.setStatus(429);
         response.setHeader("Retry-After", Long.toString(refusal.retryAfterSeconds()));
         response.setHeader("RateLimit-Limit", Integer.toString(refusal.limit()));
         response.setHeader("RateLimit-Remaining", Integer.toString(refusal.remaining()));
         response.setHeader("RateLimit-Reset", Long.toString(refusal.resetSeconds()));
+        shortAnswer(response, 429, TOO_MANY);
+    }
+
+    private static void shortAnswer(HttpServletResponse response, int status, byte[] body) throws IOException {
+        response.setStatus(status);
         response.setContentType("text/plain;charset=US-ASCII");
-        response.setContentLength(TOO_MANY.length);
-        response.getOutputStream().write(TOO_MANY);
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
     }
 }

@@ -12,6 +12,7 @@ public final class UpstreamCounters {
     private final LongAdder requests = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder rateLimited = new LongAdder();
+    private final LongAdder overloaded = new LongAdder();
     private final LongAdder failures = new LongAdder();
 
     UpstreamCounters(int nodes) {
@@ -31,6 +32,11 @@ public final class UpstreamCounters {
 
     void exchangeEnded() {
         exchanges.decrementAndGet();
+    }
+
+    /** Exchanges whose response is not over: attempts under way, waiting for a connection, or reading the request body. */
+    int exchanges() {
+        return exchanges.get();
     }
 
     /**
@@ -93,11 +99,15 @@ public final class UpstreamCounters {
         rateLimited.increment();
     }
 
+    void countOverloaded() {
+        overloaded.increment();
+    }
+
     void countFailure() {
         failures.increment();
     }
 
-    /** Requests admitted past the rate limits. */
+    /** Requests admitted past the rate limits and the bound on requests in flight. */
     public long requests() {
         return requests.sum();
     }
@@ -115,5 +125,10 @@ public final class UpstreamCounters {
     /** Requests that ended in 502/503/504 or an aborted response. */
     public long failures() {
         return failures.sum();
+    }
+
+    /** Calls refused with 503 because the upstream had {@code pool.max-connections + pool.max-waiting} in flight. */
+    public long overloaded() {
+        return overloaded.sum();
     }
 }

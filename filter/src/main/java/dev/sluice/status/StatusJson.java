@@ -25,6 +25,7 @@ public final class StatusJson {
                     .append(",\"retries\":").append(counters.retries())
                     .append(",\"rateLimited\":").append(counters.rateLimited())
                     .append(",\"failures\":").append(counters.failures())
+                    .append(",\"overloaded\":").append(counters.overloaded())
                     .append(",\"pool\":{\"leased\":").append(pool.getLeased())
                     .append(",\"available\":").append(pool.getAvailable())
                     .append(",\"pending\":").append(pool.getPending())

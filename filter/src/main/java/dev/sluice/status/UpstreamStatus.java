@@ -90,4 +90,9 @@ public final class UpstreamStatus implements UpstreamStatusMBean {
     public long getFailures() {
         return upstream.counters().failures();
     }
+
+    @Override
+    public long getOverloaded() {
+        return upstream.counters().overloaded();
+    }
 }

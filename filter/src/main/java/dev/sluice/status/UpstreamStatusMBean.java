@@ -23,7 +23,7 @@ public interface UpstreamStatusMBean {
     /** The pool's size. */
     int getMaxConnections();
 
-    /** Requests admitted past the rate limits. */
+    /** Requests admitted past the rate limits and the bound on requests in flight. */
     long getRequests();
 
     /** Attempts made again on another node. */
@@ -34,4 +34,7 @@ public interface UpstreamStatusMBean {
 
     /** Requests that ended in 502/503/504 or an aborted response. */
     long getFailures();
+
+    /** Calls refused with 503 because {@code pool.max-connections + pool.max-waiting} were in flight. */
+    long getOverloaded();
 }

@@ -63,6 +63,8 @@ class SettingsParserTest {
         assertEquals(1024, orders.maxConnections());
         assertEquals(1024, orders.maxConnectionsPerNode());
         assertEquals(64, orders.maxIdleConnections());
+        assertEquals(1024, orders.maxWaiting());
+        assertEquals(2048, orders.maxInFlight());
         assertEquals(Math.min(Runtime.getRuntime().availableProcessors(), 4), orders.ioThreads());
         assertEquals(List.of(new NodeSettings("127.0.0.1", 8081, 1)), orders.nodes());
         RouteSettings route = settings.routes().get(0);
@@ -92,6 +94,12 @@ class SettingsParserTest {
         ConfigurationException e = failure(minimalWith("sluice.upstream.orders.timout", "100"));
         assertEquals("sluice.upstream.orders.timout", e.key());
         assertTrue(e.getMessage().contains("unknown key"), e.getMessage());
+    }
+
+    @Test
+    void negativeMaxWaitingIsNamed() {
+        ConfigurationException e = failure(minimalWith("sluice.upstream.orders.pool.max-waiting", "-1"));
+        assertEquals("sluice.upstream.orders.pool.max-waiting", e.key());
     }
 
     @Test
