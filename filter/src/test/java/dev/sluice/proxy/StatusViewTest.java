@@ -67,7 +67,7 @@ class StatusViewTest {
         assertEquals(200, view.status());
         assertEquals("application/json", view.header("Content-Type"));
         assertTrue(json.contains("\"name\":\"main\",\"requests\":" + (7 - refused) + ",\"retries\":0,\"rateLimited\":" + refused
-                + ",\"failures\":0"), json);
+                + ",\"failures\":0,\"overloaded\":0"), json);
         assertTrue(refused >= 1, "a burst of 5 cannot admit 7 at once");
         assertTrue(json.contains("{\"address\":\"127.0.0.1:" + a.port() + "\",\"weight\":3,\"state\":\"up\",\"inFlight\":0,"
                 + "\"successes\":" + (7 - refused) + ",\"failures\":0}"), json);
