@@ -5,9 +5,9 @@
 # load at fixed rates (S6, bench/OpenLoad.java), then memory.
 # The "tomcat" target is the floor: the same answers made by Tomcat itself (FloorServlet in the mitre
 # WAR's Tomcat), so each proxy's own CPU per request is its figure minus the floor's. The "bare"
-# target (S1 only) is the design minimum: BareFilter, the design Sluice is built on and nothing
-# else, in a third Tomcat set up as the others (stopped after S1, so that it weighs on nothing
-# else), so Sluice's engine costs its figure minus bare's.
+# target (S1 and S4) is the design minimum: BareFilter, the design Sluice is built on and nothing
+# else, in a third Tomcat set up as the others (stopped after S4, so that it weighs on nothing
+# else; idle in between), so Sluice's engine costs its figure minus bare's.
 #
 #   bench/run.sh [seconds-per-run] [rounds]        (defaults: 10 s, 2 rounds; needs wrk, nginx, curl)
 #
@@ -153,7 +153,7 @@ scenario() { # name conns path [wrk options...]
     local name=$1 conns=$2 path=$3; shift 3
     for round in $(seq 1 "$ROUNDS"); do
         local targets="direct sluice mitre nginx tomcat"
-        if [ "$name" = S1 ]; then targets="$targets bare"; fi
+        case $name in S1 | S4) targets="$targets bare" ;; esac
         for target in $targets; do
             if [ "$name" = S4 ]; then settle "$target" "$conns" "$path"; fi
             run "$name" "$target" "$round" "$conns" "$path" "$@"
@@ -185,7 +185,6 @@ wrk -t2 -c32 -d"$((DURATION * 4))s" "${URL[bare]}/bn/1k" > /dev/null
 
 log "columns: scenario target round req/s MiB/s p50-ms p99-ms cpu-us/req socket-errors non-2xx rss-KiB"
 scenario S1 32 /bn/1k
-stop "$BARE_PID"
 scenario S2 4 /bn/10m
 scenario S3 16 /bj/echo -s "$BENCH/post.lua"
 # Live heap: the class histogram runs a full GC and counts what survived, at one safepoint (a
@@ -213,6 +212,7 @@ for target in sluice mitre; do
     under_load during-S3 "$target" 16 /bj/echo -s "$BENCH/post.lua"
 done
 scenario S4 1000 /bj/delay
+stop "$BARE_PID"
 
 # ---- S5: memory ----
 for target in sluice mitre; do # steady state after S1-S4 at the larger heap

@@ -27,7 +27,7 @@ import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 
 /**
- * The benchmark's design minimum (the {@code bare} target, S1 only): the design Sluice is built on
+ * The benchmark's design minimum (the {@code bare} target, S1 and S4): the design Sluice is built on
  * and nothing else. The request goes asynchronous, HttpClient 5's async client (a pool as large as
  * Sluice's, two reactor threads as Sluice has lanes here, everything optional disabled) fetches the
  * answer whole, and the reactor thread that has it writes it, flushes and completes. No routing,
@@ -36,18 +36,20 @@ import org.apache.hc.core5.reactor.IOReactorConfig;
  * the floor is the price of the design (docs/benchmarks.md, item 43). It runs in a Tomcat of its
  * own, set up as Sluice's, so that its heap and threads weigh on nobody else's figures.
  *
- * <p>{@code GET /bare/bn/<path>} fetches {@code <path>} from the nginx origin (127.0.0.1:19002).
+ * <p>{@code GET /bare/bn/<path>} fetches {@code <path>} from the nginx origin (127.0.0.1:19002),
+ * {@code GET /bare/bj/<path>} from the Java origin (127.0.0.1:19001).
  */
-@WebFilter(urlPatterns = "/bn/*", asyncSupported = true)
+@WebFilter(urlPatterns = {"/bn/*", "/bj/*"}, asyncSupported = true)
 public class BareFilter implements Filter {
-    private static final HttpHost ORIGIN = new HttpHost("http", "127.0.0.1", 19002);
+    private static final HttpHost NGINX = new HttpHost("http", "127.0.0.1", 19002);
+    private static final HttpHost JAVA_ORIGIN = new HttpHost("http", "127.0.0.1", 19001);
 
     private CloseableHttpAsyncClient client;
-    private int prefixLength;
+    private int contextLength;
 
     @Override
     public void init(FilterConfig config) {
-        prefixLength = config.getServletContext().getContextPath().length() + "/bn".length();
+        contextLength = config.getServletContext().getContextPath().length();
         client = HttpAsyncClients.custom()
                 .setConnectionManager(PoolingAsyncClientConnectionManagerBuilder.create()
                         .setMaxConnTotal(1024).setMaxConnPerRoute(1024).build())
@@ -62,9 +64,11 @@ public class BareFilter implements Filter {
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) {
         HttpServletRequest clientRequest = (HttpServletRequest) request;
         HttpServletResponse clientResponse = (HttpServletResponse) response;
-        String path = clientRequest.getRequestURI().substring(prefixLength);
+        String uri = clientRequest.getRequestURI();
+        HttpHost origin = uri.startsWith("/bn", contextLength) ? NGINX : JAVA_ORIGIN;
+        String path = uri.substring(contextLength + "/bn".length()); // "/bj" is as long
         AsyncContext async = clientRequest.startAsync();
-        SimpleHttpRequest upstream = SimpleHttpRequest.create(Method.GET, ORIGIN, path);
+        SimpleHttpRequest upstream = SimpleHttpRequest.create(Method.GET, origin, path);
         client.execute(SimpleRequestProducer.create(upstream), SimpleResponseConsumer.create(), new FutureCallback<>() {
             @Override
             public void completed(SimpleHttpResponse answer) {
