@@ -282,6 +282,19 @@ class ForwardingTest {
     }
 
     @Test
+    void aWebSocketHandshakeGoesUpstreamAsAPlainRequest() throws IOException {
+        RawResponse response = get(CONTEXT + "/api/echo",
+                "Connection: Upgrade",
+                "Upgrade: websocket",
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                "Sec-WebSocket-Version: 13");
+        RecordedRequest seen = onlyRequestSeen();
+        assertNull(seen.header("Upgrade"), "an upgrade belongs to the client's hop");
+        assertEquals("13", seen.header("Sec-WebSocket-Version"));
+        assertEquals(200, response.status(), "the upstream's answer to the plain request is relayed");
+    }
+
+    @Test
     void hopByHopResponseHeadersStayBehind() throws IOException {
         RawResponse response = get(CONTEXT + "/api/hop");
         assertEquals("yes", response.header("X-Visible"));
