@@ -57,7 +57,7 @@ final class RequestHeaders {
                 to.addHeader(name, values.nextElement());
             }
         }
-        String clientHost = from.getHeader("Host");
+        String clientHost = clientAuthority(from);
         to.setHeader("Host", host(upstream, node, clientHost));
         to.setHeader("Via", via(from.getHeader("Via"), from.getProtocol()));
 
@@ -104,6 +104,26 @@ final class RequestHeaders {
         }
         return new ClientHop(peer, true,
                 forwarding.trustedProxies().clientAddress(peer, joined(request.getHeaders("X-Forwarded-For"))));
+    }
+
+    /**
+     * The host and port the client addressed: its {@code Host} header, or for an HTTP/2 request,
+     * which carries them as {@code :authority}, the server name and port the container took from
+     * it (Tomcat makes no {@code Host} header of it). The port is left out when it is the scheme's
+     * default, as clients send it. {@code null} for an HTTP/1.0 request without {@code Host}.
+     */
+    private static String clientAuthority(HttpServletRequest request) {
+        String host = request.getHeader("Host");
+        if (host != null || !request.getProtocol().startsWith("HTTP/2")) {
+            return host;
+        }
+        String name = request.getServerName();
+        if (name.indexOf(':') >= 0 && name.charAt(0) != '[') {
+            name = "[" + name + "]";
+        }
+        int port = request.getServerPort();
+        boolean defaultPort = port == ("https".equalsIgnoreCase(request.getScheme()) ? 443 : 80);
+        return defaultPort || port <= 0 ? name : name + ":" + port;
     }
 
     private static String host(UpstreamSettings upstream, Node node, String clientHost) {

@@ -1,0 +1,150 @@
+package dev.sluice.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.testing.Handlers;
+import dev.sluice.testing.RecordedRequest;
+import dev.sluice.testing.TestOrigin;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.coyote.http2.Http2Protocol;
+import org.jboss.shrinkwrap.api.exporter.ZipExporter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Clients that speak HTTP/2 to the container. An HTTP/2 request names its host in
+ * {@code :authority}, and Tomcat makes no {@code Host} header of it, so whatever Sluice derives
+ * from the client's host must come from there.
+ *
+ * <p>The Arquillian adapter's embedded Tomcat cannot enable HTTP/2 on its connector, so this test
+ * starts an embedded Tomcat of its own with Tomcat's {@code Http2Protocol} (cleartext h2c; TLS h2
+ * takes the same path past the handshake) and deploys the same kind of WAR into it.
+ */
+class Http2ClientTest {
+    /** Larger than every window on the way (Sluice's, HTTP/2's 64 KiB), so flow control takes part. */
+    private static final long BODY_LENGTH = 1_000_000;
+
+    private static TestOrigin echo;
+    private static TestOrigin large;
+    private static TestOrigin origin;
+    private static Tomcat tomcat;
+    private static HttpClient client;
+    private static String base;
+    private static String authority;
+
+    @BeforeAll
+    static void start(@TempDir Path dir) throws IOException, LifecycleException, InterruptedException {
+        origin = TestOrigin.start("h2-origin", Handlers.fixed(200, "text/plain", "ok".getBytes(StandardCharsets.US_ASCII)));
+        echo = TestOrigin.start("h2-echo", Handlers.echo());
+        large = TestOrigin.start("h2-large", Handlers.bytes(BODY_LENGTH));
+        String properties = SluiceDeployment.route("passed", "127.0.0.1:" + origin.port(), "host=pass")
+                + SluiceDeployment.route("noded", "127.0.0.1:" + origin.port())
+                + SluiceDeployment.route("echo", "127.0.0.1:" + echo.port())
+                + SluiceDeployment.route("large", "127.0.0.1:" + large.port());
+        File war = dir.resolve("h2.war").toFile();
+        SluiceDeployment.war("h2", properties).as(ZipExporter.class).exportTo(war, true);
+
+        tomcat = new Tomcat();
+        tomcat.setBaseDir(dir.resolve("tomcat").toString());
+        // A name of its own, so that its JMX names stay clear of the Arquillian container's.
+        tomcat.getEngine().setName("http2-test");
+        Connector connector = new Connector();
+        connector.setProperty("address", "127.0.0.1");
+        connector.setPort(0);
+        connector.addUpgradeProtocol(new Http2Protocol());
+        tomcat.setConnector(connector);
+        tomcat.addWebapp("/h2", war.getAbsolutePath());
+        tomcat.start();
+        authority = "127.0.0.1:" + connector.getLocalPort();
+        base = "http://" + authority + "/h2";
+
+        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
+        // The first request upgrades the connection (it goes as HTTP/1.1 with Upgrade: h2c); the
+        // tests' requests are streams of the HTTP/2 connection.
+        HttpResponse<String> first = get("/app/hello");
+        assertEquals(HttpClient.Version.HTTP_2, first.version(), "the connection speaks HTTP/2");
+    }
+
+    @AfterAll
+    static void stop() throws LifecycleException {
+        if (tomcat != null) {
+            tomcat.stop();
+            tomcat.destroy();
+        }
+        origin.close();
+        echo.close();
+        large.close();
+    }
+
+    @BeforeEach
+    void forgetRequests() {
+        origin.clear();
+    }
+
+    private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static RecordedRequest forwarded(String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = get(path);
+        assertEquals(HttpClient.Version.HTTP_2, response.version());
+        assertEquals(200, response.statusCode());
+        List<RecordedRequest> seen = origin.requests();
+        assertEquals(1, seen.size(), "requests the origin saw");
+        return seen.get(0);
+    }
+
+    @Test
+    void hostPassedThroughIsTheAuthorityTheClientAddressed() throws Exception {
+        assertEquals(authority, forwarded("/passed/x").header("Host"));
+    }
+
+    @Test
+    void forwardedHostIsTheAuthorityTheClientAddressed() throws Exception {
+        assertEquals(authority, forwarded("/noded/x").header("X-Forwarded-Host"));
+    }
+
+    @Test
+    void viaNamesTheClientsProtocol() throws Exception {
+        assertEquals("2.0 sluice", forwarded("/noded/x").header("Via"));
+    }
+
+    @Test
+    void aRequestBodyArrivesWholeOverHttp2() throws Exception {
+        byte[] body = Handlers.stream(BODY_LENGTH).readAllBytes();
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + "/echo/up"))
+                .timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, response.version());
+        assertTrue(response.body().contains("body-length=" + BODY_LENGTH + "\n"), response.body());
+        assertTrue(response.body().contains("body-sha256=" + Handlers.expectedSha256(BODY_LENGTH) + "\n"), response.body());
+    }
+
+    @Test
+    void aLargeAnswerArrivesWholeOverHttp2() throws Exception {
+        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(URI.create(base + "/large/down"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(HttpClient.Version.HTTP_2, response.version());
+        assertEquals(Handlers.expectedSha256(BODY_LENGTH), Handlers.sha256(response.body()));
+    }
+}
