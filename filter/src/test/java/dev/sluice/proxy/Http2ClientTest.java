@@ -16,7 +16,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 
 import org.apache.catalina.LifecycleException;
@@ -42,6 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 class Http2ClientTest {
     /** Larger than every window on the way (Sluice's, HTTP/2's 64 KiB), so flow control takes part. */
     private static final long BODY_LENGTH = 1_000_000;
+    /** The JDK client's HTTP/2 receive window, read as it opens a connection. */
+    private static final String WINDOW_PROPERTY = "jdk.httpclient.windowsize";
 
     private static TestOrigin echo;
     private static TestOrigin large;
@@ -138,6 +142,38 @@ class Http2ClientTest {
         assertEquals(HttpClient.Version.HTTP_2, response.version());
         assertTrue(response.body().contains("body-length=" + BODY_LENGTH + "\n"), response.body());
         assertTrue(response.body().contains("body-sha256=" + Handlers.expectedSha256(BODY_LENGTH) + "\n"), response.body());
+    }
+
+    @Test
+    void aSlowHttp2ReaderGetsTheWholeAnswer() throws Exception {
+        // Read a little at a time through a small flow-control window: it fills, the container's
+        // output stops being ready, and the rest must follow on its call back. (The JDK client's
+        // default window, 16 MiB, would take the whole answer at once.)
+        String defaultWindow = System.getProperty(WINDOW_PROPERTY);
+        System.setProperty(WINDOW_PROPERTY, Integer.toString(64 * 1024));
+        HttpClient narrow;
+        try {
+            narrow = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+            narrow.send(HttpRequest.newBuilder(URI.create(base + "/app/hello")).build(), HttpResponse.BodyHandlers.discarding());
+        } finally {
+            if (defaultWindow == null) {
+                System.clearProperty(WINDOW_PROPERTY);
+            } else {
+                System.setProperty(WINDOW_PROPERTY, defaultWindow);
+            }
+        }
+        HttpResponse<InputStream> response = narrow.send(HttpRequest.newBuilder(URI.create(base + "/large/slow"))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(HttpClient.Version.HTTP_2, response.version());
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        try (InputStream body = response.body()) {
+            byte[] buffer = new byte[16 * 1024];
+            for (int read; (read = body.read(buffer)) >= 0;) {
+                sha256.update(buffer, 0, read);
+                Thread.sleep(2);
+            }
+        }
+        assertEquals(Handlers.expectedSha256(BODY_LENGTH), HexFormat.of().formatHex(sha256.digest()));
     }
 
     @Test
