@@ -15,6 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -49,6 +50,7 @@ class Http2ClientTest {
 
     private static TestOrigin echo;
     private static TestOrigin large;
+    private static TestOrigin endless;
     private static TestOrigin origin;
     private static Tomcat tomcat;
     private static HttpClient client;
@@ -60,15 +62,18 @@ class Http2ClientTest {
         origin = TestOrigin.start("h2-origin", Handlers.fixed(200, "text/plain", "ok".getBytes(StandardCharsets.US_ASCII)));
         echo = TestOrigin.start("h2-echo", Handlers.echo());
         large = TestOrigin.start("h2-large", Handlers.bytes(BODY_LENGTH));
+        endless = TestOrigin.start("h2-endless", Handlers.bytes(Long.MAX_VALUE / 2));
         String properties = SluiceDeployment.route("passed", "127.0.0.1:" + origin.port(), "host=pass")
                 + SluiceDeployment.route("noded", "127.0.0.1:" + origin.port())
                 + SluiceDeployment.route("echo", "127.0.0.1:" + echo.port())
-                + SluiceDeployment.route("large", "127.0.0.1:" + large.port());
+                + SluiceDeployment.route("large", "127.0.0.1:" + large.port())
+                + SluiceDeployment.route("endless", "127.0.0.1:" + endless.port());
         File war = dir.resolve("h2.war").toFile();
         SluiceDeployment.war("h2", properties).as(ZipExporter.class).exportTo(war, true);
 
         tomcat = new Tomcat();
         tomcat.setBaseDir(dir.resolve("tomcat").toString());
+        Files.createDirectories(dir.resolve("tomcat").resolve(tomcat.getHost().getAppBase())); // where the WAR is unpacked
         // A name of its own, so that its JMX names stay clear of the Arquillian container's.
         tomcat.getEngine().setName("http2-test");
         Connector connector = new Connector();
@@ -97,6 +102,7 @@ class Http2ClientTest {
         origin.close();
         echo.close();
         large.close();
+        endless.close();
     }
 
     @BeforeEach
@@ -174,6 +180,18 @@ class Http2ClientTest {
             }
         }
         assertEquals(Handlers.expectedSha256(BODY_LENGTH), HexFormat.of().formatHex(sha256.digest()));
+    }
+
+    @Test
+    void aClientResettingItsStreamReleasesTheUpstreamConnection() throws Exception {
+        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(URI.create(base + "/endless/x"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(HttpClient.Version.HTTP_2, response.version());
+        try (InputStream body = response.body()) {
+            body.readNBytes(100_000);
+            assertEquals(1, PoolProbe.leased("/h2", "endless"), "the download holds one upstream connection");
+        } // closing the body early resets the stream (RST_STREAM), the connection stays
+        assertEquals(0, PoolProbe.awaitLeased("/h2", "endless", n -> n == 0, Duration.ofSeconds(10)));
     }
 
     @Test
