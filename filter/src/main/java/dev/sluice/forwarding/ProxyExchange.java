@@ -88,13 +88,26 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         out.setWriteListener(relay);
 
         long length = request.getContentLengthLong();
-        boolean chunked = length < 0 && request.getHeader("Transfer-Encoding") != null;
-        if (length > 0 || chunked) {
+        boolean undeclared = length < 0 && hasBodyOfUndeclaredLength(request);
+        if (length > 0 || undeclared) {
             ServletInputStream in = request.getInputStream();
-            in.setReadListener(new RequestBody(in, chunked ? -1 : length, bodyBuffers, this));
+            in.setReadListener(new RequestBody(in, undeclared ? -1 : length, bodyBuffers, this));
         } else {
             firstAttempt();
         }
+    }
+
+    /**
+     * For a request without {@code Content-Length}: whether a body follows all the same. Over
+     * HTTP/1.1 it is chunked. HTTP/2 has no chunked coding: a body sent as it is produced comes in
+     * DATA frames with no length declared, and a request without a body ends its stream with its
+     * headers, which the container reports as input already finished.
+     */
+    private static boolean hasBodyOfUndeclaredLength(HttpServletRequest request) throws IOException {
+        if (request.getHeader("Transfer-Encoding") != null) {
+            return true;
+        }
+        return request.getProtocol().startsWith("HTTP/2") && !request.getInputStream().isFinished();
     }
 
     /** The request-target sent upstream: the raw path as received, optionally without the prefix, and the raw query. */

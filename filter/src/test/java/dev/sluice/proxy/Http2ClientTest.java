@@ -1,6 +1,7 @@
 package dev.sluice.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.Handlers;
@@ -135,6 +136,14 @@ class Http2ClientTest {
     }
 
     @Test
+    void aRequestWithoutABodyGoesUpWithoutOne() throws Exception {
+        RecordedRequest seen = forwarded("/noded/x");
+        assertNull(seen.header("Content-Length"));
+        assertNull(seen.header("Transfer-Encoding"));
+        assertEquals(0, seen.bodyLength());
+    }
+
+    @Test
     void viaNamesTheClientsProtocol() throws Exception {
         assertEquals("2.0 sluice", forwarded("/noded/x").header("Via"));
     }
@@ -145,6 +154,18 @@ class Http2ClientTest {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + "/echo/up"))
                 .timeout(Duration.ofSeconds(10))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, response.version());
+        assertTrue(response.body().contains("body-length=" + BODY_LENGTH + "\n"), response.body());
+        assertTrue(response.body().contains("body-sha256=" + Handlers.expectedSha256(BODY_LENGTH) + "\n"), response.body());
+    }
+
+    @Test
+    void aRequestBodyOfUndeclaredLengthArrivesWholeOverHttp2() throws Exception {
+        // HTTP/2 has no chunked coding: a body sent as it is produced simply has no Content-Length.
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + "/echo/up"))
+                .timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> Handlers.stream(BODY_LENGTH))).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(HttpClient.Version.HTTP_2, response.version());
         assertTrue(response.body().contains("body-length=" + BODY_LENGTH + "\n"), response.body());
         assertTrue(response.body().contains("body-sha256=" + Handlers.expectedSha256(BODY_LENGTH) + "\n"), response.body());
