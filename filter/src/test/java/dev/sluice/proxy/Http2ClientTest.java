@@ -2,6 +2,7 @@ package dev.sluice.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.Handlers;
@@ -52,6 +53,7 @@ class Http2ClientTest {
     private static TestOrigin echo;
     private static TestOrigin large;
     private static TestOrigin endless;
+    private static TestOrigin cut;
     private static TestOrigin origin;
     private static Tomcat tomcat;
     private static HttpClient client;
@@ -64,11 +66,20 @@ class Http2ClientTest {
         echo = TestOrigin.start("h2-echo", Handlers.echo());
         large = TestOrigin.start("h2-large", Handlers.bytes(BODY_LENGTH));
         endless = TestOrigin.start("h2-endless", Handlers.bytes(Long.MAX_VALUE / 2));
+        cut = TestOrigin.start("h2-cut", exchange -> {
+            TestOrigin.Response response = exchange.response();
+            response.startFixed(BODY_LENGTH);
+            response.write(new byte[100_000]); // beyond what is gathered: the answer is committed
+            response.flush();
+            Thread.sleep(200);
+            response.closeAbruptly();
+        });
         String properties = SluiceDeployment.route("passed", "127.0.0.1:" + origin.port(), "host=pass")
                 + SluiceDeployment.route("noded", "127.0.0.1:" + origin.port())
                 + SluiceDeployment.route("echo", "127.0.0.1:" + echo.port())
                 + SluiceDeployment.route("large", "127.0.0.1:" + large.port())
-                + SluiceDeployment.route("endless", "127.0.0.1:" + endless.port());
+                + SluiceDeployment.route("endless", "127.0.0.1:" + endless.port())
+                + SluiceDeployment.route("cut", "127.0.0.1:" + cut.port());
         File war = dir.resolve("h2.war").toFile();
         SluiceDeployment.war("h2", properties).as(ZipExporter.class).exportTo(war, true);
 
@@ -104,6 +115,7 @@ class Http2ClientTest {
         echo.close();
         large.close();
         endless.close();
+        cut.close();
     }
 
     @BeforeEach
@@ -114,6 +126,27 @@ class Http2ClientTest {
     private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * A client whose HTTP/2 receive window is 64 KiB, on a connection already upgraded: an answer
+     * larger than that stays in flight until it is read. (The JDK client's default window, 16 MiB,
+     * would take these answers whole at once.)
+     */
+    private static HttpClient narrowWindowClient() throws IOException, InterruptedException {
+        String defaultWindow = System.getProperty(WINDOW_PROPERTY);
+        System.setProperty(WINDOW_PROPERTY, Integer.toString(64 * 1024));
+        try {
+            HttpClient narrow = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+            narrow.send(HttpRequest.newBuilder(URI.create(base + "/app/hello")).build(), HttpResponse.BodyHandlers.discarding());
+            return narrow;
+        } finally {
+            if (defaultWindow == null) {
+                System.clearProperty(WINDOW_PROPERTY);
+            } else {
+                System.setProperty(WINDOW_PROPERTY, defaultWindow);
+            }
+        }
     }
 
     private static RecordedRequest forwarded(String path) throws IOException, InterruptedException {
@@ -174,21 +207,8 @@ class Http2ClientTest {
     @Test
     void aSlowHttp2ReaderGetsTheWholeAnswer() throws Exception {
         // Read a little at a time through a small flow-control window: it fills, the container's
-        // output stops being ready, and the rest must follow on its call back. (The JDK client's
-        // default window, 16 MiB, would take the whole answer at once.)
-        String defaultWindow = System.getProperty(WINDOW_PROPERTY);
-        System.setProperty(WINDOW_PROPERTY, Integer.toString(64 * 1024));
-        HttpClient narrow;
-        try {
-            narrow = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
-            narrow.send(HttpRequest.newBuilder(URI.create(base + "/app/hello")).build(), HttpResponse.BodyHandlers.discarding());
-        } finally {
-            if (defaultWindow == null) {
-                System.clearProperty(WINDOW_PROPERTY);
-            } else {
-                System.setProperty(WINDOW_PROPERTY, defaultWindow);
-            }
-        }
+        // output stops being ready, and the rest must follow on its call back.
+        HttpClient narrow = narrowWindowClient();
         HttpResponse<InputStream> response = narrow.send(HttpRequest.newBuilder(URI.create(base + "/large/slow"))
                 .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(HttpClient.Version.HTTP_2, response.version());
@@ -213,6 +233,24 @@ class Http2ClientTest {
             assertEquals(1, PoolProbe.leased("/h2", "endless"), "the download holds one upstream connection");
         } // closing the body early resets the stream (RST_STREAM), the connection stays
         assertEquals(0, PoolProbe.awaitLeased("/h2", "endless", n -> n == 0, Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void anUpstreamCutMidAnswerResetsOnlyItsOwnStream() throws Exception {
+        HttpClient narrow = narrowWindowClient();
+        HttpResponse<InputStream> beside = narrow.send(HttpRequest.newBuilder(URI.create(base + "/large/beside"))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        try (InputStream besideBody = beside.body()) {
+            sha256.update(besideBody.readNBytes(10_000)); // under way, most of it still to come
+            HttpResponse<InputStream> cut = narrow.send(HttpRequest.newBuilder(URI.create(base + "/cut/x"))
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, cut.statusCode(), "committed before the upstream failed");
+            assertThrows(IOException.class, () -> cut.body().readAllBytes(), "a cut answer never looks complete");
+            sha256.update(besideBody.readAllBytes());
+        }
+        assertEquals(Handlers.expectedSha256(BODY_LENGTH), HexFormat.of().formatHex(sha256.digest()),
+                "the other stream of the connection arrives whole");
     }
 
     @Test
