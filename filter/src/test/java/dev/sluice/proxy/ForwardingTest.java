@@ -354,6 +354,16 @@ class ForwardingTest {
     }
 
     @Test
+    void anEmptyPostGoesUpWithContentLengthZero() throws IOException {
+        RawResponse response = post(new byte[0], "Content-Length: 0");
+        assertEquals(200, response.status());
+        RecordedRequest seen = onlyRequestSeen();
+        assertEquals("POST", seen.method());
+        // RFC 9110 8.6: sent even when 0 for a method that defines content; some servers answer 411 without it.
+        assertEquals("0", seen.header("Content-Length"));
+    }
+
+    @Test
     void smallContentLengthBodyArrivesWithItsLength() throws IOException {
         byte[] body = "a=1&b=2".getBytes(US_ASCII);
         RawResponse response = post(body, "Content-Length: " + body.length, "Content-Type: application/x-www-form-urlencoded");
