@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.hc.core5.http.nio.DataStreamChannel;
@@ -46,6 +47,12 @@ final class RequestBody extends BodyEntity implements ReadListener {
     private final AtomicLong queued = new AtomicLong();
     private final AtomicBoolean paused = new AtomicBoolean();
     private volatile boolean eof;
+    /** The container said the body was read to its end ({@link #onAllDataRead}); see {@link #tryEnd}. */
+    private volatile boolean endSignalled;
+    /** Set once, by whoever declares the end. */
+    private final AtomicBoolean ended = new AtomicBoolean();
+    /** Threads inside {@link #readAvailable} (at most one, by the hand-over protocol, but counted for {@link #tryEnd}). */
+    private final AtomicInteger readers = new AtomicInteger();
     private volatile boolean streaming;
     private volatile DataStreamChannel channel;
     /** Reactor thread only. */
@@ -100,14 +107,8 @@ final class RequestBody extends BodyEntity implements ReadListener {
             }
             filled += n;
         }
-    }
-
-    @Override
-    public void onAllDataRead() {
-        eof = true;
-        if (streaming) {
-            wakeProducer();
-        } else if (whole != null) {
+        if (filled == length && ended.compareAndSet(false, true)) {
+            eof = true;
             List<ByteBuffer> chunks = new ArrayList<>(whole.size());
             long left = filled;
             for (byte[] array : whole) {
@@ -116,6 +117,46 @@ final class RequestBody extends BodyEntity implements ReadListener {
                 left -= n;
             }
             sink.bodyReady(new BufferedEntity(chunks, filled, whole, buffers));
+        }
+    }
+
+    /**
+     * Taken as a signal, not as the end itself. Tomcat's HTTP/2 streams can report all data read
+     * while the last DATA frame's bytes are still to be read: their check reads the stream's
+     * buffer, then its end-of-stream flag, and the connection thread fills the buffer and sets
+     * the flag without the check's lock, so a check that reads the buffer just before it is filled
+     * and the flag just after it is set finds an empty buffer at the end of the stream. Ending
+     * there cut the last few KiB off about one upload in fifty, or left one with a declared length
+     * hanging. A check made after the flag was seen sees the bytes, so the end is declared only
+     * when one made since this signal finds nothing left ({@link #tryEnd}), and what is left is
+     * read first.
+     */
+    @Override
+    public void onAllDataRead() throws IOException {
+        endSignalled = true;
+        if (whole != null) {
+            readWhole();
+        } else if (!paused.get() && readers.get() == 0) {
+            readAvailable();
+        } else if (streaming) {
+            // Reading is handed over to the producer (or under way): it ends the body when done.
+            wakeProducer();
+        }
+    }
+
+    /**
+     * Declares the end of a body read into the queue once the container has signalled it and, with
+     * no reader inside, the input reports itself finished; the readers counted again after, so
+     * that bytes taken meanwhile are in the queue before the end is declared.
+     */
+    private void tryEnd() {
+        if (!endSignalled || readers.get() != 0 || !in.isFinished() || readers.get() != 0
+                || !ended.compareAndSet(false, true)) {
+            return;
+        }
+        eof = true;
+        if (streaming) {
+            wakeProducer();
         } else {
             sink.bodyReady(new BufferedEntity(List.copyOf(queue), queued.get()));
         }
@@ -128,6 +169,7 @@ final class RequestBody extends BodyEntity implements ReadListener {
 
     private void readAvailable() throws IOException {
         boolean added = false;
+        readers.incrementAndGet();
         try {
             while (in.isReady()) {
                 if (queued.get() > limit) {
@@ -141,7 +183,7 @@ final class RequestBody extends BodyEntity implements ReadListener {
                 byte[] chunk = new byte[BodyBuffers.CHUNK];
                 int n = in.read(chunk);
                 if (n < 0) {
-                    return;
+                    break;
                 }
                 queue.add(ByteBuffer.wrap(chunk, 0, n));
                 added = true;
@@ -151,10 +193,12 @@ final class RequestBody extends BodyEntity implements ReadListener {
                 }
             }
         } finally {
+            readers.decrementAndGet();
             if (added && streaming) {
                 wakeProducer();
             }
         }
+        tryEnd();
     }
 
     private void wakeProducer() {

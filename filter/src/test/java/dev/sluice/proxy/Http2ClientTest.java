@@ -204,6 +204,26 @@ class Http2ClientTest {
         assertTrue(response.body().contains("body-sha256=" + Handlers.expectedSha256(BODY_LENGTH) + "\n"), response.body());
     }
 
+    /**
+     * Tomcat's HTTP/2 streams can report a body read to its end a moment before its last bytes
+     * can be read (see {@code RequestBody.onAllDataRead}); taken at its word, that cut the end off
+     * about one upload in fifty, or left one with a declared length hanging. A hundred in a row,
+     * with and without a declared length, caught it in two runs of three before the fix.
+     */
+    @Test
+    void aHundredUploadsInARowAllArriveWhole() throws Exception {
+        byte[] upload = Handlers.stream(BODY_LENGTH).readAllBytes();
+        for (int i = 0; i < 100; i++) {
+            HttpRequest.BodyPublisher body = i % 2 == 0
+                    ? HttpRequest.BodyPublishers.ofInputStream(() -> Handlers.stream(BODY_LENGTH))
+                    : HttpRequest.BodyPublishers.ofByteArray(upload);
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + "/echo/up"))
+                    .timeout(Duration.ofSeconds(10)).POST(body).build(), HttpResponse.BodyHandlers.ofString());
+            echo.clear(); // the origin keeps what it recorded
+            assertTrue(response.body().contains("body-length=" + BODY_LENGTH + "\n"), "upload " + i + ": " + response.body());
+        }
+    }
+
     @Test
     void aSlowHttp2ReaderGetsTheWholeAnswer() throws Exception {
         // Read a little at a time through a small flow-control window: it fills, the container's
