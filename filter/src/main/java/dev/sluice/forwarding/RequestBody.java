@@ -107,7 +107,7 @@ final class RequestBody extends BodyEntity implements ReadListener {
             }
             filled += n;
         }
-        if (filled == length && ended.compareAndSet(false, true)) {
+        if (filled == length && endSignalled && ended.compareAndSet(false, true)) {
             eof = true;
             List<ByteBuffer> chunks = new ArrayList<>(whole.size());
             long left = filled;
