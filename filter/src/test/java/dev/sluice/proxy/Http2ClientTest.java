@@ -21,13 +21,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.coyote.http2.Http2Protocol;
+import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
+import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpVersion;
 import org.jboss.shrinkwrap.api.exporter.ZipExporter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -221,6 +230,31 @@ class Http2ClientTest {
                     .timeout(Duration.ofSeconds(10)).POST(body).build(), HttpResponse.BodyHandlers.ofString());
             echo.clear(); // the origin keeps what it recorded
             assertTrue(response.body().contains("body-length=" + BODY_LENGTH + "\n"), "upload " + i + ": " + response.body());
+        }
+    }
+
+    /**
+     * A browser sends many requests at once over one HTTP/2 connection. (HttpClient 5's HTTP/2
+     * client here: the JDK client resets streams under this load, and Tomcat then closes the
+     * connection for its overhead, whatever serves the requests.)
+     */
+    @Test
+    void fortyUploadsAtOnceOverOneConnectionAllArriveWhole() throws Exception {
+        byte[] upload = Handlers.stream(200_000).readAllBytes();
+        try (CloseableHttpAsyncClient multiplexing = HttpAsyncClients.customHttp2().build()) {
+            multiplexing.start();
+            List<Future<SimpleHttpResponse>> answers = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                answers.add(multiplexing.execute(SimpleRequestBuilder.post(base + "/echo/many" + i)
+                        .setBody(upload, ContentType.APPLICATION_OCTET_STREAM).build(), null));
+            }
+            for (Future<SimpleHttpResponse> answer : answers) {
+                SimpleHttpResponse response = answer.get(30, TimeUnit.SECONDS);
+                assertEquals(HttpVersion.HTTP_2, response.getVersion());
+                assertTrue(response.getBodyText().contains("body-length=200000\n"), response.getBodyText());
+            }
+        } finally {
+            echo.clear(); // the origin keeps what it recorded
         }
     }
 
