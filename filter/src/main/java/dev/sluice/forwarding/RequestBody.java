@@ -46,10 +46,9 @@ final class RequestBody extends BodyEntity implements ReadListener {
     private final Queue<ByteBuffer> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong queued = new AtomicLong();
     private final AtomicBoolean paused = new AtomicBoolean();
-    private volatile boolean eof;
     /** The container said the body was read to its end ({@link #onAllDataRead}); see {@link #tryEnd}. */
     private volatile boolean endSignalled;
-    /** Set once, by whoever declares the end. */
+    /** The body's end, declared once, by whoever confirms it: nothing more will be queued. */
     private final AtomicBoolean ended = new AtomicBoolean();
     /** Threads inside {@link #readAvailable} (at most one, by the hand-over protocol, but counted for {@link #tryEnd}). */
     private final AtomicInteger readers = new AtomicInteger();
@@ -91,8 +90,9 @@ final class RequestBody extends BodyEntity implements ReadListener {
     }
 
     /**
-     * Fills each array before taking the next, as Tomcat hands over 8 KiB at a time. The
-     * container reports the end of the body (onAllDataRead) once the last byte is read.
+     * Fills each array before taking the next, as Tomcat hands over 8 KiB at a time. The body is
+     * handed on once all its declared bytes are in and the container has signalled the end
+     * ({@link #onAllDataRead}), whichever comes last.
      */
     private void readWhole() throws IOException {
         long length = getContentLength();
@@ -108,7 +108,6 @@ final class RequestBody extends BodyEntity implements ReadListener {
             filled += n;
         }
         if (filled == length && endSignalled && ended.compareAndSet(false, true)) {
-            eof = true;
             List<ByteBuffer> chunks = new ArrayList<>(whole.size());
             long left = filled;
             for (byte[] array : whole) {
@@ -154,7 +153,6 @@ final class RequestBody extends BodyEntity implements ReadListener {
                 || !ended.compareAndSet(false, true)) {
             return;
         }
-        eof = true;
         if (streaming) {
             wakeProducer();
         } else {
@@ -214,7 +212,7 @@ final class RequestBody extends BodyEntity implements ReadListener {
         if (waiting > 0) {
             return (int) Math.min(Integer.MAX_VALUE, waiting);
         }
-        return eof ? 1 : 0;
+        return ended.get() ? 1 : 0;
     }
 
     @Override
@@ -222,10 +220,10 @@ final class RequestBody extends BodyEntity implements ReadListener {
         channel = ch;
         for (;;) {
             if (current == null) {
-                boolean ended = eof;
+                boolean end = ended.get();
                 current = queue.poll();
                 if (current == null) {
-                    if (ended) {
+                    if (end) {
                         ch.endStream();
                     }
                     break;
