@@ -5,9 +5,9 @@
 # load at fixed rates (S6, bench/OpenLoad.java), then memory.
 # The "tomcat" target is the floor: the same answers made by Tomcat itself (FloorServlet in the mitre
 # WAR's Tomcat), so each proxy's own CPU per request is its figure minus the floor's. The "bare"
-# target (S1 and S4) is the design minimum: BareFilter, the design Sluice is built on and nothing
+# target (S1-S4) is the design minimum: BareFilter, the design Sluice is built on and nothing
 # else, in a third Tomcat set up as the others (stopped after S4, so that it weighs on nothing
-# else; idle in between), so Sluice's engine costs its figure minus bare's.
+# else), so Sluice's engine costs its figure minus bare's.
 #
 #   bench/run.sh [seconds-per-run] [rounds]        (defaults: 10 s, 2 rounds; needs wrk, nginx, curl)
 #
@@ -152,9 +152,7 @@ run() {
 scenario() { # name conns path [wrk options...]
     local name=$1 conns=$2 path=$3; shift 3
     for round in $(seq 1 "$ROUNDS"); do
-        local targets="direct sluice mitre nginx tomcat"
-        case $name in S1 | S4) targets="$targets bare" ;; esac
-        for target in $targets; do
+        for target in direct sluice mitre nginx tomcat bare; do
             if [ "$name" = S4 ]; then settle "$target" "$conns" "$path"; fi
             run "$name" "$target" "$round" "$conns" "$path" "$@"
         done
@@ -175,13 +173,12 @@ settle() { # target conns path
 # Each JVM gets every scenario's path until the JIT is done with it: on a loaded 2-core machine
 # C2 needs 30-40 s of S1 before a Tomcat reaches its steady rate (both proxies alike).
 log "warming up the JVMs"
-for target in sluice mitre tomcat; do
+for target in sluice mitre tomcat bare; do
     wrk -t2 -c32 -d"$((DURATION * 4))s" "${URL[$target]}/bn/1k" > /dev/null
     wrk -t2 -c4 -d"$((DURATION * 3))s" "${URL[$target]}/bn/10m" > /dev/null # Sluice's S2 path needs 30 s to reach its steady rate
     wrk -t2 -c16 -d"$((DURATION * 2))s" -s "$BENCH/post.lua" "${URL[$target]}/bj/echo" > /dev/null
     wrk -t2 -c32 -d"${DURATION}s" "${URL[$target]}/bj/delay" > /dev/null # few connections: the pool stays small until S4
 done
-wrk -t2 -c32 -d"$((DURATION * 4))s" "${URL[bare]}/bn/1k" > /dev/null
 
 log "columns: scenario target round req/s MiB/s p50-ms p99-ms cpu-us/req socket-errors non-2xx rss-KiB"
 scenario S1 32 /bn/1k
