@@ -96,7 +96,15 @@ final class RequestBody extends BodyEntity implements ReadListener {
      */
     private void readWhole() throws IOException {
         long length = getContentLength();
-        while (filled < length && in.isReady()) {
+        while (in.isReady()) {
+            if (filled == length) {
+                // The container still says ready with every declared byte in: the end is there to
+                // be read. Jetty learns of it only by that read, and signals it only then.
+                if (in.read() >= 0) {
+                    throw new IOException("request body longer than its Content-Length");
+                }
+                break;
+            }
             int offset = (int) (filled % BodyBuffers.CHUNK);
             if (offset == 0) {
                 whole.add(buffers.take());

@@ -1,0 +1,132 @@
+package dev.sluice.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.testing.Handlers;
+import dev.sluice.testing.TestOrigin;
+
+import java.io.File;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.jboss.shrinkwrap.api.exporter.ZipExporter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The same WAR in Jetty 12 (Jakarta EE 10). The servlet rules leave a container room, and Tomcat's
+ * choices are not the only ones: Jetty, for one, notices the end of a request body, and so calls
+ * {@code onAllDataRead}, only when the application asks for input once more after the last
+ * declared byte, where Tomcat does it as that byte is read.
+ */
+class JettyContainerTest {
+    private static final long LARGE = 1_000_000;
+
+    private static TestOrigin echo;
+    private static TestOrigin large;
+    private static Server jetty;
+    private static HttpClient client;
+    private static String base;
+
+    @BeforeAll
+    static void start(@TempDir Path dir) throws Exception {
+        echo = TestOrigin.start("jetty-echo", Handlers.echo());
+        large = TestOrigin.start("jetty-large", Handlers.bytes(LARGE));
+        String properties = SluiceDeployment.route("echo", "127.0.0.1:" + echo.port())
+                + SluiceDeployment.route("large", "127.0.0.1:" + large.port());
+        File war = dir.resolve("jetty.war").toFile();
+        SluiceDeployment.war("jetty", properties).as(ZipExporter.class).exportTo(war, true);
+
+        jetty = new Server();
+        ServerConnector connector = new ServerConnector(jetty);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        jetty.addConnector(connector);
+        WebAppContext app = new WebAppContext();
+        app.setContextPath("/jetty");
+        app.setWar(war.getAbsolutePath());
+        app.setTempDirectory(dir.resolve("jetty-work").toFile());
+        jetty.setHandler(app);
+        jetty.start();
+        base = "http://127.0.0.1:" + connector.getLocalPort() + "/jetty";
+        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (jetty != null) {
+            jetty.stop();
+        }
+        echo.close();
+        large.close();
+    }
+
+    @AfterEach
+    void forgetRequests() {
+        echo.clear();
+    }
+
+    private static HttpResponse<String> upload(long length, boolean declared) throws Exception {
+        HttpRequest.BodyPublisher body = declared
+                ? HttpRequest.BodyPublishers.ofByteArray(Handlers.stream(length).readAllBytes())
+                : HttpRequest.BodyPublishers.ofInputStream(() -> Handlers.stream(length));
+        return client.send(HttpRequest.newBuilder(URI.create(base + "/echo/up")).timeout(Duration.ofSeconds(10))
+                .POST(body).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void assertArrivedWhole(HttpResponse<String> response, long length) {
+        assertEquals(200, response.statusCode(), response.body());
+        assertTrue(response.body().contains("body-length=" + length + "\n"), response.body());
+        assertTrue(response.body().contains("body-sha256=" + Handlers.expectedSha256(length) + "\n"), response.body());
+    }
+
+    @Test
+    void aSmallUploadOfDeclaredLengthArrivesWhole() throws Exception {
+        assertArrivedWhole(upload(1000, true), 1000);
+    }
+
+    @Test
+    void anUploadThatFillsTheRequestBufferArrivesWhole() throws Exception {
+        assertArrivedWhole(upload(65_536, true), 65_536);
+    }
+
+    @Test
+    void anUploadLongerThanTheRequestBufferStreamsWhole() throws Exception {
+        assertArrivedWhole(upload(LARGE, true), LARGE);
+    }
+
+    @Test
+    void anUploadOfUndeclaredLengthArrivesWhole() throws Exception {
+        assertArrivedWhole(upload(LARGE, false), LARGE);
+    }
+
+    @Test
+    void aLargeDownloadArrivesWhole() throws Exception {
+        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(URI.create(base + "/large/x"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        try (InputStream body = response.body()) {
+            assertEquals(Handlers.expectedSha256(LARGE), Handlers.sha256(body));
+        }
+    }
+
+    @Test
+    void theApplicationsOwnPagesAreServedByIt() throws Exception {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + "/app/hello"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertEquals(0, echo.requests().size(), "requests the origin saw");
+    }
+}
