@@ -14,7 +14,8 @@ import java.lang.reflect.Method;
  *
  * <p>The Servlet API has no such abort (servlet-spec issue 98 asked for one). Tomcat has it inside:
  * its coyote response's {@code CLOSE_NOW} action, the same one Tomcat uses when a write fails on a
- * non-container thread. We reach it by reflection through Tomcat's response facade, found once.
+ * non-container thread, reached through its response facade. Jetty 12 has it in public view: the
+ * servlet channel's {@code abort}. Both by reflection, so that Sluice needs neither at build time.
  */
 final class ContainerAbort {
     private static final System.Logger LOG = System.getLogger(ContainerAbort.class.getName());
@@ -32,23 +33,47 @@ final class ContainerAbort {
         while (inner instanceof ServletResponseWrapper wrapper) {
             inner = wrapper.getResponse();
         }
+        // An IOException keeps the status the container logs as it was, as for a client disconnect.
+        IOException reason = new IOException(cause);
         try {
-            Field facadeField = field(inner.getClass(), "response");
-            facadeField.setAccessible(true);
-            Object catalinaResponse = facadeField.get(inner);
-            Object coyoteResponse = catalinaResponse.getClass().getMethod("getCoyoteResponse").invoke(catalinaResponse);
-            ClassLoader loader = coyoteResponse.getClass().getClassLoader();
-            Class<?> actionCode = Class.forName("org.apache.coyote.ActionCode", false, loader);
-            Object closeNow = actionCode.getField("CLOSE_NOW").get(null);
-            Method action = coyoteResponse.getClass().getMethod("action", actionCode, Object.class);
-            // An IOException keeps the status Tomcat logs as it was, as for a client disconnect.
-            action.invoke(coyoteResponse, closeNow, new IOException(cause));
+            if (hasPublicMethod(inner, "getServletChannel")) {
+                jettyAbort(inner, reason);
+            } else {
+                tomcatCloseNow(inner, reason);
+            }
             return true;
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot close the client connection on " + inner.getClass().getName()
                     + "; the truncated response ends normally", e);
             return false;
         }
+    }
+
+    private static void tomcatCloseNow(ServletResponse facade, IOException reason) throws ReflectiveOperationException {
+        Field facadeField = field(facade.getClass(), "response");
+        facadeField.setAccessible(true);
+        Object catalinaResponse = facadeField.get(facade);
+        Object coyoteResponse = catalinaResponse.getClass().getMethod("getCoyoteResponse").invoke(catalinaResponse);
+        ClassLoader loader = coyoteResponse.getClass().getClassLoader();
+        Class<?> actionCode = Class.forName("org.apache.coyote.ActionCode", false, loader);
+        Object closeNow = actionCode.getField("CLOSE_NOW").get(null);
+        Method action = coyoteResponse.getClass().getMethod("action", actionCode, Object.class);
+        action.invoke(coyoteResponse, closeNow, reason);
+    }
+
+    /** Jetty 12's {@code ServletApiResponse.getServletChannel().abort(Throwable)}: fails the response and closes the connection. */
+    private static void jettyAbort(ServletResponse response, IOException reason) throws ReflectiveOperationException {
+        Object channel = response.getClass().getMethod("getServletChannel").invoke(response);
+        channel.getClass().getMethod("abort", Throwable.class).invoke(channel, reason);
+    }
+
+    private static boolean hasPublicMethod(Object target, String name) {
+        for (Method method : target.getClass().getMethods()) {
+            if (method.getName().equals(name) && method.getParameterCount() == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Field field(Class<?> type, String name) throws NoSuchFieldException {

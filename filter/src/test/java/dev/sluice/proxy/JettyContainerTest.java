@@ -1,17 +1,21 @@
 package dev.sluice.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.Handlers;
 import dev.sluice.testing.TestOrigin;
 
 import java.io.File;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -36,6 +40,7 @@ class JettyContainerTest {
 
     private static TestOrigin echo;
     private static TestOrigin large;
+    private static TestOrigin cut;
     private static Server jetty;
     private static HttpClient client;
     private static String base;
@@ -44,8 +49,16 @@ class JettyContainerTest {
     static void start(@TempDir Path dir) throws Exception {
         echo = TestOrigin.start("jetty-echo", Handlers.echo());
         large = TestOrigin.start("jetty-large", Handlers.bytes(LARGE));
+        cut = TestOrigin.start("jetty-cut", exchange -> {
+            TestOrigin.Response response = exchange.response();
+            response.startChunked();
+            response.chunk(new byte[1000]);
+            Thread.sleep(200);
+            response.closeAbruptly();
+        });
         String properties = SluiceDeployment.route("echo", "127.0.0.1:" + echo.port())
-                + SluiceDeployment.route("large", "127.0.0.1:" + large.port());
+                + SluiceDeployment.route("large", "127.0.0.1:" + large.port())
+                + SluiceDeployment.route("cut", "127.0.0.1:" + cut.port());
         File war = dir.resolve("jetty.war").toFile();
         SluiceDeployment.war("jetty", properties).as(ZipExporter.class).exportTo(war, true);
 
@@ -71,6 +84,7 @@ class JettyContainerTest {
         }
         echo.close();
         large.close();
+        cut.close();
     }
 
     @AfterEach
@@ -119,6 +133,21 @@ class JettyContainerTest {
         assertEquals(200, response.statusCode());
         try (InputStream body = response.body()) {
             assertEquals(Handlers.expectedSha256(LARGE), Handlers.sha256(body));
+        }
+    }
+
+    /**
+     * Completing the response would end a chunked body with its last chunk and make the cut answer
+     * look whole: the connection must be cut instead (Jetty's own abort, as Tomcat's elsewhere).
+     */
+    @Test
+    void aChunkedUpstreamCutAfterCommitNeverEndsTheBody() throws Exception {
+        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(URI.create(base + "/cut/x"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        try (InputStream body = response.body()) {
+            IOException cutShort = assertThrows(IOException.class, body::readAllBytes, "the body must not end normally");
+            assertFalse(cutShort instanceof HttpTimeoutException, "cut at once, not left hanging: " + cutShort);
         }
     }
 
