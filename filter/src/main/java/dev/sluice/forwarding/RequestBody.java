@@ -99,8 +99,9 @@ final class RequestBody extends BodyEntity implements ReadListener {
         while (in.isReady()) {
             if (filled == length) {
                 // The container still says ready with every declared byte in: the end is there to
-                // be read. Jetty learns of it only by that read, and signals it only then.
-                if (in.read() >= 0) {
+                // be read. Jetty learns of it only by that read, and signals it only then; once it
+                // has, another read would make it signal again (see atEnd).
+                if (!endSignalled && in.read() >= 0) {
                     throw new IOException("request body longer than its Content-Length");
                 }
                 break;
@@ -168,6 +169,15 @@ final class RequestBody extends BodyEntity implements ReadListener {
         }
     }
 
+    /**
+     * The end has been signalled and, checked since, nothing is left. Reading on would find only
+     * the end again, and Jetty answers every read of the end with another {@code onAllDataRead},
+     * whose read would bring another: a busy loop on a container thread until the exchange ends.
+     */
+    private boolean atEnd() {
+        return endSignalled && in.isFinished();
+    }
+
     @Override
     public void onError(Throwable cause) {
         sink.bodyFailed(cause);
@@ -177,7 +187,7 @@ final class RequestBody extends BodyEntity implements ReadListener {
         boolean added = false;
         readers.incrementAndGet();
         try {
-            while (in.isReady()) {
+            while (!atEnd() && in.isReady()) {
                 if (queued.get() > limit) {
                     paused.set(true);
                     // The producer may have drained everything between our check and the flag.

@@ -32,23 +32,7 @@ class FilterOrderTest {
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
         origin = TestOrigin.start("origin", Handlers.echo());
-        return SluiceDeployment.war("order", route("api", "127.0.0.1:" + origin.port()), """
-                <?xml version="1.0" encoding="UTF-8"?>
-                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
-                  <filter>
-                    <filter-name>params</filter-name>
-                    <filter-class>dev.sluice.proxy.ParameterReadingFilter</filter-class>
-                    <async-supported>true</async-supported>
-                  </filter>
-                  <filter>
-                    <filter-name>sluice</filter-name>
-                    <filter-class>dev.sluice.SluiceFilter</filter-class>
-                    <async-supported>true</async-supported>
-                  </filter>
-                  <filter-mapping><filter-name>params</filter-name><url-pattern>/*</url-pattern></filter-mapping>
-                  <filter-mapping><filter-name>sluice</filter-name><url-pattern>/*</url-pattern></filter-mapping>
-                </web-app>
-                """).addClass(ParameterReadingFilter.class);
+        return SluiceDeployment.warWithFilterFirst("order", route("api", "127.0.0.1:" + origin.port()), ParameterReadingFilter.class);
     }
 
     @AfterAll

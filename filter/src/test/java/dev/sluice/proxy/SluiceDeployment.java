@@ -2,6 +2,8 @@ package dev.sluice.proxy;
 
 import dev.sluice.SluiceFilter;
 
+import jakarta.servlet.Filter;
+
 import org.jboss.shrinkwrap.api.ShrinkWrap;
 import org.jboss.shrinkwrap.api.asset.StringAsset;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
@@ -62,6 +64,20 @@ final class SluiceDeployment {
      */
     static WebArchive war(String name, String properties) {
         return war(name, properties, WEB_XML);
+    }
+
+    /** As {@link #war(String, String)}, with a filter of the test's own declared before Sluice, on every path. */
+    static WebArchive warWithFilterFirst(String name, String properties, Class<? extends Filter> first) {
+        String declaration = """
+                  <filter>
+                    <filter-name>first</filter-name>
+                    <filter-class>%s</filter-class>
+                    <async-supported>true</async-supported>
+                  </filter>
+                  <filter-mapping><filter-name>first</filter-name><url-pattern>/*</url-pattern></filter-mapping>
+                """.formatted(first.getName());
+        int sluice = WEB_XML.indexOf("  <filter>");
+        return war(name, properties, WEB_XML.substring(0, sluice) + declaration + WEB_XML.substring(sluice)).addClass(first);
     }
 
     /** As {@link #war(String, String)}, with a web.xml of the test's own. */
