@@ -43,6 +43,7 @@ class JettyContainerTest {
     private static TestOrigin large;
     private static TestOrigin cut;
     private static TestOrigin slow;
+    private static TestOrigin endless;
     private static Server jetty;
     private static HttpClient client;
     private static String base;
@@ -59,8 +60,10 @@ class JettyContainerTest {
             response.closeAbruptly();
         });
         slow = TestOrigin.start("jetty-slow", Handlers.delayed(300, Handlers.echo()));
+        endless = TestOrigin.start("jetty-endless", Handlers.bytes(Long.MAX_VALUE / 2));
         String properties = SluiceDeployment.route("echo", "127.0.0.1:" + echo.port())
                 + SluiceDeployment.route("slow", "127.0.0.1:" + slow.port())
+                + SluiceDeployment.route("endless", "127.0.0.1:" + endless.port())
                 + SluiceDeployment.route("large", "127.0.0.1:" + large.port())
                 + SluiceDeployment.route("cut", "127.0.0.1:" + cut.port());
         File war = dir.resolve("jetty.war").toFile();
@@ -89,10 +92,10 @@ class JettyContainerTest {
             jetty = null;
         }
         client = null;
-        for (TestOrigin origin : new TestOrigin[] {echo, large, cut, slow}) {
+        for (TestOrigin origin : new TestOrigin[] {echo, large, cut, slow, endless}) {
             origin.close();
         }
-        echo = large = cut = slow = null;
+        echo = large = cut = slow = endless = null;
     }
 
     @AfterEach
@@ -187,6 +190,17 @@ class JettyContainerTest {
             IOException cutShort = assertThrows(IOException.class, body::readAllBytes, "the body must not end normally");
             assertFalse(cutShort instanceof HttpTimeoutException, "cut at once, not left hanging: " + cutShort);
         }
+    }
+
+    @Test
+    void aClientGoneMidDownloadReleasesTheUpstreamConnection() throws Exception {
+        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(URI.create(base + "/endless/x"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            body.readNBytes(100_000);
+            assertEquals(1, PoolProbe.leased("/jetty", "endless"), "the download holds one upstream connection");
+        } // closing the body early closes the HTTP/1.1 connection
+        assertEquals(0, PoolProbe.awaitLeased("/jetty", "endless", n -> n == 0, Duration.ofSeconds(10)));
     }
 
     @Test
