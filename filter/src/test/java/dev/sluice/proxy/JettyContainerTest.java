@@ -26,6 +26,7 @@ import org.jboss.shrinkwrap.api.exporter.ZipExporter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code onAllDataRead}, only when the application asks for input once more after the last
  * declared byte, where Tomcat does it as that byte is read.
  */
+@Tag("own-jvm") // a fork of its own: see filter/pom.xml
 class JettyContainerTest {
     /** Beyond the request buffer (64 KiB) and the response window (256 KiB). */
     private static final long LARGE = 300_000;
@@ -116,6 +118,11 @@ class JettyContainerTest {
                 .POST(body).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    private static HttpResponse<InputStream> download(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+    }
+
     private static void assertArrivedWhole(HttpResponse<String> response, long length) {
         assertEquals(200, response.statusCode(), response.body());
         assertTrue(response.body().contains("body-length=" + length + "\n"), response.body());
@@ -168,8 +175,7 @@ class JettyContainerTest {
 
     @Test
     void aLargeDownloadArrivesWhole() throws Exception {
-        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(URI.create(base + "/large/x"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = download("/large/x");
         assertEquals(200, response.statusCode());
         try (InputStream body = response.body()) {
             assertEquals(Handlers.expectedSha256(LARGE), Handlers.sha256(body));
@@ -182,8 +188,7 @@ class JettyContainerTest {
      */
     @Test
     void aChunkedUpstreamCutAfterCommitNeverEndsTheBody() throws Exception {
-        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(URI.create(base + "/cut/x"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = download("/cut/x");
         assertEquals(200, response.statusCode());
         try (InputStream body = response.body()) {
             IOException cutShort = assertThrows(IOException.class, body::readAllBytes, "the body must not end normally");
@@ -193,8 +198,7 @@ class JettyContainerTest {
 
     @Test
     void aClientGoneMidDownloadReleasesTheUpstreamConnection() throws Exception {
-        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(URI.create(base + "/endless/x"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = download("/endless/x");
         try (InputStream body = response.body()) {
             body.readNBytes(100_000);
             assertEquals(1, PoolProbe.leased("/jetty", "endless"), "the download holds one upstream connection");
