@@ -36,8 +36,9 @@ final class ContainerAbort {
         // An IOException keeps the status the container logs as it was, as for a client disconnect.
         IOException reason = new IOException(cause);
         try {
-            if (hasPublicMethod(inner, "getServletChannel")) {
-                jettyAbort(inner, reason);
+            Method servletChannel = publicMethod(inner, "getServletChannel");
+            if (servletChannel != null) {
+                jettyAbort(servletChannel.invoke(inner), reason);
             } else {
                 tomcatCloseNow(inner, reason);
             }
@@ -62,18 +63,18 @@ final class ContainerAbort {
     }
 
     /** Jetty 12's {@code ServletApiResponse.getServletChannel().abort(Throwable)}: fails the response and closes the connection. */
-    private static void jettyAbort(ServletResponse response, IOException reason) throws ReflectiveOperationException {
-        Object channel = response.getClass().getMethod("getServletChannel").invoke(response);
-        channel.getClass().getMethod("abort", Throwable.class).invoke(channel, reason);
+    private static void jettyAbort(Object servletChannel, IOException reason) throws ReflectiveOperationException {
+        servletChannel.getClass().getMethod("abort", Throwable.class).invoke(servletChannel, reason);
     }
 
-    private static boolean hasPublicMethod(Object target, String name) {
+    /** The target's public method of that name without parameters, or {@code null}. */
+    private static Method publicMethod(Object target, String name) {
         for (Method method : target.getClass().getMethods()) {
             if (method.getName().equals(name) && method.getParameterCount() == 0) {
-                return true;
+                return method;
             }
         }
-        return false;
+        return null;
     }
 
     private static Field field(Class<?> type, String name) throws NoSuchFieldException {

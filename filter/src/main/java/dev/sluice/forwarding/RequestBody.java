@@ -158,8 +158,7 @@ final class RequestBody extends BodyEntity implements ReadListener {
      * that bytes taken meanwhile are in the queue before the end is declared.
      */
     private void tryEnd() {
-        if (!endSignalled || readers.get() != 0 || !in.isFinished() || readers.get() != 0
-                || !ended.compareAndSet(false, true)) {
+        if (readers.get() != 0 || !atEnd() || readers.get() != 0 || !ended.compareAndSet(false, true)) {
             return;
         }
         if (streaming) {
