@@ -3,6 +3,7 @@ package dev.sluice.forwarding;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.ServletResponseWrapper;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -15,7 +16,9 @@ import java.lang.reflect.Method;
  * <p>The Servlet API has no such abort (servlet-spec issue 98 asked for one). Tomcat has it inside:
  * its coyote response's {@code CLOSE_NOW} action, the same one Tomcat uses when a write fails on a
  * non-container thread, reached through its response facade. Jetty 12 has it in public view: the
- * servlet channel's {@code abort}. Both by reflection, so that Sluice needs neither at build time.
+ * servlet channel's {@code abort}. Undertow has none, but its response hands out the exchange, whose
+ * connection closes (what Undertow's own proxy does when an upstream fails mid-answer). All by
+ * reflection, so that Sluice needs none of them at build time.
  */
 final class ContainerAbort {
     private static final System.Logger LOG = System.getLogger(ContainerAbort.class.getName());
@@ -24,9 +27,10 @@ final class ContainerAbort {
     }
 
     /**
-     * @return whether the connection is being closed; {@code false} on a container where the way
-     *         is not known (the caller then completes the response and the client sees it cut short
-     *         only by its length)
+     * @return whether the container, having been told of the failure, ends the request itself;
+     *         {@code false} when the caller must still complete it: in Undertow, whose connection
+     *         is cut but whose request stays open until completed, and on a container where the way
+     *         to cut is not known (the client then sees the body cut short only by its length)
      */
     static boolean closeConnection(ServletResponse response, Exception cause) {
         ServletResponse inner = response;
@@ -37,13 +41,20 @@ final class ContainerAbort {
         IOException reason = new IOException(cause);
         try {
             Method servletChannel = publicMethod(inner, "getServletChannel");
+            Method exchange = publicMethod(inner, "getExchange");
             if (servletChannel != null) {
+                // Jetty ends the request; complete() after it would be ignored.
                 jettyAbort(servletChannel.invoke(inner), reason);
-            } else {
-                tomcatCloseNow(inner, reason);
+                return true;
             }
+            if (exchange != null) {
+                undertowClose(exchange.invoke(inner));
+                return false;
+            }
+            // Tomcat hands the error to a container thread, which ends the request.
+            tomcatCloseNow(inner, reason);
             return true;
-        } catch (ReflectiveOperationException | RuntimeException e) {
+        } catch (ReflectiveOperationException | IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot close the client connection on " + inner.getClass().getName()
                     + "; the truncated response ends normally", e);
             return false;
@@ -65,6 +76,12 @@ final class ContainerAbort {
     /** Jetty 12's {@code ServletApiResponse.getServletChannel().abort(Throwable)}: fails the response and closes the connection. */
     private static void jettyAbort(Object servletChannel, IOException reason) throws ReflectiveOperationException {
         servletChannel.getClass().getMethod("abort", Throwable.class).invoke(servletChannel, reason);
+    }
+
+    /** Undertow's {@code HttpServerExchange.getConnection()}, a {@link Closeable} channel, closed. */
+    private static void undertowClose(Object exchange) throws ReflectiveOperationException, IOException {
+        Object connection = exchange.getClass().getMethod("getConnection").invoke(exchange);
+        ((Closeable) connection).close();
     }
 
     /** The target's public method of that name without parameters, or {@code null}. */

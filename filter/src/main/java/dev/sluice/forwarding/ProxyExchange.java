@@ -18,6 +18,7 @@ import java.net.UnknownHostException;
 import java.util.BitSet;
 import java.util.Set;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.core5.concurrent.FutureCallback;
@@ -56,6 +57,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private BodyEntity body;
     private volatile Future<Void> call;
     private volatile boolean clientGone;
+    private final AtomicBoolean ended = new AtomicBoolean();
     private boolean sent;
 
     ProxyExchange(Route route, String pathInApplication, RequestHeaders.ClientHop client, HttpServletRequest request,
@@ -278,6 +280,18 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     }
 
     @Override
+    public void responseAborted() {
+        end();
+    }
+
+    /** Counted once, whether the container or the relay tells first. */
+    private void end() {
+        if (ended.compareAndSet(false, true)) {
+            upstream.counters().exchangeEnded();
+        }
+    }
+
+    @Override
     public void responseHead(int status, String retryAfter) {
         UpstreamHealth health = upstream.health();
         long seconds = (status == 503 || status == 429) && retryAfter != null ? seconds(retryAfter) : -1;
@@ -306,7 +320,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     @Override
     public void onComplete(AsyncEvent event) {
-        upstream.counters().exchangeEnded();
+        end();
     }
 
     @Override

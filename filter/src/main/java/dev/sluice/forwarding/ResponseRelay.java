@@ -82,6 +82,12 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
         /** The client went away or its connection broke: stop the upstream side. */
         void clientFailed(Throwable cause);
+
+        /**
+         * The client's connection was cut after the upstream failed mid-answer: the exchange is over,
+         * though the container may never say so (Jetty calls no {@code AsyncListener} after its abort).
+         */
+        void responseAborted();
     }
 
     private final HttpServletResponse response;
@@ -541,6 +547,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             if (!ContainerAbort.closeConnection(response, cause.exception())) {
                 async.complete();
             }
+            outcome.responseAborted();
             return false;
         }
         failureLog.log(System.Logger.Level.WARNING, () -> cause + "; answered " + cause.status());

@@ -73,7 +73,12 @@ class ForwardingTest {
                 sluice.route.slow.upstream=slow
                 sluice.upstream.slow.nodes=127.0.0.1:%d
                 sluice.upstream.slow.timeout=300
-                """.formatted(origin.port(), deadPort, origin.port()));
+                sluice.route.narrow.path=/narrow
+                sluice.route.narrow.upstream=narrow
+                sluice.upstream.narrow.nodes=127.0.0.1:%d
+                sluice.upstream.narrow.pool.max-connections=1
+                sluice.upstream.narrow.pool.max-waiting=1
+                """.formatted(origin.port(), deadPort, origin.port(), origin.port()));
     }
 
     /** The origin's behaviour, chosen by the last path segment. */
@@ -513,6 +518,26 @@ class ForwardingTest {
         RawResponse response = get(CONTEXT + "/api/cut-tiny");
         assertEquals(502, response.status());
         assertTrue(response.bodyComplete());
+    }
+
+    @Test
+    void answersCutAfterCommitEachEndTheirExchange() throws Exception {
+        // The narrow upstream refuses a third request in flight with 503: a cut answer whose
+        // exchange the container never ended would hold its place for good.
+        for (int i = 0; i < 3; i++) {
+            assertCutShort(CONTEXT + "/narrow/cut-chunked");
+        }
+        assertEquals(200, statusOnceNot503(CONTEXT + "/narrow/hello", Duration.ofSeconds(5)));
+    }
+
+    /** The container ends an aborted exchange on a thread of its own, a moment after the client sees the cut. */
+    private int statusOnceNot503(String target, Duration patience) throws Exception {
+        long deadline = System.nanoTime() + patience.toNanos();
+        int status;
+        while ((status = get(target).status()) == 503 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        return status;
     }
 
     private void assertCutShort(String target) throws IOException {

@@ -1,0 +1,245 @@
+package dev.sluice.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.testing.Handlers;
+import dev.sluice.testing.TestOrigin;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.jboss.shrinkwrap.api.exporter.ZipExporter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The same WAR in containers other than the Tomcat the Arquillian tests run: the servlet rules
+ * leave a container room, and Tomcat's choices are not the only ones. Jetty, for one, notices the
+ * end of a request body, and so calls {@code onAllDataRead}, only when the application asks for
+ * input once more after the last declared byte, where Tomcat does it as that byte is read; and
+ * each container has its own way, outside the API, to cut a client's connection.
+ * A subclass starts one container with the WAR deployed at its context path.
+ */
+@Tag("own-jvm") // a fork of its own: see filter/pom.xml
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class OtherContainerTest {
+    /** Beyond the request buffer (64 KiB) and the response window (256 KiB). */
+    private static final long LARGE = 300_000;
+
+    private final String context;
+    private TestOrigin echo;
+    private TestOrigin large;
+    private TestOrigin cut;
+    private TestOrigin slow;
+    private TestOrigin endless;
+    private HttpClient client;
+    private String base;
+
+    /** @param context the context path the WAR is deployed at, which also names it */
+    OtherContainerTest(String context) {
+        this.context = context;
+    }
+
+    /**
+     * Starts the container with the WAR deployed at the context path.
+     *
+     * @param work a directory the container may use
+     * @return the port it listens on, on 127.0.0.1
+     */
+    abstract int startContainer(File war, String context, Path work) throws Exception;
+
+    abstract void stopContainer() throws Exception;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        echo = TestOrigin.start(context + "-echo", Handlers.echo());
+        large = TestOrigin.start(context + "-large", Handlers.bytes(LARGE));
+        cut = TestOrigin.start(context + "-cut", exchange -> {
+            TestOrigin.Response response = exchange.response();
+            response.startChunked();
+            response.chunk(new byte[1000]);
+            Thread.sleep(200);
+            response.closeAbruptly();
+        });
+        slow = TestOrigin.start(context + "-slow", Handlers.delayed(300, Handlers.echo()));
+        endless = TestOrigin.start(context + "-endless", Handlers.bytes(Long.MAX_VALUE / 2));
+        String properties = SluiceDeployment.route("echo", "127.0.0.1:" + echo.port())
+                + SluiceDeployment.route("slow", "127.0.0.1:" + slow.port())
+                + SluiceDeployment.route("endless", "127.0.0.1:" + endless.port())
+                + SluiceDeployment.route("large", "127.0.0.1:" + large.port())
+                + SluiceDeployment.route("cut", "127.0.0.1:" + cut.port())
+                // Refuses a third request in flight with 503.
+                + SluiceDeployment.route("narrow", "127.0.0.1:" + cut.port(), "pool.max-connections=1", "pool.max-waiting=1");
+        File war = dir.resolve(context + ".war").toFile();
+        SluiceDeployment.warWithFilterFirst(context, properties, ReadCallbackCountingFilter.class).as(ZipExporter.class).exportTo(war, true);
+        int port = startContainer(war, "/" + context, dir.resolve("work"));
+        base = "http://127.0.0.1:" + port + "/" + context;
+        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /** The test heap is small on purpose (a fork of its own, see filter/pom.xml): let go of everything. */
+    @AfterAll
+    void stop() throws Exception {
+        stopContainer();
+        client = null;
+        for (TestOrigin origin : new TestOrigin[] {echo, large, cut, slow, endless}) {
+            origin.close();
+        }
+        echo = large = cut = slow = endless = null;
+    }
+
+    @AfterEach
+    void forgetRequests() {
+        echo.clear();
+        slow.clear();
+    }
+
+    private HttpResponse<String> upload(long length, boolean declared) throws Exception {
+        return upload("/echo/up", length, declared);
+    }
+
+    private HttpResponse<String> upload(String path, long length, boolean declared) throws Exception {
+        HttpRequest.BodyPublisher body = declared
+                ? HttpRequest.BodyPublishers.ofByteArray(Handlers.stream(length).readAllBytes())
+                : HttpRequest.BodyPublishers.ofInputStream(() -> Handlers.stream(length));
+        return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
+                .POST(body).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<InputStream> download(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    private static void assertArrivedWhole(HttpResponse<String> response, long length) {
+        assertEquals(200, response.statusCode(), response.body());
+        assertTrue(response.body().contains("body-length=" + length + "\n"), response.body());
+        assertTrue(response.body().contains("body-sha256=" + Handlers.expectedSha256(length) + "\n"), response.body());
+    }
+
+    @Test
+    void aSmallUploadOfDeclaredLengthArrivesWhole() throws Exception {
+        assertArrivedWhole(upload(1000, true), 1000);
+    }
+
+    /**
+     * Jetty answers every read of a body's end with another {@code onAllDataRead}; a listener that
+     * reads there again keeps a container thread busy until the exchange ends. The origin answers
+     * after a while, so that a loop has time to show.
+     */
+    @Test
+    void theEndOfAnUploadIsNotSignalledOverAndOver() throws Exception {
+        int before = readCallbacks();
+        for (boolean declared : new boolean[] {true, false}) {
+            for (long length : new long[] {1000, LARGE}) {
+                assertEquals(200, upload("/slow/up", length, declared).statusCode());
+            }
+        }
+        int calls = readCallbacks() - before;
+        // Once per upload, or twice when Jetty's own wake-up for the end crosses the one a read of
+        // the end schedules; a listener reading the end again made it hundreds of thousands.
+        assertTrue(calls >= 4 && calls <= 8, "onAllDataRead calls for four uploads: " + calls);
+    }
+
+    private int readCallbacks() throws Exception {
+        return Integer.parseInt(client.send(HttpRequest.newBuilder(URI.create(base + "/read-callbacks")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    @Test
+    void anUploadThatFillsTheRequestBufferArrivesWhole() throws Exception {
+        assertArrivedWhole(upload(65_536, true), 65_536);
+    }
+
+    @Test
+    void anUploadLongerThanTheRequestBufferStreamsWhole() throws Exception {
+        assertArrivedWhole(upload(LARGE, true), LARGE);
+    }
+
+    @Test
+    void anUploadOfUndeclaredLengthArrivesWhole() throws Exception {
+        assertArrivedWhole(upload(LARGE, false), LARGE);
+    }
+
+    @Test
+    void aLargeDownloadArrivesWhole() throws Exception {
+        HttpResponse<InputStream> response = download("/large/x");
+        assertEquals(200, response.statusCode());
+        try (InputStream body = response.body()) {
+            assertEquals(Handlers.expectedSha256(LARGE), Handlers.sha256(body));
+        }
+    }
+
+    /**
+     * Completing the response would end a chunked body with its last chunk and make the cut answer
+     * look whole: the connection must be cut instead, in each container's own way.
+     */
+    @Test
+    void aChunkedUpstreamCutAfterCommitNeverEndsTheBody() throws Exception {
+        assertCutShort("/cut/x");
+    }
+
+    private void assertCutShort(String path) throws Exception {
+        HttpResponse<InputStream> response = download(path);
+        assertEquals(200, response.statusCode());
+        try (InputStream body = response.body()) {
+            IOException cutShort = assertThrows(IOException.class, body::readAllBytes, "the body must not end normally");
+            assertFalse(cutShort instanceof HttpTimeoutException, "cut at once, not left hanging: " + cutShort);
+        }
+    }
+
+    /** A cut answer whose exchange the container never ended would hold its place in the narrow upstream for good. */
+    @Test
+    void answersCutAfterCommitEachEndTheirExchange() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertCutShort("/narrow/x");
+        }
+        // The container ends an aborted exchange on a thread of its own, a moment after the cut.
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        int status;
+        while ((status = statusOf("/narrow/x")) == 503 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(200, status);
+    }
+
+    private int statusOf(String path) throws Exception {
+        HttpResponse<InputStream> response = download(path);
+        response.body().close();
+        return response.statusCode();
+    }
+
+    @Test
+    void aClientGoneMidDownloadReleasesTheUpstreamConnection() throws Exception {
+        HttpResponse<InputStream> response = download("/endless/x");
+        try (InputStream body = response.body()) {
+            body.readNBytes(100_000);
+            assertEquals(1, PoolProbe.leased("/" + context, "endless"), "the download holds one upstream connection");
+        } // closing the body early closes the HTTP/1.1 connection
+        assertEquals(0, PoolProbe.awaitLeased("/" + context, "endless", n -> n == 0, Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void theApplicationsOwnPagesAreServedByIt() throws Exception {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + "/app/hello"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertEquals(0, echo.requests().size(), "requests the origin saw");
+    }
+}

@@ -1,0 +1,142 @@
+package dev.sluice.proxy;
+
+import dev.sluice.SluiceFilter;
+
+import io.undertow.Handlers;
+import io.undertow.Undertow;
+import io.undertow.servlet.Servlets;
+import io.undertow.servlet.api.DeploymentInfo;
+import io.undertow.servlet.api.DeploymentManager;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.Servlet;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * The WAR in Undertow 2.3 (Jakarta EE 10), the servlet container of WildFly. Undertow itself reads
+ * no WAR: the test unpacks it, gives it a class loader of its own that looks in the WAR first, as a
+ * web application's does, and declares what the WAR's web.xml declares (a filter before Sluice,
+ * Sluice, the application's servlet), which WildFly would read for it.
+ */
+class UndertowContainerTest extends OtherContainerTest {
+    private Undertow undertow;
+    private DeploymentManager deployment;
+    private URLClassLoader loader;
+
+    UndertowContainerTest() {
+        super("undertow");
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    int startContainer(File war, String context, Path work) throws Exception {
+        Path classes = unpack(war, work).resolve("WEB-INF/classes");
+        loader = new WebAppLoader(classes.toUri().toURL(), getClass().getClassLoader());
+        Class<? extends Filter> first = (Class<? extends Filter>) loader.loadClass(ReadCallbackCountingFilter.class.getName());
+        Class<? extends Filter> sluice = (Class<? extends Filter>) loader.loadClass(SluiceFilter.class.getName());
+        Class<? extends Servlet> app = (Class<? extends Servlet>) loader.loadClass(AppServlet.class.getName());
+        DeploymentInfo info = Servlets.deployment()
+                .setClassLoader(loader)
+                .setContextPath(context)
+                .setDeploymentName(war.getName())
+                .addFilter(Servlets.filter("first", first).setAsyncSupported(true))
+                .addFilterUrlMapping("first", "/*", DispatcherType.REQUEST)
+                .addFilter(Servlets.filter("sluice", sluice).setAsyncSupported(true))
+                .addFilterUrlMapping("sluice", "/*", DispatcherType.REQUEST)
+                .addServlet(Servlets.servlet("app", app).addMapping("/app/*"));
+        deployment = Servlets.newContainer().addDeployment(info);
+        deployment.deploy();
+        undertow = Undertow.builder()
+                .addHttpListener(0, "127.0.0.1")
+                .setHandler(Handlers.path().addPrefixPath(context, deployment.start()))
+                .build();
+        undertow.start();
+        return ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+    }
+
+    @Override
+    void stopContainer() throws Exception {
+        if (undertow != null) {
+            undertow.stop();
+            undertow = null;
+        }
+        if (deployment != null) {
+            deployment.stop();
+            deployment.undeploy();
+            deployment = null;
+        }
+        if (loader != null) {
+            loader.close();
+            loader = null;
+        }
+    }
+
+    private static Path unpack(File war, Path into) throws IOException {
+        try (ZipFile zip = new ZipFile(war)) {
+            for (ZipEntry entry : Collections.list(zip.entries())) {
+                Path target = into.resolve(entry.getName()).normalize();
+                if (!target.startsWith(into)) {
+                    throw new IOException("entry outside the WAR's folder: " + entry.getName());
+                }
+                if (entry.isDirectory()) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.createDirectories(target.getParent());
+                    try (InputStream in = zip.getInputStream(entry)) {
+                        Files.copy(in, target);
+                    }
+                }
+            }
+        }
+        return into;
+    }
+
+    /**
+     * The WAR's classes before the parent's, so that the filter is the WAR's copy and finds the
+     * WAR's configuration; the Servlet API and the JDK from the parent, as in any container.
+     */
+    private static final class WebAppLoader extends URLClassLoader {
+        WebAppLoader(URL classes, ClassLoader parent) {
+            super(new URL[] {classes}, parent);
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            if (name.startsWith("java.") || name.startsWith("jakarta.servlet.")) {
+                return super.loadClass(name, resolve);
+            }
+            synchronized (getClassLoadingLock(name)) {
+                Class<?> loaded = findLoadedClass(name);
+                if (loaded == null) {
+                    try {
+                        loaded = findClass(name);
+                    } catch (ClassNotFoundException notInTheWar) {
+                        return super.loadClass(name, resolve);
+                    }
+                }
+                if (resolve) {
+                    resolveClass(loaded);
+                }
+                return loaded;
+            }
+        }
+
+        @Override
+        public URL getResource(String name) {
+            URL own = findResource(name);
+            return own != null ? own : super.getResource(name);
+        }
+    }
+}
