@@ -271,6 +271,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     @Override
     public void clientFailed(Throwable cause) {
         clientGone = true;
+        end();
         Future<Void> started = call;
         if (started != null) {
             // Drops the upstream connection instead of draining a body nobody will read.
@@ -284,7 +285,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         end();
     }
 
-    /** Counted once, whether the container or the relay tells first. */
+    /** Counted once, whether the container ({@code onComplete}) or the relay tells first. */
     private void end() {
         if (ended.compareAndSet(false, true)) {
             upstream.counters().exchangeEnded();

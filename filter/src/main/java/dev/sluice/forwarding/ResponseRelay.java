@@ -80,7 +80,11 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         /** The upstream's response head arrived: its status and Retry-After tell about the node's health. */
         void responseHead(int status, String retryAfter);
 
-        /** The client went away or its connection broke: stop the upstream side. */
+        /**
+         * The client went away or its connection broke: stop the upstream side. The exchange is
+         * over, though the container may never say so (Jetty calls no {@code AsyncListener} once a
+         * write to a client that left has failed).
+         */
         void clientFailed(Throwable cause);
 
         /**

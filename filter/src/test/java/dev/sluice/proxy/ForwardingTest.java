@@ -523,14 +523,29 @@ class ForwardingTest {
     @Test
     void answersCutAfterCommitEachEndTheirExchange() throws Exception {
         // The narrow upstream refuses a third request in flight with 503: a cut answer whose
-        // exchange the container never ended would hold its place for good.
+        // exchange never ended would hold its place for good.
         for (int i = 0; i < 3; i++) {
+            assertEquals(200, statusOnceNot503(CONTEXT + "/narrow/hello", Duration.ofSeconds(5)), "before cut " + i);
             assertCutShort(CONTEXT + "/narrow/cut-chunked");
         }
         assertEquals(200, statusOnceNot503(CONTEXT + "/narrow/hello", Duration.ofSeconds(5)));
     }
 
-    /** The container ends an aborted exchange on a thread of its own, a moment after the client sees the cut. */
+    @Test
+    void clientsLeavingMidDownloadEachEndTheirExchange() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, statusOnceNot503(CONTEXT + "/narrow/hello", Duration.ofSeconds(5)), "before download " + i);
+            try (RawClient client = RawClient.connect(port())) {
+                client.send("GET " + CONTEXT + "/narrow/big HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
+                assertEquals(200, client.readResponseHeadOnly().status(), "download " + i);
+                client.bodyStream().readNBytes(100_000);
+                client.abort();
+            }
+        }
+        assertEquals(200, statusOnceNot503(CONTEXT + "/narrow/hello", Duration.ofSeconds(5)));
+    }
+
+    /** An exchange ends a moment after its client sees the end: the container and Sluice notice on threads of their own. */
     private int statusOnceNot503(String target, Duration patience) throws Exception {
         long deadline = System.nanoTime() + patience.toNanos();
         int status;
