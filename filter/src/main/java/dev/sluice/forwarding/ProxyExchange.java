@@ -183,7 +183,10 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     @Override
     public void bodyReady(BodyEntity entity) {
-        body = entity;
+        // An HTTP/2 request whose stream the container did not call finished at first (Jetty and
+        // Undertow, for a GET) may turn out to have no body: sent as a request declaring none, so that a GET
+        // goes up without a Content-Length and a POST with Content-Length: 0.
+        body = entity.getContentLength() == 0 ? null : entity;
         firstAttempt();
     }
 

@@ -56,8 +56,6 @@ import org.junit.jupiter.api.io.TempDir;
 class Http2ClientTest {
     /** Larger than every window on the way (Sluice's, HTTP/2's 64 KiB), so flow control takes part. */
     private static final long BODY_LENGTH = 1_000_000;
-    /** The JDK client's HTTP/2 receive window, read as it opens a connection. */
-    private static final String WINDOW_PROPERTY = "jdk.httpclient.windowsize";
 
     private static TestOrigin echo;
     private static TestOrigin large;
@@ -107,11 +105,7 @@ class Http2ClientTest {
         authority = "127.0.0.1:" + connector.getLocalPort();
         base = "http://" + authority + "/h2";
 
-        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
-        // The first request upgrades the connection (it goes as HTTP/1.1 with Upgrade: h2c); the
-        // tests' requests are streams of the HTTP/2 connection.
-        HttpResponse<String> first = get("/app/hello");
-        assertEquals(HttpClient.Version.HTTP_2, first.version(), "the connection speaks HTTP/2");
+        client = Http2Clients.upgraded(base);
     }
 
     @AfterAll
@@ -135,27 +129,6 @@ class Http2ClientTest {
     private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    /**
-     * A client whose HTTP/2 receive window is 64 KiB, on a connection already upgraded: an answer
-     * larger than that stays in flight until it is read. (The JDK client's default window, 16 MiB,
-     * would take these answers whole at once.)
-     */
-    private static HttpClient narrowWindowClient() throws IOException, InterruptedException {
-        String defaultWindow = System.getProperty(WINDOW_PROPERTY);
-        System.setProperty(WINDOW_PROPERTY, Integer.toString(64 * 1024));
-        try {
-            HttpClient narrow = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
-            narrow.send(HttpRequest.newBuilder(URI.create(base + "/app/hello")).build(), HttpResponse.BodyHandlers.discarding());
-            return narrow;
-        } finally {
-            if (defaultWindow == null) {
-                System.clearProperty(WINDOW_PROPERTY);
-            } else {
-                System.setProperty(WINDOW_PROPERTY, defaultWindow);
-            }
-        }
     }
 
     private static RecordedRequest forwarded(String path) throws IOException, InterruptedException {
@@ -262,7 +235,7 @@ class Http2ClientTest {
     void aSlowHttp2ReaderGetsTheWholeAnswer() throws Exception {
         // Read a little at a time through a small flow-control window: it fills, the container's
         // output stops being ready, and the rest must follow on its call back.
-        HttpClient narrow = narrowWindowClient();
+        HttpClient narrow = Http2Clients.narrowWindow(base);
         HttpResponse<InputStream> response = narrow.send(HttpRequest.newBuilder(URI.create(base + "/large/slow"))
                 .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(HttpClient.Version.HTTP_2, response.version());
@@ -291,20 +264,7 @@ class Http2ClientTest {
 
     @Test
     void anUpstreamCutMidAnswerResetsOnlyItsOwnStream() throws Exception {
-        HttpClient narrow = narrowWindowClient();
-        HttpResponse<InputStream> beside = narrow.send(HttpRequest.newBuilder(URI.create(base + "/large/beside"))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
-        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-        try (InputStream besideBody = beside.body()) {
-            sha256.update(besideBody.readNBytes(10_000)); // under way, most of it still to come
-            HttpResponse<InputStream> cut = narrow.send(HttpRequest.newBuilder(URI.create(base + "/cut/x"))
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
-            assertEquals(200, cut.statusCode(), "committed before the upstream failed");
-            assertThrows(IOException.class, () -> cut.body().readAllBytes(), "a cut answer never looks complete");
-            sha256.update(besideBody.readAllBytes());
-        }
-        assertEquals(Handlers.expectedSha256(BODY_LENGTH), HexFormat.of().formatHex(sha256.digest()),
-                "the other stream of the connection arrives whole");
+        Http2Clients.assertACutLeavesTheOtherStreamWhole(base, "/large/beside", BODY_LENGTH, "/cut/x");
     }
 
     @Test

@@ -4,6 +4,9 @@ import java.io.File;
 import java.nio.file.Path;
 
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -18,7 +21,9 @@ class JettyContainerTest extends OtherContainerTest {
     @Override
     int startContainer(File war, String context, Path work) throws Exception {
         jetty = new Server();
-        ServerConnector connector = new ServerConnector(jetty);
+        HttpConfiguration http = new HttpConfiguration();
+        // HTTP/1.1, and cleartext HTTP/2 after an upgrade.
+        ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         jetty.addConnector(connector);

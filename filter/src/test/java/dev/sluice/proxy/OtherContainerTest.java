@@ -2,10 +2,12 @@ package dev.sluice.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.Handlers;
+import dev.sluice.testing.RecordedRequest;
 import dev.sluice.testing.TestOrigin;
 
 import java.io.File;
@@ -49,6 +51,8 @@ abstract class OtherContainerTest {
     private TestOrigin slow;
     private TestOrigin endless;
     private HttpClient client;
+    /** A client whose connection was upgraded to HTTP/2 (h2c). */
+    private HttpClient http2;
     private String base;
 
     /** @param context the context path the WAR is deployed at, which also names it */
@@ -92,6 +96,7 @@ abstract class OtherContainerTest {
         int port = startContainer(war, "/" + context, dir.resolve("work"));
         base = "http://127.0.0.1:" + port + "/" + context;
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        http2 = Http2Clients.upgraded(base);
     }
 
     /** The test heap is small on purpose (a fork of its own, see filter/pom.xml): let go of everything. */
@@ -99,6 +104,7 @@ abstract class OtherContainerTest {
     void stop() throws Exception {
         stopContainer();
         client = null;
+        http2 = null;
         for (TestOrigin origin : new TestOrigin[] {echo, large, cut, slow, endless}) {
             origin.close();
         }
@@ -116,15 +122,23 @@ abstract class OtherContainerTest {
     }
 
     private HttpResponse<String> upload(String path, long length, boolean declared) throws Exception {
+        return upload(client, path, length, declared);
+    }
+
+    private HttpResponse<String> upload(HttpClient over, String path, long length, boolean declared) throws Exception {
         HttpRequest.BodyPublisher body = declared
                 ? HttpRequest.BodyPublishers.ofByteArray(Handlers.stream(length).readAllBytes())
                 : HttpRequest.BodyPublishers.ofInputStream(() -> Handlers.stream(length));
-        return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
+        return over.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
                 .POST(body).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<InputStream> download(String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+        return download(client, path);
+    }
+
+    private HttpResponse<InputStream> download(HttpClient over, String path) throws Exception {
+        return over.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
     }
 
@@ -180,11 +194,55 @@ abstract class OtherContainerTest {
 
     @Test
     void aLargeDownloadArrivesWhole() throws Exception {
-        HttpResponse<InputStream> response = download("/large/x");
+        assertDownloadedWhole(download("/large/x"));
+    }
+
+    private static void assertDownloadedWhole(HttpResponse<InputStream> response) throws IOException {
         assertEquals(200, response.statusCode());
         try (InputStream body = response.body()) {
             assertEquals(Handlers.expectedSha256(LARGE), Handlers.sha256(body));
         }
+    }
+
+    @Test
+    void aLargeDownloadOverHttp2ArrivesWhole() throws Exception {
+        HttpResponse<InputStream> response = download(http2, "/large/x");
+        assertEquals(HttpClient.Version.HTTP_2, response.version());
+        assertDownloadedWhole(response);
+    }
+
+    /** The client's connection carries other streams: only the cut answer's own may be cut. */
+    @Test
+    void anUpstreamCutMidAnswerOverHttp2ResetsOnlyItsOwnStream() throws Exception {
+        Http2Clients.assertACutLeavesTheOtherStreamWhole(base, "/large/beside", LARGE, "/cut/x");
+    }
+
+    /** HTTP/2 has no chunked coding: a body of undeclared length is DATA frames until the stream ends. */
+    @Test
+    void uploadsOverHttp2ArriveWhole() throws Exception {
+        for (boolean declared : new boolean[] {true, false}) {
+            for (long length : new long[] {1000, LARGE}) {
+                HttpResponse<String> response = upload(http2, "/echo/up", length, declared);
+                assertEquals(HttpClient.Version.HTTP_2, response.version());
+                assertArrivedWhole(response, length);
+                echo.clear();
+            }
+        }
+    }
+
+    /**
+     * A GET over HTTP/2 ends its stream with its headers. Jetty and Undertow report the input not
+     * finished until it is read, so the request looks as if a body of undeclared length followed.
+     */
+    @Test
+    void aGetOverHttp2GoesUpWithoutABody() throws Exception {
+        HttpResponse<InputStream> response = download(http2, "/echo/get");
+        response.body().close();
+        assertEquals(200, response.statusCode());
+        RecordedRequest seen = echo.requests().get(0);
+        assertNull(seen.header("Content-Length"));
+        assertNull(seen.header("Transfer-Encoding"));
+        assertEquals(0, seen.bodyLength());
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.sluice.SluiceFilter;
 
 import io.undertow.Handlers;
 import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
 import io.undertow.servlet.Servlets;
 import io.undertow.servlet.api.DeploymentInfo;
 import io.undertow.servlet.api.DeploymentManager;
@@ -60,6 +61,7 @@ class UndertowContainerTest extends OtherContainerTest {
         deployment.deploy();
         undertow = Undertow.builder()
                 .addHttpListener(0, "127.0.0.1")
+                .setServerOption(UndertowOptions.ENABLE_HTTP2, true) // cleartext HTTP/2 after an upgrade
                 .setHandler(Handlers.path().addPrefixPath(context, deployment.start()))
                 .build();
         undertow.start();
