@@ -84,6 +84,7 @@ abstract class OtherContainerTest {
         slow = TestOrigin.start(context + "-slow", Handlers.delayed(300, Handlers.echo()));
         endless = TestOrigin.start(context + "-endless", Handlers.bytes(Long.MAX_VALUE / 2));
         String properties = SluiceDeployment.route("echo", "127.0.0.1:" + echo.port())
+                + SluiceDeployment.route("passed", "127.0.0.1:" + echo.port(), "host=pass")
                 + SluiceDeployment.route("slow", "127.0.0.1:" + slow.port())
                 + SluiceDeployment.route("endless", "127.0.0.1:" + endless.port())
                 + SluiceDeployment.route("large", "127.0.0.1:" + large.port())
@@ -236,13 +237,29 @@ abstract class OtherContainerTest {
      */
     @Test
     void aGetOverHttp2GoesUpWithoutABody() throws Exception {
-        HttpResponse<InputStream> response = download(http2, "/echo/get");
-        response.body().close();
-        assertEquals(200, response.statusCode());
-        RecordedRequest seen = echo.requests().get(0);
+        RecordedRequest seen = forwardedOverHttp2("/echo/get");
         assertNull(seen.header("Content-Length"));
         assertNull(seen.header("Transfer-Encoding"));
         assertEquals(0, seen.bodyLength());
+    }
+
+    /** An HTTP/2 request names its host in {@code :authority}; a container may or may not make a Host header of it. */
+    @Test
+    void theForwardedHostOverHttp2IsTheAuthorityTheClientAddressed() throws Exception {
+        assertEquals(URI.create(base).getAuthority(), forwardedOverHttp2("/echo/host").header("X-Forwarded-Host"));
+    }
+
+    @Test
+    void aHostPassedThroughOverHttp2IsTheAuthorityTheClientAddressed() throws Exception {
+        assertEquals(URI.create(base).getAuthority(), forwardedOverHttp2("/passed/host").header("Host"));
+    }
+
+    private RecordedRequest forwardedOverHttp2(String path) throws Exception {
+        HttpResponse<InputStream> response = download(http2, path);
+        response.body().close();
+        assertEquals(HttpClient.Version.HTTP_2, response.version());
+        assertEquals(200, response.statusCode());
+        return echo.requests().get(0);
     }
 
     /**
