@@ -41,7 +41,7 @@ public final class Forwarder {
             response.sendError(HttpServletResponse.SC_INTERNAL_SERVER_ERROR, "Proxy filter misconfigured");
             return;
         }
-        if (bodyAlreadyRead(request)) {
+        if (ConsumedBody.consumed(request)) {
             misconfiguration.log(System.Logger.Level.ERROR, () -> "Sluice cannot forward " + request.getMethod() + " "
                     + pathInApplication + ": something before it read the request body (a filter that parses"
                     + " parameters?). Map the Sluice filter first.");
@@ -67,21 +67,6 @@ public final class Forwarder {
         }
         route.upstream().counters().countRequest();
         new ProxyExchange(route, pathInApplication, client, request, response, headers, bodyBuffers).start();
-    }
-
-    /**
-     * A body that another filter or servlet already consumed (reading parameters, a reader)
-     * would go upstream empty or hang: the container never reports data that is gone.
-     */
-    private static boolean bodyAlreadyRead(HttpServletRequest request) throws IOException {
-        if (request.getContentLengthLong() <= 0 && request.getHeader("Transfer-Encoding") == null) {
-            return false;
-        }
-        try {
-            return request.getInputStream().isFinished();
-        } catch (IllegalStateException readerInUse) {
-            return true;
-        }
     }
 
     /** A 429 answered on the container thread: the upstream never hears of the request. */

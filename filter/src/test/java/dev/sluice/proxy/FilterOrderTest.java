@@ -32,7 +32,7 @@ class FilterOrderTest {
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
         origin = TestOrigin.start("origin", Handlers.echo());
-        return SluiceDeployment.warWithFilterFirst("order", route("api", "127.0.0.1:" + origin.port()), ParameterReadingFilter.class);
+        return SluiceDeployment.warWithFiltersFirst("order", route("api", "127.0.0.1:" + origin.port()), ParameterReadingFilter.class);
     }
 
     @AfterAll
@@ -48,6 +48,16 @@ class FilterOrderTest {
                     + "Content-Length: " + form.length + "\r\n\r\n", form);
             RawResponse response = client.readResponse();
             assertEquals(500, response.status());
+        }
+        assertTrue(origin.requests().stream().noneMatch(r -> r.method().equals("POST")), "nothing half-read may go upstream");
+    }
+
+    @Test
+    void consumedChunkedFormBodyIsAClearError() throws IOException {
+        try (RawClient client = RawClient.connect(base.getPort())) {
+            client.send("POST /order/api/x HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n7\r\na=1&b=2\r\n0\r\n\r\n", null);
+            assertEquals(500, client.readResponse().status());
         }
         assertTrue(origin.requests().stream().noneMatch(r -> r.method().equals("POST")), "nothing half-read may go upstream");
     }

@@ -10,6 +10,9 @@ import dev.sluice.testing.Handlers;
 import dev.sluice.testing.RecordedRequest;
 import dev.sluice.testing.TestOrigin;
 
+import jakarta.servlet.Filter;
+
+import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,8 +21,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import org.jboss.shrinkwrap.api.exporter.ZipExporter;
 import org.junit.jupiter.api.AfterAll;
@@ -43,6 +48,12 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class OtherContainerTest {
     /** Beyond the request buffer (64 KiB) and the response window (256 KiB). */
     private static final long LARGE = 300_000;
+
+    /**
+     * The application's filters before Sluice, in order, on every path: one counts read callbacks,
+     * one reads form parameters (which consumes a form's body and leaves other bodies alone).
+     */
+    static final List<Class<? extends Filter>> FIRST_FILTERS = List.of(ReadCallbackCountingFilter.class, ParameterReadingFilter.class);
 
     private final String context;
     private TestOrigin echo;
@@ -93,7 +104,7 @@ abstract class OtherContainerTest {
                 + SluiceDeployment.route("narrow", "127.0.0.1:" + cut.port(), "pool.max-connections=1", "pool.max-waiting=1")
                 + SluiceDeployment.route("narrow-endless", "127.0.0.1:" + endless.port(), "pool.max-connections=1", "pool.max-waiting=1");
         File war = dir.resolve(context + ".war").toFile();
-        SluiceDeployment.warWithFilterFirst(context, properties, ReadCallbackCountingFilter.class).as(ZipExporter.class).exportTo(war, true);
+        SluiceDeployment.warWithFiltersFirst(context, properties, FIRST_FILTERS.toArray(Class[]::new)).as(ZipExporter.class).exportTo(war, true);
         int port = startContainer(war, "/" + context, dir.resolve("work"));
         base = "http://127.0.0.1:" + port + "/" + context;
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
@@ -176,6 +187,30 @@ abstract class OtherContainerTest {
     private int readCallbacks() throws Exception {
         return Integer.parseInt(client.send(HttpRequest.newBuilder(URI.create(base + "/read-callbacks")).build(),
                 HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    /**
+     * A filter before Sluice that read a form's parameters consumed its body: a clear error at
+     * once, never a hang waiting for bytes that are gone (Undertow), nor a read of the end over and
+     * over (Jetty), and nothing half-read upstream. Not over HTTP/2 without a Content-Length: such
+     * a request, consumed, looks like one that never had a body (docs/configuration.md).
+     */
+    @Test
+    void aFormBodyConsumedBeforeSluiceIsAClearErrorNotAHang() throws Exception {
+        for (HttpClient over : new HttpClient[] {client, http2}) {
+            for (boolean declared : over == http2 ? new boolean[] {true} : new boolean[] {true, false}) {
+                byte[] form = "a=1&b=2".getBytes(StandardCharsets.US_ASCII);
+                HttpRequest.BodyPublisher body = declared
+                        ? HttpRequest.BodyPublishers.ofByteArray(form)
+                        : HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(form));
+                HttpResponse<String> response = over.send(HttpRequest.newBuilder(URI.create(base + "/echo/form"))
+                        .timeout(Duration.ofSeconds(5)).header("Content-Type", "application/x-www-form-urlencoded").POST(body).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                String which = response.version() + (declared ? " with a Content-Length" : " without one");
+                assertEquals(500, response.statusCode(), which + ": " + response.body());
+                assertEquals(0, echo.requests().size(), which + ": requests the origin saw");
+            }
+        }
     }
 
     @Test

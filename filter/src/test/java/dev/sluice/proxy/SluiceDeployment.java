@@ -66,18 +66,22 @@ final class SluiceDeployment {
         return war(name, properties, WEB_XML);
     }
 
-    /** As {@link #war(String, String)}, with a filter of the test's own declared before Sluice, on every path. */
-    static WebArchive warWithFilterFirst(String name, String properties, Class<? extends Filter> first) {
-        String declaration = """
-                  <filter>
-                    <filter-name>first</filter-name>
-                    <filter-class>%s</filter-class>
-                    <async-supported>true</async-supported>
-                  </filter>
-                  <filter-mapping><filter-name>first</filter-name><url-pattern>/*</url-pattern></filter-mapping>
-                """.formatted(first.getName());
+    /** As {@link #war(String, String)}, with filters of the test's own declared before Sluice, in this order, on every path. */
+    @SafeVarargs
+    static WebArchive warWithFiltersFirst(String name, String properties, Class<? extends Filter>... first) {
+        StringBuilder declarations = new StringBuilder();
+        for (Class<? extends Filter> filter : first) {
+            declarations.append("""
+                      <filter>
+                        <filter-name>%1$s</filter-name>
+                        <filter-class>%1$s</filter-class>
+                        <async-supported>true</async-supported>
+                      </filter>
+                      <filter-mapping><filter-name>%1$s</filter-name><url-pattern>/*</url-pattern></filter-mapping>
+                    """.formatted(filter.getName()));
+        }
         int sluice = WEB_XML.indexOf("  <filter>");
-        return war(name, properties, WEB_XML.substring(0, sluice) + declaration + WEB_XML.substring(sluice)).addClass(first);
+        return war(name, properties, WEB_XML.substring(0, sluice) + declarations + WEB_XML.substring(sluice)).addClasses(first);
     }
 
     /** As {@link #war(String, String)}, with a web.xml of the test's own. */

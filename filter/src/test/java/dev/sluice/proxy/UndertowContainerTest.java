@@ -28,7 +28,7 @@ import java.util.zip.ZipFile;
 /**
  * The WAR in Undertow 2.3 (Jakarta EE 10), the servlet container of WildFly. Undertow itself reads
  * no WAR: the test unpacks it, gives it a class loader of its own that looks in the WAR first, as a
- * web application's does, and declares what the WAR's web.xml declares (a filter before Sluice,
+ * web application's does, and declares what the WAR's web.xml declares (the filters before Sluice,
  * Sluice, the application's servlet), which WildFly would read for it.
  */
 class UndertowContainerTest extends OtherContainerTest {
@@ -45,18 +45,15 @@ class UndertowContainerTest extends OtherContainerTest {
     int startContainer(File war, String context, Path work) throws Exception {
         Path classes = unpack(war, work).resolve("WEB-INF/classes");
         loader = new WebAppLoader(classes.toUri().toURL(), getClass().getClassLoader());
-        Class<? extends Filter> first = (Class<? extends Filter>) loader.loadClass(ReadCallbackCountingFilter.class.getName());
-        Class<? extends Filter> sluice = (Class<? extends Filter>) loader.loadClass(SluiceFilter.class.getName());
-        Class<? extends Servlet> app = (Class<? extends Servlet>) loader.loadClass(AppServlet.class.getName());
         DeploymentInfo info = Servlets.deployment()
                 .setClassLoader(loader)
                 .setContextPath(context)
-                .setDeploymentName(war.getName())
-                .addFilter(Servlets.filter("first", first).setAsyncSupported(true))
-                .addFilterUrlMapping("first", "/*", DispatcherType.REQUEST)
-                .addFilter(Servlets.filter("sluice", sluice).setAsyncSupported(true))
-                .addFilterUrlMapping("sluice", "/*", DispatcherType.REQUEST)
-                .addServlet(Servlets.servlet("app", app).addMapping("/app/*"));
+                .setDeploymentName(war.getName());
+        for (Class<? extends Filter> filter : FIRST_FILTERS) {
+            addFilter(info, (Class<? extends Filter>) loader.loadClass(filter.getName()));
+        }
+        addFilter(info, (Class<? extends Filter>) loader.loadClass(SluiceFilter.class.getName()));
+        info.addServlet(Servlets.servlet("app", (Class<? extends Servlet>) loader.loadClass(AppServlet.class.getName())).addMapping("/app/*"));
         deployment = Servlets.newContainer().addDeployment(info);
         deployment.deploy();
         undertow = Undertow.builder()
@@ -66,6 +63,12 @@ class UndertowContainerTest extends OtherContainerTest {
                 .build();
         undertow.start();
         return ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+    }
+
+    /** Declared as web.xml declares it: on every path, for requests, asynchronous. */
+    private static void addFilter(DeploymentInfo info, Class<? extends Filter> filter) {
+        info.addFilter(Servlets.filter(filter.getName(), filter).setAsyncSupported(true))
+                .addFilterUrlMapping(filter.getName(), "/*", DispatcherType.REQUEST);
     }
 
     @Override
