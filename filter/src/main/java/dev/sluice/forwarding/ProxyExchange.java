@@ -195,6 +195,11 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         relay.clientFailed(cause);
     }
 
+    @Override
+    public void bodyEndedShort(long received) {
+        relay.upstreamFailed(UpstreamFailure.requestBodyShort(upstream.name(), received, request.getContentLengthLong()));
+    }
+
     // ---- HttpClient's verdict ----
 
     @Override

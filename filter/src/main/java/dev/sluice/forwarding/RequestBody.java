@@ -37,6 +37,13 @@ final class RequestBody extends BodyEntity implements ReadListener {
 
         /** The client's body could not be read. */
         void bodyFailed(Throwable cause);
+
+        /**
+         * The container reported the end of a body of declared length before all of it came:
+         * something before Sluice read it in a way the checks at the start cannot see. Called once,
+         * and then nothing else.
+         */
+        void bodyEndedShort(long received);
     }
 
     private final ServletInputStream in;
@@ -64,6 +71,8 @@ final class RequestBody extends BodyEntity implements ReadListener {
     private final List<byte[]> whole;
     /** Container threads only: bytes of the body read into {@link #whole}, every array but the last one full. */
     private long filled;
+    /** Container threads only: reads into {@link #whole} that found the end, with bytes missing, since the last byte came. */
+    private int shortEnds;
 
     /**
      * @param in the client's body, in non-blocking mode once this is its listener
@@ -96,7 +105,7 @@ final class RequestBody extends BodyEntity implements ReadListener {
      */
     private void readWhole() throws IOException {
         long length = getContentLength();
-        while (in.isReady()) {
+        while (!ended.get() && in.isReady()) {
             if (filled == length) {
                 // The container still says ready with every declared byte in: the end is there to
                 // be read. Jetty learns of it only by that read, and signals it only then; once it
@@ -112,8 +121,15 @@ final class RequestBody extends BodyEntity implements ReadListener {
             }
             int n = in.read(whole.get(whole.size() - 1), offset, (int) Math.min(BodyBuffers.CHUNK - offset, length - filled));
             if (n < 0) {
+                // Tomcat's HTTP/2 streams can show the end once before the last bytes (see
+                // onAllDataRead); Jetty shows a body consumed before Sluice as an end again after
+                // every read of it, which would keep a container thread reading.
+                if (endSignalled && ++shortEnds > 1 && ended.compareAndSet(false, true)) {
+                    sink.bodyEndedShort(filled);
+                }
                 return;
             }
+            shortEnds = 0;
             filled += n;
         }
         if (filled == length && endSignalled && ended.compareAndSet(false, true)) {

@@ -1,5 +1,6 @@
 package dev.sluice.forwarding;
 
+import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.concurrent.TimeoutException;
 
@@ -37,6 +38,12 @@ record UpstreamFailure(String upstream, String node, Exception exception, int st
     static UpstreamFailure noNode(String upstream) {
         return new UpstreamFailure(upstream, null, new IllegalStateException("no node can take traffic"),
                 503, "Service Unavailable", 1);
+    }
+
+    /** Not an upstream's failure: the request's body ended short of its declared length before anything was sent. */
+    static UpstreamFailure requestBodyShort(String upstream, long received, long declared) {
+        return new UpstreamFailure(upstream, null, new IOException("not forwarded: the request body ended after " + received
+                + " of its " + declared + " declared bytes (read by something before Sluice?)"), 500, "Internal Server Error", 0);
     }
 
     /** Whether the failure or any of its causes is of this type. */
