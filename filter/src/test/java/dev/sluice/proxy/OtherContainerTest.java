@@ -97,6 +97,7 @@ abstract class OtherContainerTest {
         String properties = SluiceDeployment.route("echo", "127.0.0.1:" + echo.port())
                 + SluiceDeployment.route("passed", "127.0.0.1:" + echo.port(), "host=pass")
                 + SluiceDeployment.route("slow", "127.0.0.1:" + slow.port())
+                + SluiceDeployment.route("late", "127.0.0.1:" + slow.port(), "timeout=100")
                 + SluiceDeployment.route("endless", "127.0.0.1:" + endless.port())
                 + SluiceDeployment.route("large", "127.0.0.1:" + large.port())
                 + SluiceDeployment.route("cut", "127.0.0.1:" + cut.port())
@@ -363,6 +364,15 @@ abstract class OtherContainerTest {
             assertEquals(1, PoolProbe.leased("/" + context, "endless"), "the download holds one upstream connection");
         } // closing the body early closes the HTTP/1.1 connection
         assertEquals(0, PoolProbe.awaitLeased("/" + context, "endless", n -> n == 0, Duration.ofSeconds(10)));
+    }
+
+    /** The answer to a timeout is written from HttpClient's thread, before anything was committed. */
+    @Test
+    void anUpstreamTooSlowForItsTimeoutIsAnswered504() throws Exception {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + "/late/x"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(504, response.statusCode());
+        assertEquals("504 Gateway Timeout\n", response.body());
     }
 
     @Test
