@@ -80,7 +80,8 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         // flowing (downloads, server-sent events) must not be cut by a total timer.
         async.setTimeout(0);
         async.addListener(this);
-        // Ended in onComplete, which the container calls however the exchange ends.
+        // Ended once (end()): in onComplete, or as the relay cuts the client or finds it gone,
+        // after which Jetty calls no listener.
         upstream.counters().exchangeStarted();
         ServletOutputStream out = response.getOutputStream();
         relay = new ResponseRelay(async, response, out, headers.responseVia(), this, upstream.failureLog(),
@@ -184,8 +185,8 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     @Override
     public void bodyReady(BodyEntity entity) {
         // An HTTP/2 request whose stream the container did not call finished at first (Jetty and
-        // Undertow, for a GET) may turn out to have no body: sent as a request declaring none, so that a GET
-        // goes up without a Content-Length and a POST with Content-Length: 0.
+        // Undertow, for a GET) may turn out to have no body: sent as a request declaring none, so
+        // that a GET goes up without a Content-Length and a POST with Content-Length: 0.
         body = entity.getContentLength() == 0 ? null : entity;
         firstAttempt();
     }
