@@ -125,6 +125,7 @@ final class RequestBody extends BodyEntity implements ReadListener {
                 // onAllDataRead); Jetty shows a body consumed before Sluice as an end again after
                 // every read of it, which would keep a container thread reading.
                 if (endSignalled && ++shortEnds > 1 && ended.compareAndSet(false, true)) {
+                    whole.forEach(buffers::give);
                     sink.bodyEndedShort(filled);
                 }
                 return;
