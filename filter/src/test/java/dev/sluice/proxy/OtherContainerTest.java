@@ -39,9 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The same WAR in containers other than the Tomcat the Arquillian tests run: the servlet rules
  * leave a container room, and Tomcat's choices are not the only ones. Jetty, for one, notices the
  * end of a request body, and so calls {@code onAllDataRead}, only when the application asks for
- * input once more after the last declared byte, where Tomcat does it as that byte is read; and
- * each container has its own way, outside the API, to cut a client's connection.
- * A subclass starts one container with the WAR deployed at its context path.
+ * input once more after the last declared byte, where Tomcat does it as that byte is read. Each
+ * container has its own way, outside the API, to cut a client's connection, its own idea of which
+ * listeners to call after that, and its own place to parse forms (docs/architecture.md lists what
+ * differs). A subclass starts one container with the WAR deployed at its context path.
  */
 @Tag("own-jvm") // a fork of its own: see filter/pom.xml
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
