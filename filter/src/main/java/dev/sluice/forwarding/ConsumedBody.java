@@ -1,7 +1,6 @@
 package dev.sluice.forwarding;
 
 import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.io.IOException;
@@ -16,23 +15,20 @@ import java.lang.reflect.Method;
  * true once its form parser has read the body. Jetty and Undertow parse forms beneath the servlet
  * input stream, which then still reports itself unfinished: Jetty 12 keeps the parsed fields in a
  * request attribute, and Undertow's exchange knows its request is complete (by reflection, so
- * that Sluice needs neither at build time).
+ * that Sluice needs neither at build time). Only the container the request came from is asked.
  */
 final class ConsumedBody {
     /** Jetty 12's {@code FormFields.class.getName()}: the attribute its form parser leaves on the request. */
     private static final String JETTY_FORM_FIELDS = "org.eclipse.jetty.server.FormFields";
-    /** Per request class: Undertow's public {@code getExchange()}, or {@code null} elsewhere. */
-    private static final ClassValue<Method> UNDERTOW_EXCHANGE = new ClassValue<>() {
-        @Override
-        protected Method computeValue(Class<?> type) {
-            return publicMethod(type, "getExchange");
-        }
-    };
-    /** Per exchange class: Undertow's {@code isRequestComplete()}. */
+    /** Per exchange class: Undertow's {@code HttpServerExchange.isRequestComplete()}, looked up once. */
     private static final ClassValue<Method> REQUEST_COMPLETE = new ClassValue<>() {
         @Override
         protected Method computeValue(Class<?> type) {
-            return publicMethod(type, "isRequestComplete");
+            try {
+                return type.getMethod("isRequestComplete");
+            } catch (NoSuchMethodException e) {
+                return null;
+            }
         }
     };
 
@@ -43,7 +39,13 @@ final class ConsumedBody {
         if (request.getContentLengthLong() <= 0 && request.getHeader("Transfer-Encoding") == null) {
             return false;
         }
-        if (request.getAttribute(JETTY_FORM_FIELDS) != null || undertowRequestComplete(request)) {
+        ServletRequest inner = ServletContainer.unwrap(request);
+        boolean consumedBeneath = switch (ServletContainer.of(inner)) {
+            case JETTY -> request.getAttribute(JETTY_FORM_FIELDS) != null;
+            case UNDERTOW -> undertowRequestComplete(inner);
+            case OTHER -> false;
+        };
+        if (consumedBeneath) {
             return true;
         }
         try {
@@ -53,29 +55,13 @@ final class ConsumedBody {
         }
     }
 
-    private static boolean undertowRequestComplete(ServletRequest request) {
-        ServletRequest inner = request;
-        while (inner instanceof ServletRequestWrapper wrapper) {
-            inner = wrapper.getRequest();
-        }
-        Method getExchange = UNDERTOW_EXCHANGE.get(inner.getClass());
-        if (getExchange == null) {
-            return false;
-        }
+    private static boolean undertowRequestComplete(ServletRequest undertowsOwn) {
         try {
-            Object exchange = getExchange.invoke(inner);
+            Object exchange = ServletContainer.undertowExchange(undertowsOwn);
             Method complete = REQUEST_COMPLETE.get(exchange.getClass());
             return complete != null && (Boolean) complete.invoke(exchange);
         } catch (ReflectiveOperationException | RuntimeException e) {
             return false; // not the Undertow this was written for: the input stream still tells what it can
-        }
-    }
-
-    private static Method publicMethod(Class<?> type, String name) {
-        try {
-            return type.getMethod(name);
-        } catch (NoSuchMethodException e) {
-            return null;
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.sluice.forwarding;
 
 import jakarta.servlet.ServletResponse;
-import jakarta.servlet.ServletResponseWrapper;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -33,27 +32,26 @@ final class ContainerAbort {
      *         to cut is not known (the client then sees the body cut short only by its length)
      */
     static boolean closeConnection(ServletResponse response, Exception cause) {
-        ServletResponse inner = response;
-        while (inner instanceof ServletResponseWrapper wrapper) {
-            inner = wrapper.getResponse();
-        }
+        ServletResponse inner = ServletContainer.unwrap(response);
         // An IOException keeps the status the container logs as it was, as for a client disconnect.
         IOException reason = new IOException(cause);
         try {
-            Method servletChannel = publicMethod(inner, "getServletChannel");
-            Method exchange = publicMethod(inner, "getExchange");
-            if (servletChannel != null) {
-                // Jetty ends the request; complete() after it would be ignored.
-                jettyAbort(servletChannel.invoke(inner), reason);
-                return true;
+            switch (ServletContainer.of(inner)) {
+                case JETTY -> {
+                    // Jetty ends the request; complete() after it would be ignored.
+                    jettyAbort(inner, reason);
+                    return true;
+                }
+                case UNDERTOW -> {
+                    undertowClose(ServletContainer.undertowExchange(inner));
+                    return false;
+                }
+                default -> {
+                    // Tomcat hands the error to a container thread, which ends the request.
+                    tomcatCloseNow(inner, reason);
+                    return true;
+                }
             }
-            if (exchange != null) {
-                undertowClose(exchange.invoke(inner));
-                return false;
-            }
-            // Tomcat hands the error to a container thread, which ends the request.
-            tomcatCloseNow(inner, reason);
-            return true;
         } catch (ReflectiveOperationException | IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot close the client connection on " + inner.getClass().getName()
                     + "; the truncated response ends normally", e);
@@ -74,7 +72,8 @@ final class ContainerAbort {
     }
 
     /** Jetty 12's {@code ServletApiResponse.getServletChannel().abort(Throwable)}: fails the response and closes the connection. */
-    private static void jettyAbort(Object servletChannel, IOException reason) throws ReflectiveOperationException {
+    private static void jettyAbort(ServletResponse response, IOException reason) throws ReflectiveOperationException {
+        Object servletChannel = response.getClass().getMethod("getServletChannel").invoke(response);
         servletChannel.getClass().getMethod("abort", Throwable.class).invoke(servletChannel, reason);
     }
 
@@ -82,16 +81,6 @@ final class ContainerAbort {
     private static void undertowClose(Object exchange) throws ReflectiveOperationException, IOException {
         Object connection = exchange.getClass().getMethod("getConnection").invoke(exchange);
         ((Closeable) connection).close();
-    }
-
-    /** The target's public method of that name without parameters, or {@code null}. */
-    private static Method publicMethod(Object target, String name) {
-        for (Method method : target.getClass().getMethods()) {
-            if (method.getName().equals(name) && method.getParameterCount() == 0) {
-                return method;
-            }
-        }
-        return null;
     }
 
     private static Field field(Class<?> type, String name) throws NoSuchFieldException {

@@ -1,0 +1,67 @@
+package dev.sluice.forwarding;
+
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestWrapper;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.ServletResponseWrapper;
+
+import java.lang.reflect.Method;
+
+/**
+ * The container behind a request or response, for the few things the Servlet API leaves out
+ * (cutting a connection, knowing a body was consumed), which each container offers its own way.
+ * Told once per class, by the package of the container's own object beneath any wrappers.
+ */
+enum ServletContainer {
+    JETTY, UNDERTOW, OTHER;
+
+    private static final ClassValue<ServletContainer> BY_CLASS = new ClassValue<>() {
+        @Override
+        protected ServletContainer computeValue(Class<?> type) {
+            String name = type.getName();
+            return name.startsWith("org.eclipse.jetty.") ? JETTY : name.startsWith("io.undertow.") ? UNDERTOW : OTHER;
+        }
+    };
+    /** Per class: Undertow's public {@code getExchange()}, on its requests and responses alike. */
+    private static final ClassValue<Method> UNDERTOW_EXCHANGE = new ClassValue<>() {
+        @Override
+        protected Method computeValue(Class<?> type) {
+            try {
+                return type.getMethod("getExchange");
+            } catch (NoSuchMethodException e) {
+                return null;
+            }
+        }
+    };
+
+    static ServletContainer of(Object containersOwn) {
+        return BY_CLASS.get(containersOwn.getClass());
+    }
+
+    /** The container's own request beneath the application's wrappers. */
+    static ServletRequest unwrap(ServletRequest request) {
+        ServletRequest inner = request;
+        while (inner instanceof ServletRequestWrapper wrapper) {
+            inner = wrapper.getRequest();
+        }
+        return inner;
+    }
+
+    /** The container's own response beneath the application's wrappers. */
+    static ServletResponse unwrap(ServletResponse response) {
+        ServletResponse inner = response;
+        while (inner instanceof ServletResponseWrapper wrapper) {
+            inner = wrapper.getResponse();
+        }
+        return inner;
+    }
+
+    /** Undertow's {@code HttpServerExchange} behind its own request or response. */
+    static Object undertowExchange(Object containersOwn) throws ReflectiveOperationException {
+        Method getExchange = UNDERTOW_EXCHANGE.get(containersOwn.getClass());
+        if (getExchange == null) {
+            throw new NoSuchMethodException(containersOwn.getClass().getName() + ".getExchange()");
+        }
+        return getExchange.invoke(containersOwn);
+    }
+}
