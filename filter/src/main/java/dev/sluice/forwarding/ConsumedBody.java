@@ -20,17 +20,8 @@ import java.lang.reflect.Method;
 final class ConsumedBody {
     /** Jetty 12's {@code FormFields.class.getName()}: the attribute its form parser leaves on the request. */
     private static final String JETTY_FORM_FIELDS = "org.eclipse.jetty.server.FormFields";
-    /** Per exchange class: Undertow's {@code HttpServerExchange.isRequestComplete()}, looked up once. */
-    private static final ClassValue<Method> REQUEST_COMPLETE = new ClassValue<>() {
-        @Override
-        protected Method computeValue(Class<?> type) {
-            try {
-                return type.getMethod("isRequestComplete");
-            } catch (NoSuchMethodException e) {
-                return null;
-            }
-        }
-    };
+    /** Per exchange class: Undertow's {@code HttpServerExchange.isRequestComplete()}. */
+    private static final ClassValue<Method> REQUEST_COMPLETE = ServletContainer.publicMethod("isRequestComplete");
 
     private ConsumedBody() {
     }

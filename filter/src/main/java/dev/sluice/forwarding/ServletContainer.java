@@ -23,16 +23,21 @@ enum ServletContainer {
         }
     };
     /** Per class: Undertow's public {@code getExchange()}, on its requests and responses alike. */
-    private static final ClassValue<Method> UNDERTOW_EXCHANGE = new ClassValue<>() {
-        @Override
-        protected Method computeValue(Class<?> type) {
-            try {
-                return type.getMethod("getExchange");
-            } catch (NoSuchMethodException e) {
-                return null;
+    private static final ClassValue<Method> UNDERTOW_EXCHANGE = publicMethod("getExchange");
+
+    /** Per class, looked up once: its public method of this name without parameters, or {@code null}. */
+    static ClassValue<Method> publicMethod(String name) {
+        return new ClassValue<>() {
+            @Override
+            protected Method computeValue(Class<?> type) {
+                try {
+                    return type.getMethod(name);
+                } catch (NoSuchMethodException e) {
+                    return null;
+                }
             }
-        }
-    };
+        };
+    }
 
     static ServletContainer of(Object containersOwn) {
         return BY_CLASS.get(containersOwn.getClass());
