@@ -2,7 +2,6 @@ package dev.sluice.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.Handlers;
@@ -126,18 +125,8 @@ class Http2ClientTest {
         origin.clear();
     }
 
-    private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
     private static RecordedRequest forwarded(String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = get(path);
-        assertEquals(HttpClient.Version.HTTP_2, response.version());
-        assertEquals(200, response.statusCode());
-        List<RecordedRequest> seen = origin.requests();
-        assertEquals(1, seen.size(), "requests the origin saw");
-        return seen.get(0);
+        return Http2Clients.forwarded(client, base, path, origin);
     }
 
     @Test

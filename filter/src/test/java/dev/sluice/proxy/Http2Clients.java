@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.sluice.testing.Handlers;
+import dev.sluice.testing.RecordedRequest;
+import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 
 /** JDK clients speaking cleartext HTTP/2 (h2c) to a container, and what the tests ask of such a connection. */
 final class Http2Clients {
@@ -53,6 +56,20 @@ final class Http2Clients {
                 System.setProperty(WINDOW_PROPERTY, defaultWindow);
             }
         }
+    }
+
+    /**
+     * GETs {@code base + path} over the client's HTTP/2 connection and returns the one request the
+     * origin saw for it.
+     */
+    static RecordedRequest forwarded(HttpClient client, String base, String path, TestOrigin origin) throws IOException, InterruptedException {
+        HttpResponse<Void> response = client.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.discarding());
+        assertEquals(HttpClient.Version.HTTP_2, response.version());
+        assertEquals(200, response.statusCode());
+        List<RecordedRequest> seen = origin.requests();
+        assertEquals(1, seen.size(), "requests the origin saw");
+        return seen.get(0);
     }
 
     /**

@@ -292,11 +292,7 @@ abstract class OtherContainerTest {
     }
 
     private RecordedRequest forwardedOverHttp2(String path) throws Exception {
-        HttpResponse<InputStream> response = download(http2, path);
-        response.body().close();
-        assertEquals(HttpClient.Version.HTTP_2, response.version());
-        assertEquals(200, response.statusCode());
-        return echo.requests().get(0);
+        return Http2Clients.forwarded(http2, base, path, echo);
     }
 
     /**
