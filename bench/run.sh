@@ -19,7 +19,7 @@ ROUNDS=${2:-2}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/bench
 T=$BENCH/target
-TOMCAT_VERSION=10.1.59
+TOMCAT_VERSION=${BENCH_TOMCAT:-10.1.59}  # BENCH_TOMCAT=11.0.24 runs every Tomcat target in Tomcat 11
 HEAP=-Xmx512m       # S1-S4; S5 restarts both Tomcats with -Xmx128m
 GC=${BENCH_GC:--XX:+UseG1GC}  # the same collector for both Tomcats
 PIDS=()

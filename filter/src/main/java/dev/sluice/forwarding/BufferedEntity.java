@@ -20,8 +20,9 @@ final class BufferedEntity extends BodyEntity {
     private final List<ByteBuffer> chunks;
     /** The pooled arrays behind {@link #chunks}, or {@code null} when they are not pooled. */
     private final Loan loan;
+    /** Reactor thread only: the first chunk not sent whole, and how much of it was sent. */
     private int next;
-    private ByteBuffer current;
+    private int sentOfNext;
     /** Reactor thread only: this producer has sent everything. */
     private boolean ended;
 
@@ -63,30 +64,58 @@ final class BufferedEntity extends BodyEntity {
 
     @Override
     public int available() {
-        return next < chunks.size() || current != null ? (int) Math.min(Integer.MAX_VALUE, Math.max(1, getContentLength())) : 1;
+        return next < chunks.size() ? (int) Math.min(Integer.MAX_VALUE, Math.max(1, getContentLength())) : 1;
     }
 
+    /**
+     * Sends what is left, gathered from the chunks into the lane's {@linkplain LaneThread#staging()
+     * staging buffer} so that a body spread over several arrays takes one socket write, not one
+     * per array.
+     */
     @Override
     public void produce(DataStreamChannel channel) throws IOException {
         for (;;) {
-            if (current == null) {
-                if (next == chunks.size()) {
-                    channel.endStream();
-                    if (!ended) {
-                        ended = true;
-                        if (loan != null) {
-                            loan.unfinished.decrementAndGet();
-                        }
+            ByteBuffer staging = gather(LaneThread.staging());
+            if (!staging.hasRemaining()) {
+                channel.endStream();
+                if (!ended) {
+                    ended = true;
+                    if (loan != null) {
+                        loan.unfinished.decrementAndGet();
                     }
-                    return;
                 }
-                current = chunks.get(next++).duplicate();
-            }
-            channel.write(current);
-            if (current.hasRemaining()) {
                 return;
             }
-            current = null;
+            int written = channel.write(staging);
+            skip(written);
+            if (staging.hasRemaining()) {
+                return;
+            }
+        }
+    }
+
+    /** Copies as much of what is left as fits into {@code staging}, and flips it for reading. */
+    private ByteBuffer gather(ByteBuffer staging) {
+        for (int i = next, offset = sentOfNext; i < chunks.size() && staging.hasRemaining(); i++, offset = 0) {
+            ByteBuffer chunk = chunks.get(i);
+            int n = Math.min(chunk.remaining() - offset, staging.remaining());
+            staging.put(staging.position(), chunk, chunk.position() + offset, n).position(staging.position() + n);
+        }
+        return staging.flip();
+    }
+
+    /** Counts {@code sent} more bytes as sent. */
+    private void skip(int sent) {
+        int left = sent;
+        while (left > 0) {
+            int rest = chunks.get(next).remaining() - sentOfNext;
+            if (left < rest) {
+                sentOfNext += left;
+                return;
+            }
+            left -= rest;
+            next++;
+            sentOfNext = 0;
         }
     }
 
@@ -97,7 +126,7 @@ final class BufferedEntity extends BodyEntity {
 
     @Override
     public void releaseResources() {
-        current = null;
+        // Nothing to let go of: the arrays go back through recycle(), once no attempt needs them.
     }
 
     /**

@@ -21,7 +21,6 @@ import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
-import org.apache.hc.core5.concurrent.DefaultThreadFactory;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.HttpException;
@@ -248,7 +247,7 @@ public final class UpstreamClient implements Closeable {
                             .setIoThreadCount(1)
                             .setSelectInterval(SELECT_INTERVAL)
                             .build())
-                    .setThreadFactory(new DefaultThreadFactory("sluice-" + settings.name() + "-lane" + index, true))
+                    .setThreadFactory(LaneThread.factory("sluice-" + settings.name() + "-lane" + index))
                     .setHttp1Config(Http1Config.custom().setBufferSize(settings.readBuffer()).setInitialWindowSize(settings.responseBuffer()).build())
                     .setDefaultRequestConfig(RequestConfig.custom()
                             .setConnectionRequestTimeout(connectTimeout)

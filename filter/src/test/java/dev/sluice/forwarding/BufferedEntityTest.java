@@ -2,9 +2,11 @@ package dev.sluice.forwarding;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +60,24 @@ class BufferedEntityTest {
     }
 
     @Test
+    void aBodyOverSeveralArraysGoesOutInOneWriteFromALaneThread() throws InterruptedException {
+        BufferedEntity body = pooledBody(40_000);
+        Channel channel = new Channel(Integer.MAX_VALUE);
+        Thread lane = LaneThread.factory("test-lane").newThread(() -> {
+            try {
+                body.produce(channel);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        lane.start();
+        lane.join();
+        assertEquals(1, channel.writes, "three arrays, one socket write");
+        assertTrue(channel.ended);
+        assertArrayEquals(expected(40_000), channel.written.toByteArray());
+    }
+
+    @Test
     void noArrayLargerThanAChunkIsHandedOut() {
         assertEquals(BodyBuffers.CHUNK, buffers.take().length);
     }
@@ -87,11 +107,14 @@ class BufferedEntityTest {
         return new BufferedEntity(chunks, length, arrays, buffers);
     }
 
-    /** Calls the producer as HttpClient does, until it ends the stream, and returns what it wrote. */
+    /**
+     * Calls the producer as HttpClient does, until it ends the stream, and returns what it wrote.
+     * The channel takes 5,000 bytes per call, so that calls end inside arrays and across them.
+     */
     private static byte[] sendAll(BufferedEntity body) throws IOException {
-        Channel channel = new Channel(4_096);
+        Channel channel = new Channel(5_000);
         while (!channel.ended) {
-            channel.room = 4_096;
+            channel.room = 5_000;
             body.produce(channel);
         }
         return channel.written.toByteArray();
@@ -101,6 +124,7 @@ class BufferedEntityTest {
     private static final class Channel implements DataStreamChannel {
         private final ByteArrayOutputStream written = new ByteArrayOutputStream();
         private int room;
+        private int writes;
         private boolean ended;
 
         Channel(int room) {
@@ -113,6 +137,7 @@ class BufferedEntityTest {
 
         @Override
         public int write(ByteBuffer src) {
+            writes++;
             int n = Math.min(room, src.remaining());
             byte[] bytes = new byte[n];
             src.get(bytes);

@@ -1,0 +1,47 @@
+package dev.sluice.forwarding;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An upstream lane's I/O thread, which keeps one scratch buffer for sending request bodies read
+ * whole. Such a body lies in several pooled arrays ({@link BodyBuffers#CHUNK} each); written one
+ * array at a time, a 64 KiB body cost four socket writes, and on loopback each write also runs the
+ * receiver's side of TCP and wakes it: 20 µs of the 64 KiB echo's 290 µs per request against a
+ * body sent from one array (docs/benchmarks.md, item 53). Gathered here first, it goes out in one
+ * write. The buffer is direct, so the JDK writes it as it is instead of copying each array into
+ * a direct buffer of its own first, and one per thread suffices because HttpClient's channel
+ * has taken (written or copied) what it accepts before {@code write} returns.
+ */
+final class LaneThread extends Thread {
+    /** Bytes gathered per write: a default {@code sluice.request-buffer} body at once. */
+    static final int STAGING = 64 * 1024;
+
+    private ByteBuffer staging;
+
+    private LaneThread(Runnable task, String name) {
+        super(task, name);
+        setDaemon(true);
+    }
+
+    /** Makes daemon lane threads named {@code prefix-1}, {@code prefix-2}, ... */
+    static ThreadFactory factory(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> new LaneThread(task, prefix + "-" + count.incrementAndGet());
+    }
+
+    /**
+     * An empty buffer of {@link #STAGING} bytes to gather into, which the caller may use until it
+     * returns to HttpClient: the thread's own on a lane thread, a fresh one on any other.
+     */
+    static ByteBuffer staging() {
+        if (Thread.currentThread() instanceof LaneThread lane) {
+            if (lane.staging == null) {
+                lane.staging = ByteBuffer.allocateDirect(STAGING);
+            }
+            return lane.staging.clear();
+        }
+        return ByteBuffer.allocate(STAGING);
+    }
+}
