@@ -68,14 +68,14 @@ final class BufferedEntity extends BodyEntity {
     }
 
     /**
-     * Sends what is left, gathered from the chunks into the lane's {@linkplain LaneThread#staging()
+     * Sends what is left, gathered from the chunks into the lane's {@linkplain LaneThread#gather
      * staging buffer} so that a body spread over several arrays takes one socket write, not one
      * per array.
      */
     @Override
     public void produce(DataStreamChannel channel) throws IOException {
         for (;;) {
-            ByteBuffer staging = gather(LaneThread.staging());
+            ByteBuffer staging = LaneThread.gather(chunks.listIterator(next), sentOfNext);
             if (!staging.hasRemaining()) {
                 channel.endStream();
                 if (!ended) {
@@ -92,16 +92,6 @@ final class BufferedEntity extends BodyEntity {
                 return;
             }
         }
-    }
-
-    /** Copies as much of what is left as fits into {@code staging}, and flips it for reading. */
-    private ByteBuffer gather(ByteBuffer staging) {
-        for (int i = next, offset = sentOfNext; i < chunks.size() && staging.hasRemaining(); i++, offset = 0) {
-            ByteBuffer chunk = chunks.get(i);
-            int n = Math.min(chunk.remaining() - offset, staging.remaining());
-            staging.put(staging.position(), chunk, chunk.position() + offset, n).position(staging.position() + n);
-        }
-        return staging.flip();
     }
 
     /** Counts {@code sent} more bytes as sent. */

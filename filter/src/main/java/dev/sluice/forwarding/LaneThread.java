@@ -1,16 +1,18 @@
 package dev.sluice.forwarding;
 
 import java.nio.ByteBuffer;
+import java.util.Iterator;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An upstream lane's I/O thread, which keeps one scratch buffer for sending request bodies read
- * whole. Such a body lies in several pooled arrays ({@link BodyBuffers#CHUNK} each); written one
- * array at a time, a 64 KiB body cost four socket writes, and on loopback each write also runs the
+ * An upstream lane's I/O thread, which keeps one scratch buffer for sending request bodies. A body
+ * lies in several arrays: read whole, in pooled arrays of {@link BodyBuffers#CHUNK} bytes;
+ * streamed, in one array per read of the client, 8 KiB in Tomcat. Written one array at a time, a
+ * 64 KiB body read whole cost four socket writes, and on loopback each write also runs the
  * receiver's side of TCP and wakes it: 20 µs of the 64 KiB echo's 290 µs per request against a
- * body sent from one array (docs/benchmarks.md, item 53). Gathered here first, it goes out in one
- * write. The buffer is direct, so the JDK writes it as it is instead of copying each array into
+ * body sent from one array (docs/benchmarks.md, item 53). Gathered here first, whatever is waiting
+ * goes out in one write. The buffer is direct, so the JDK writes it as it is instead of copying each array into
  * a direct buffer of its own first, and one per thread suffices because HttpClient's channel
  * has taken (written or copied) what it accepts before {@code write} returns.
  */
@@ -32,10 +34,22 @@ final class LaneThread extends Thread {
     }
 
     /**
-     * An empty buffer of {@link #STAGING} bytes to gather into, which the caller may use until it
-     * returns to HttpClient: the thread's own on a lane thread, a fresh one on any other.
+     * The bytes of {@code chunks} gathered into a staging buffer, as many as fit, ready to be
+     * written; the first chunk from {@code offset} bytes past its position. The chunks' positions
+     * are left alone. The buffer may be used until the caller returns to HttpClient.
      */
-    static ByteBuffer staging() {
+    static ByteBuffer gather(Iterator<ByteBuffer> chunks, int offset) {
+        ByteBuffer staging = staging();
+        for (int skip = offset; chunks.hasNext() && staging.hasRemaining(); skip = 0) {
+            ByteBuffer chunk = chunks.next();
+            int n = Math.min(chunk.remaining() - skip, staging.remaining());
+            staging.put(staging.position(), chunk, chunk.position() + skip, n).position(staging.position() + n);
+        }
+        return staging.flip();
+    }
+
+    /** An empty buffer of {@link #STAGING} bytes: the thread's own on a lane thread, a fresh one on any other. */
+    private static ByteBuffer staging() {
         if (Thread.currentThread() instanceof LaneThread lane) {
             if (lane.staging == null) {
                 lane.staging = ByteBuffer.allocateDirect(STAGING);

@@ -61,8 +61,6 @@ final class RequestBody extends BodyEntity implements ReadListener {
     private final AtomicInteger readers = new AtomicInteger();
     private volatile boolean streaming;
     private volatile DataStreamChannel channel;
-    /** Reactor thread only. */
-    private ByteBuffer current;
     /**
      * The pooled arrays the body is read into, filled one after the other, when its declared
      * length fits the buffer; {@code null} otherwise. Container threads only, until the body is
@@ -212,7 +210,7 @@ final class RequestBody extends BodyEntity implements ReadListener {
                     }
                     continue;
                 }
-                byte[] chunk = new byte[BodyBuffers.CHUNK];
+                byte[] chunk = buffers.take();
                 int n = in.read(chunk);
                 if (n < 0) {
                     break;
@@ -253,27 +251,46 @@ final class RequestBody extends BodyEntity implements ReadListener {
     public void produce(DataStreamChannel ch) throws IOException {
         channel = ch;
         for (;;) {
-            if (current == null) {
-                boolean end = ended.get();
-                current = queue.poll();
-                if (current == null) {
-                    if (end) {
-                        ch.endStream();
-                    }
-                    break;
+            // Read before gathering: once the end is declared, every byte is in the queue.
+            boolean end = ended.get();
+            ByteBuffer staging = LaneThread.gather(queue.iterator(), 0);
+            if (!staging.hasRemaining()) {
+                if (end) {
+                    ch.endStream();
                 }
-            }
-            queued.addAndGet(-ch.write(current));
-            if (current.hasRemaining()) {
                 break;
             }
-            current = null;
+            int written = ch.write(staging);
+            queued.addAndGet(-written);
+            skip(written);
+            if (staging.hasRemaining()) {
+                break;
+            }
         }
         if (paused.get() && queued.get() <= limit / 2 && paused.compareAndSet(true, false)) {
             try {
                 readAvailable();
             } catch (IOException e) {
                 sink.bodyFailed(e);
+            }
+        }
+    }
+
+    /**
+     * Takes {@code sent} bytes off the head of the queue: the chunks sent whole, whose arrays go
+     * back to the pool, and the position of the one sent in part. Only the producer reads the
+     * queued chunks once they are queued, so it may move them and, once sent, reuse them.
+     */
+    private void skip(int sent) {
+        int left = sent;
+        while (left > 0) {
+            ByteBuffer head = queue.peek();
+            int n = Math.min(left, head.remaining());
+            head.position(head.position() + n);
+            left -= n;
+            if (!head.hasRemaining()) {
+                queue.poll();
+                buffers.give(head.array());
             }
         }
     }
@@ -285,7 +302,6 @@ final class RequestBody extends BodyEntity implements ReadListener {
 
     @Override
     public void releaseResources() {
-        current = null;
         queue.clear();
     }
 }
