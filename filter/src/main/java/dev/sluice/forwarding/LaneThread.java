@@ -11,10 +11,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * streamed, in one array per read of the client, 8 KiB in Tomcat. Written one array at a time, a
  * 64 KiB body read whole cost four socket writes, and on loopback each write also runs the
  * receiver's side of TCP and wakes it: 20 µs of the 64 KiB echo's 290 µs per request against a
- * body sent from one array (docs/benchmarks.md, item 53). Gathered here first, whatever is waiting
- * goes out in one write. The buffer is direct, so the JDK writes it as it is instead of copying each array into
- * a direct buffer of its own first, and one per thread suffices because HttpClient's channel
- * has taken (written or copied) what it accepts before {@code write} returns.
+ * body sent from one array (docs/benchmarks.md, item 53). Gathered here first, whatever is
+ * waiting goes out in one write.
+ *
+ * <p>The buffer is direct, so the JDK writes it as it is instead of first copying each array into
+ * a direct buffer of its own. One per thread suffices because HttpClient's channel has taken
+ * (written, or copied into its own buffer) what it accepts before {@code write} returns.
  */
 final class LaneThread extends Thread {
     /** Bytes gathered per write: a default {@code sluice.request-buffer} body at once. */
