@@ -60,11 +60,6 @@ import org.apache.hc.core5.util.Timeout;
  * and the connections evenly over the I/O threads.
  */
 public final class UpstreamClient implements Closeable {
-    /**
-     * Timers fire up to one select interval late; HttpClient's default of a second would make a
-     * 500 ms timeout answer after a second.
-     */
-    private static final TimeValue SELECT_INTERVAL = TimeValue.ofMilliseconds(50);
     private static final String NO_USER_AGENT = "dev.sluice.no-user-agent";
 
     /**
@@ -208,6 +203,18 @@ public final class UpstreamClient implements Closeable {
     }
 
     /**
+     * How often a lane's reactor wakes, busy or idle, to check its timers, which fire up to this
+     * late: a twentieth of the upstream's shortest timeout (at most 5 % late), between 10 ms and a
+     * second. HttpClient's fixed second would make a 500 ms timeout answer after a second; a fixed
+     * 50 ms woke every idle lane twenty times a second, whatever its timeouts (docs/benchmarks.md,
+     * item 55).
+     */
+    static TimeValue selectInterval(UpstreamSettings settings) {
+        long shortest = Math.min(settings.timeout().toMillis(), settings.connectTimeout().toMillis());
+        return TimeValue.ofMilliseconds(Math.max(10, Math.min(1_000, shortest / 20)));
+    }
+
+    /**
      * One I/O thread with its part of the upstream's connections, and a count of the exchanges it
      * carries, in all and per node, which is what the lane is chosen by.
      */
@@ -245,7 +252,7 @@ public final class UpstreamClient implements Closeable {
                     .setConnectionManager(pool)
                     .setIOReactorConfig(IOReactorConfig.custom()
                             .setIoThreadCount(1)
-                            .setSelectInterval(SELECT_INTERVAL)
+                            .setSelectInterval(selectInterval(settings))
                             .build())
                     .setThreadFactory(LaneThread.factory("sluice-" + settings.name() + "-lane" + index))
                     .setHttp1Config(Http1Config.custom().setBufferSize(settings.readBuffer()).setInitialWindowSize(settings.responseBuffer()).build())

@@ -88,6 +88,14 @@ class UpstreamClientTest {
     }
 
     @Test
+    void timersAreCheckedAtATwentiethOfTheShortestTimeoutBetweenTenMillisecondsAndASecond() {
+        assertEquals(250, UpstreamClient.selectInterval(settings()).toMilliseconds(), "defaults: a 5 s connect-timeout");
+        assertEquals(25, UpstreamClient.selectInterval(settings("timeout", "500")).toMilliseconds());
+        assertEquals(10, UpstreamClient.selectInterval(settings("timeout", "100")).toMilliseconds());
+        assertEquals(1_000, UpstreamClient.selectInterval(settings("timeout", "60000", "connect-timeout", "30000")).toMilliseconds());
+    }
+
+    @Test
     void aNodeNeverHasMoreConnectionsThanItsLimitOverAllLanes() throws Exception {
         assertEquals(3, mostAtOnce("pool.max-per-node"), "the whole limit is used, and no more");
     }
@@ -175,19 +183,23 @@ class UpstreamClientTest {
     }
 
     private UpstreamClient client(TestOrigin origin, int ioThreads, String... keyValues) {
+        List<String> all = new ArrayList<>(List.of("nodes", "127.0.0.1:" + origin.port(), "pool.io-threads", Integer.toString(ioThreads)));
+        all.addAll(List.of(keyValues));
+        UpstreamClient client = new UpstreamClient(settings(all.toArray(String[]::new)));
+        opened.add(client);
+        return client;
+    }
+
+    /** The settings of an upstream {@code lanes} with these keys (without the prefix) and values. */
+    private static UpstreamSettings settings(String... keyValues) {
         Map<String, String> config = new HashMap<>();
         config.put("sluice.route.lanes.path", "/lanes");
         config.put("sluice.route.lanes.upstream", "lanes");
-        config.put("sluice.upstream.lanes.nodes", "127.0.0.1:" + origin.port());
-        config.put("sluice.upstream.lanes.pool.io-threads", Integer.toString(ioThreads));
+        config.put("sluice.upstream.lanes.nodes", "127.0.0.1:1");
         for (int i = 0; i < keyValues.length; i += 2) {
             config.put("sluice.upstream.lanes." + keyValues[i], keyValues[i + 1]);
         }
-        UpstreamSettings settings = SettingsParser.parse(config.keySet(), key -> Optional.ofNullable(config.get(key)))
-                .upstreams().get("lanes");
-        UpstreamClient client = new UpstreamClient(settings);
-        opened.add(client);
-        return client;
+        return SettingsParser.parse(config.keySet(), key -> Optional.ofNullable(config.get(key))).upstreams().get("lanes");
     }
 
     private static Node node(TestOrigin origin) {
