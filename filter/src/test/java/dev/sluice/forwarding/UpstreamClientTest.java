@@ -95,6 +95,23 @@ class UpstreamClientTest {
         assertEquals(1_000, UpstreamClient.selectInterval(settings("timeout", "60000", "connect-timeout", "30000")).toMilliseconds());
     }
 
+    /**
+     * The promise the interval keeps, over a real socket: a 600 ms timeout is checked every 30 ms.
+     * HttpClient's own second would make each of three timeouts land up to a second late, all
+     * three within the slack left here for a busy machine about one time in forty.
+     */
+    @Test
+    void aTimeoutFiresAtMostATwentiethLatePlusSchedulingSlack() throws Exception {
+        TestOrigin origin = origin(Handlers.delayed(2_000, ok()), new AtomicInteger(), new AtomicInteger());
+        UpstreamClient client = client(origin, 1, "timeout", "600");
+        for (int i = 0; i < 3; i++) {
+            long start = System.nanoTime();
+            assertThrows(ExecutionException.class, () -> send(client, node(origin), "GET").get(10, TimeUnit.SECONDS));
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(millis >= 600 && millis < 900, "request " + i + " timed out after " + millis + " ms");
+        }
+    }
+
     @Test
     void aNodeNeverHasMoreConnectionsThanItsLimitOverAllLanes() throws Exception {
         assertEquals(3, mostAtOnce("pool.max-per-node"), "the whole limit is used, and no more");
