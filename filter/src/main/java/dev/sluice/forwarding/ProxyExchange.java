@@ -225,7 +225,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             return;
         }
         UpstreamFailure failure = UpstreamFailure.of(upstream.name(), node.address(), cause);
-        if (!clientGone && UpstreamFailure.causedBy(cause, IOException.class)) {
+        if (!clientGone && !UpstreamFailure.waitedForPool(cause) && UpstreamFailure.causedBy(cause, IOException.class)) {
             upstream.health().failed(node.index());
             upstream.counters().nodeFailed(node.index());
         }
@@ -247,7 +247,9 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
      */
     private boolean mayRetry(Exception cause) {
         RetrySettings retry = upstream.settings().retry();
-        if (attemptsLeft <= 0 || clientGone || relay.responseStarted() || tried.cardinality() >= upstream.size()) {
+        if (attemptsLeft <= 0 || clientGone || relay.responseStarted() || tried.cardinality() >= upstream.size()
+                || UpstreamFailure.waitedForPool(cause)) {
+            // A request that waited for a connection has used its time; 503 tells the client when to come back.
             return false;
         }
         if (body != null && !(body instanceof BufferedEntity)) {

@@ -39,15 +39,20 @@ public final class Upstream implements Closeable {
     private final ThrottledLog failureLog = new ThrottledLog(System.getLogger(Upstream.class.getName()));
     private final UpstreamClient client;
     private final UpstreamCounters counters;
+    private final ScheduledExecutorService timer;
 
     /**
      * Builds the upstream and starts its connection pool.
      *
      * @param nanoClock the clock of the rate limits
      * @param healthRegistry the filter's node health, which the nodes' state is taken from and kept in
+     * @param timer the filter's timer, for the upstream's periodic work and the deadlines of
+     *        requests waiting for a pooled connection
      */
-    public Upstream(UpstreamSettings settings, LongSupplier nanoClock, HealthRegistry healthRegistry) {
+    public Upstream(UpstreamSettings settings, LongSupplier nanoClock, HealthRegistry healthRegistry,
+            ScheduledExecutorService timer) {
         this.settings = settings;
+        this.timer = timer;
         List<Node> built = new ArrayList<>();
         int[] weights = new int[settings.nodes().size()];
         for (int i = 0; i < weights.length; i++) {
@@ -64,7 +69,7 @@ public final class Upstream implements Closeable {
         this.limits = CallLimits.of(settings.rateLimit(), settings.clientRateLimit(), nanoClock);
         this.health = new UpstreamHealth(settings.name(), nodes.stream().map(Node::address).toList(), weights,
                 settings.health(), healthRegistry);
-        this.client = new UpstreamClient(settings);
+        this.client = new UpstreamClient(settings, timer);
     }
 
     /** The configured name. */
@@ -121,7 +126,7 @@ public final class Upstream implements Closeable {
      * Starts the upstream's periodic work on the filter's timer: active health checks if
      * configured, and trimming the pool's idle surplus every second.
      */
-    public void startTimers(ScheduledExecutorService timer) {
+    public void startTimers() {
         ActiveCheckSettings check = settings.health().activeCheck();
         if (check != null && checker == null) {
             Timeout timeout = Timeout.of(check.timeout());

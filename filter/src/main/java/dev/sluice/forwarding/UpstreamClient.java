@@ -5,8 +5,10 @@ import dev.sluice.config.UpstreamSettings;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
@@ -22,6 +24,7 @@ import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
 import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpRequest;
@@ -61,6 +64,8 @@ import org.apache.hc.core5.util.Timeout;
  */
 public final class UpstreamClient implements Closeable {
     private static final String NO_USER_AGENT = "dev.sluice.no-user-agent";
+    /** The context attribute of an exchange that waits for a pooled connection: its {@link PoolWait}. */
+    private static final String POOL_WAIT = "dev.sluice.pool-wait";
 
     /**
      * How long a connection must have been idle to be trimmed as surplus. Long enough that a steady
@@ -73,16 +78,19 @@ public final class UpstreamClient implements Closeable {
 
     private final Lane[] lanes;
     private final TimeValue idleTimeout;
+    private final Duration poolWaitLimit;
 
-    UpstreamClient(UpstreamSettings settings) {
+    /** @param timer where the deadlines of exchanges waiting for a pooled connection run */
+    UpstreamClient(UpstreamSettings settings, ScheduledExecutorService timer) {
         this.idleTimeout = TimeValue.of(settings.idleTimeout());
+        this.poolWaitLimit = settings.connectTimeout();
         int count = laneCount(settings.ioThreads(), settings.maxConnections(), settings.maxConnectionsPerNode());
         // One TLS context for all lanes: its stores are read once, and its session cache lets a
         // connection of one lane resume a session another lane negotiated.
         TlsStrategy tls = settings.scheme() == Scheme.HTTPS ? UpstreamTls.strategy(settings.name(), settings.tls()) : null;
         this.lanes = new Lane[count];
         for (int i = 0; i < count; i++) {
-            lanes[i] = new Lane(settings, tls, i, count);
+            lanes[i] = new Lane(settings, tls, i, count, timer);
         }
     }
 
@@ -100,6 +108,9 @@ public final class UpstreamClient implements Closeable {
     }
 
     /**
+     * Sends an exchange. One that finds every connection it may use busy waits for one at most
+     * {@code connect-timeout}, then fails with a {@code ConnectionRequestTimeoutException}.
+     *
      * @param node the node the request goes to (its address is the request's target)
      * @param clientSentUserAgent whether the client's request had a User-Agent; if not, none is sent
      */
@@ -109,7 +120,7 @@ public final class UpstreamClient implements Closeable {
         if (!clientSentUserAgent) {
             context.setAttribute(NO_USER_AGENT, Boolean.TRUE);
         }
-        return laneFor(node.index()).execute(node.index(), request, response, context, callback);
+        return laneFor(node.index()).execute(node.index(), request, response, context, callback, poolWaitLimit);
     }
 
     /** Sends an active health check and completes with its status (the body is discarded). */
@@ -137,7 +148,7 @@ public final class UpstreamClient implements Closeable {
                     public void cancelled() {
                         status.cancel(false);
                     }
-                });
+                }, timeout.toDuration());
         return status;
     }
 
@@ -226,9 +237,14 @@ public final class UpstreamClient implements Closeable {
         private final int maxIdle;
         private final AtomicInteger inFlight = new AtomicInteger();
         private final AtomicIntegerArray inFlightPerNode;
+        private final ScheduledExecutorService timer;
 
-        /** @param tls the upstream's TLS strategy, or {@code null} for HTTP */
-        Lane(UpstreamSettings settings, TlsStrategy tls, int index, int count) {
+        /**
+         * @param tls the upstream's TLS strategy, or {@code null} for HTTP
+         * @param timer where the deadlines of exchanges waiting for a connection run
+         */
+        Lane(UpstreamSettings settings, TlsStrategy tls, int index, int count, ScheduledExecutorService timer) {
+            this.timer = timer;
             this.maxConnections = share(settings.maxConnections(), index, count);
             this.maxConnectionsPerNode = share(settings.maxConnectionsPerNode(), index, count);
             this.maxIdle = share(settings.maxIdleConnections(), index, count);
@@ -269,6 +285,7 @@ public final class UpstreamClient implements Closeable {
                     .disableConnectionState()
                     .disableContentCompression()
                     .replaceExecInterceptor(ChainElement.PROTOCOL.name(), UpstreamClient::withoutAuthentication)
+                    .addExecInterceptorAfter(ChainElement.CONNECT.name(), "sluice-pool-wait", UpstreamClient::leased)
                     // HttpClient adds its own User-Agent to requests without one; a proxy must not.
                     .addRequestInterceptorLast((request, entity, context) -> {
                         if (context.getAttribute(NO_USER_AGENT) != null) {
@@ -284,16 +301,31 @@ public final class UpstreamClient implements Closeable {
             return Math.min(maxConnectionsPerNode - inFlightPerNode.get(node), maxConnections - inFlight.get());
         }
 
+        /**
+         * Sends an exchange on this lane. One beyond the lane's share of connections waits in the
+         * pool, under a {@link PoolWait} that refuses it after {@code waitLimit}.
+         */
         <T> Future<T> execute(int node, AsyncRequestProducer request, AsyncResponseConsumer<T> response,
-                HttpClientContext context, FutureCallback<T> callback) {
-            inFlight.incrementAndGet();
-            inFlightPerNode.incrementAndGet(node);
+                HttpClientContext context, FutureCallback<T> callback, Duration waitLimit) {
+            int total = inFlight.incrementAndGet();
+            int toNode = inFlightPerNode.incrementAndGet(node);
+            boolean waits = total > maxConnections || toNode > maxConnectionsPerNode;
+            FutureCallback<T> counted = new Counted<>(this, node, callback);
+            PoolWait<T> wait = waits ? new PoolWait<>(counted, waitLimit) : null;
+            Future<T> call;
             try {
-                return client.execute(request, response, null, context, new Counted<>(this, node, callback));
+                if (wait != null) {
+                    context.setAttribute(POOL_WAIT, wait);
+                }
+                call = client.execute(request, response, null, context, wait != null ? wait : counted);
             } catch (RuntimeException e) {
                 ended(node);
                 throw e;
             }
+            if (wait != null) {
+                wait.watch(call, timer);
+            }
+            return call;
         }
 
         void ended(int node) {
@@ -326,6 +358,18 @@ public final class UpstreamClient implements Closeable {
             AsyncExecChain chain, AsyncExecCallback callback) throws HttpException, IOException {
         if (Method.CONNECT.isSame(request.getMethod())) {
             throw new ProtocolException("Direct execution of CONNECT is not allowed");
+        }
+        chain.proceed(request, entity, scope, callback);
+    }
+
+    /**
+     * The step after the connection was leased (and opened if new): tells a waiting exchange's
+     * {@link PoolWait}, and stops an exchange its deadline has already refused.
+     */
+    private static void leased(HttpRequest request, AsyncEntityProducer entity, AsyncExecChain.Scope scope,
+            AsyncExecChain chain, AsyncExecCallback callback) throws HttpException, IOException {
+        if (scope.clientContext.getAttribute(POOL_WAIT) instanceof PoolWait<?> wait && !wait.leased()) {
+            throw new ConnectionRequestTimeoutException("refused while waiting for a pooled connection");
         }
         chain.proceed(request, entity, scope, callback);
     }

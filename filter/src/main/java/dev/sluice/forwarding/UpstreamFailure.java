@@ -5,6 +5,7 @@ import java.io.InterruptedIOException;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
+import org.apache.hc.core5.util.DeadlineTimeoutException;
 
 /**
  * Why an upstream exchange failed, and the status the client gets for it when nothing was sent
@@ -21,7 +22,7 @@ import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
 record UpstreamFailure(String upstream, String node, Exception exception, int status, String reason, int retryAfterSeconds) {
 
     static UpstreamFailure of(String upstream, String node, Exception exception) {
-        if (causedBy(exception, ConnectionRequestTimeoutException.class)) {
+        if (waitedForPool(exception)) {
             return new UpstreamFailure(upstream, node, exception, 503, "Service Unavailable", 1);
         }
         if (causedBy(exception, InterruptedIOException.class) || causedBy(exception, TimeoutException.class)) {
@@ -44,6 +45,15 @@ record UpstreamFailure(String upstream, String node, Exception exception, int st
     static UpstreamFailure requestBodyShort(String upstream, long received, long declared) {
         return new UpstreamFailure(upstream, null, new IOException("not forwarded: the request body ended after " + received
                 + " of its " + declared + " declared bytes (read by something before Sluice?)"), 500, "Internal Server Error", 0);
+    }
+
+    /**
+     * Whether the exchange failed waiting for a pooled connection: refused by its
+     * {@link PoolWait}, or by the pool's own deadline check. Nothing was sent, and it says
+     * nothing about the node.
+     */
+    static boolean waitedForPool(Throwable failure) {
+        return causedBy(failure, ConnectionRequestTimeoutException.class) || causedBy(failure, DeadlineTimeoutException.class);
     }
 
     /** Whether the failure or any of its causes is of this type. */

@@ -20,9 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -156,7 +156,7 @@ public final class Reloader implements ReloaderMBean {
                 if (running != null && running.settings().equals(settings)) {
                     upstreams.add(running);
                 } else {
-                    Upstream fresh = new Upstream(settings, System::nanoTime, health);
+                    Upstream fresh = new Upstream(settings, System::nanoTime, health, timer());
                     built.add(fresh);
                     upstreams.add(fresh);
                 }
@@ -177,7 +177,7 @@ public final class Reloader implements ReloaderMBean {
         retired.forEach(u -> views.remove(u.name()).unregister());
         for (Upstream upstream : built) {
             views.put(upstream.name(), UpstreamStatus.register(contextPath, upstream));
-            upstream.startTimers(timer());
+            upstream.startTimers();
         }
         retired.forEach(retirement::retire);
         scheduleReloads(next.reloadInterval());
@@ -212,15 +212,22 @@ public final class Reloader implements ReloaderMBean {
         }
     }
 
-    /** The filter's one timer thread (health checks, pool trims, reloads, retirements), started with the first upstream. */
+    /**
+     * The filter's one timer thread (health checks, pool trims, reloads, retirements, the
+     * deadlines of requests waiting for a pooled connection), started with the first upstream.
+     * A deadline is cancelled as its request gets a connection, and taken off the queue then, so
+     * that a busy pool does not fill the queue with spent deadlines.
+     */
     private synchronized ScheduledExecutorService timer() {
         if (timer == null) {
-            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread thread = new Thread(r, "sluice-timer " + (contextPath.isEmpty() ? "/" : contextPath));
                 thread.setDaemon(true);
                 thread.setContextClassLoader(loader);
                 return thread;
             });
+            executor.setRemoveOnCancelPolicy(true);
+            timer = executor;
         }
         return timer;
     }

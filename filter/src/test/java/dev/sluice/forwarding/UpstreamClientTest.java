@@ -22,11 +22,14 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.Message;
@@ -46,12 +49,14 @@ import org.junit.jupiter.api.Test;
  */
 class UpstreamClientTest {
     private final List<AutoCloseable> opened = new ArrayList<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
 
     @AfterEach
     void closeAll() throws Exception {
         for (AutoCloseable closeable : opened) {
             closeable.close();
         }
+        timer.shutdownNow();
     }
 
     @Test
@@ -110,6 +115,37 @@ class UpstreamClientTest {
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(millis >= 600 && millis < 900, "request " + i + " timed out after " + millis + " ms");
         }
+    }
+
+    /**
+     * HttpClient's pool checks a waiting lease's deadline only as connections come and go; with
+     * the only connection held by a slow exchange, the second waited the whole 3 s.
+     */
+    @Test
+    void anExchangeThatFindsNoFreeConnectionIsRefusedAfterConnectTimeoutWithoutBeingSent() throws Exception {
+        TestOrigin origin = origin(Handlers.delayed(3_000, ok()), new AtomicInteger(), new AtomicInteger());
+        UpstreamClient client = client(origin, 1, "pool.max-connections", "1", "connect-timeout", "400");
+        CompletableFuture<String> holding = send(client, node(origin), "GET");
+        long start = System.nanoTime();
+        ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> send(client, node(origin), "GET").get(10, TimeUnit.SECONDS));
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(refused.getCause() instanceof ConnectionRequestTimeoutException, "refused for the pool: " + refused);
+        assertTrue(millis >= 400 && millis < 1_500, "refused after " + millis + " ms");
+        holding.get(10, TimeUnit.SECONDS);
+        assertEquals(1, origin.requests().size(), "the refused exchange never reached the origin");
+        assertEquals(0, client.poolStats().getPending(), "nothing left waiting in the pool");
+    }
+
+    @Test
+    void anExchangeWaitingForAConnectionIsSentWhenOneFreesInTime() throws Exception {
+        TestOrigin origin = origin(Handlers.delayed(300, ok()), new AtomicInteger(), new AtomicInteger());
+        UpstreamClient client = client(origin, 1, "pool.max-connections", "1", "connect-timeout", "2000");
+        CompletableFuture<String> first = send(client, node(origin), "GET");
+        CompletableFuture<String> second = send(client, node(origin), "GET");
+        first.get(10, TimeUnit.SECONDS);
+        second.get(10, TimeUnit.SECONDS);
+        assertEquals(1, origin.connectionsAccepted(), "the second went on the first one's connection");
     }
 
     @Test
@@ -202,7 +238,7 @@ class UpstreamClientTest {
     private UpstreamClient client(TestOrigin origin, int ioThreads, String... keyValues) {
         List<String> all = new ArrayList<>(List.of("nodes", "127.0.0.1:" + origin.port(), "pool.io-threads", Integer.toString(ioThreads)));
         all.addAll(List.of(keyValues));
-        UpstreamClient client = new UpstreamClient(settings(all.toArray(String[]::new)));
+        UpstreamClient client = new UpstreamClient(settings(all.toArray(String[]::new)), timer);
         opened.add(client);
         return client;
     }

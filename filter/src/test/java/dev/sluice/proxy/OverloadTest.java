@@ -29,8 +29,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * {@code pool.max-waiting}: requests beyond what the pool serves and its queue may hold are
- * refused at once with 503, instead of each holding memory while it waits for a connection.
+ * A full pool. {@code pool.max-waiting}: requests beyond what the pool serves and its queue may
+ * hold are refused at once with 503, instead of each holding memory while it waits for a
+ * connection. {@code connect-timeout}: a request that waits gets a connection within it or a 503
+ * with {@code Retry-After: 1} (docs/configuration.md, "Errors"), and the full pool says nothing
+ * about the node's health.
  */
 @ExtendWith(ArquillianExtension.class)
 class OverloadTest {
@@ -38,7 +41,10 @@ class OverloadTest {
 
     private static TestOrigin origin;
     private static final Semaphore asked = new Semaphore(0);
+    /** Holds the origin's answers to upstream {@code slow}. */
     private static final CountDownLatch release = new CountDownLatch(1);
+    /** Holds the origin's answers to upstream {@code brief}. */
+    private static final CountDownLatch releaseBrief = new CountDownLatch(1);
 
     @ArquillianResource
     private URL base;
@@ -47,23 +53,30 @@ class OverloadTest {
     static WebArchive deployment() throws IOException {
         origin = TestOrigin.start("origin", exchange -> {
             asked.release();
-            release.await();
+            (exchange.request().target().contains("/brief/") ? releaseBrief : release).await(10, TimeUnit.SECONDS);
             Handlers.fixed(200, "text/plain", "ok".getBytes(StandardCharsets.US_ASCII)).handle(exchange);
         });
-        // One connection, one waiting: the third request at once is one too many. The waiting one
-        // would wait up to connect-timeout (10 s) for the connection before a 503 of its own.
-        return SluiceDeployment.war("overload", route("slow", "127.0.0.1:" + origin.port(),
-                "pool.max-connections=1", "pool.max-waiting=1", "pool.io-threads=1", "connect-timeout=10000", "timeout=20000"));
+        String node = "127.0.0.1:" + origin.port();
+        // slow: one connection, one waiting: the third request at once is one too many. The waiting
+        // one would wait up to connect-timeout (10 s) for the connection before a 503 of its own.
+        // brief: one connection, a short wait for it, and a single failure would eject the node.
+        return SluiceDeployment.war("overload", route("slow", node,
+                "pool.max-connections=1", "pool.max-waiting=1", "pool.io-threads=1", "connect-timeout=10000", "timeout=20000")
+                + route("brief", node, "pool.max-connections=1", "pool.io-threads=1", "connect-timeout=500", "timeout=20000",
+                        "health.max-fails=1"));
     }
 
     @AfterAll
     static void stopOrigin() {
+        release.countDown();
+        releaseBrief.countDown();
         origin.close();
     }
 
     @Test
     void requestBeyondThePoolAndItsQueueIsRefusedAtOnce() throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        asked.drainPermits();
         CompletableFuture<HttpResponse<String>> served = http.sendAsync(request("slow/a"), HttpResponse.BodyHandlers.ofString());
         assertTrue(asked.tryAcquire(5, TimeUnit.SECONDS), "the first request reached the origin");
         CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(request("slow/b"), HttpResponse.BodyHandlers.ofString());
@@ -82,6 +95,34 @@ class OverloadTest {
         assertEquals(200, waiting.get(10, TimeUnit.SECONDS).statusCode(), "admitted requests lose nothing");
         assertEquals(200, http.send(request("slow/d"), HttpResponse.BodyHandlers.ofString()).statusCode(),
                 "once the load is gone, requests are admitted again");
+    }
+
+    /**
+     * HttpClient's pool checks a waiting request's deadline only as connections come and go: with
+     * the one connection held, the second request waited until it was released, then got a 504.
+     */
+    @Test
+    void aRequestThatFindsNoFreeConnectionIsAnswered503AfterConnectTimeoutAndTheNodeStaysUp() throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        asked.drainPermits();
+        CompletableFuture<HttpResponse<String>> holding = http.sendAsync(request("brief/a"), HttpResponse.BodyHandlers.ofString());
+        assertTrue(asked.tryAcquire(5, TimeUnit.SECONDS), "the first request reached the origin");
+
+        long started = System.nanoTime();
+        HttpResponse<String> waited = http.send(request("brief/b"), HttpResponse.BodyHandlers.ofString());
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(503, waited.statusCode());
+        assertEquals("1", waited.headers().firstValue("Retry-After").orElse(null));
+        assertTrue(tookMillis >= 450 && tookMillis < 3_000, "answered after connect-timeout, not when the connection freed: "
+                + tookMillis + " ms");
+        String node = PoolProbe.nodes(CONTEXT, "brief")[0];
+        assertTrue(node.endsWith(" up") && node.contains(" failures=0 "), "a full pool is not the node's failure: " + node);
+
+        releaseBrief.countDown();
+        assertEquals(200, holding.get(10, TimeUnit.SECONDS).statusCode(), "the request holding the connection loses nothing");
+        assertTrue(origin.requests().stream().noneMatch(r -> r.target().contains("/brief/b")), "the refused request never reached the origin");
+        assertEquals(200, http.send(request("brief/c"), HttpResponse.BodyHandlers.ofString()).statusCode(),
+                "the node takes the next request");
     }
 
     /** The second request is in flight once it waits in the pool's queue for the one connection. */
