@@ -306,7 +306,9 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     @Override
     public void responseHead(int status, String retryAfter) {
         UpstreamHealth health = upstream.health();
-        long seconds = (status == 503 || status == 429) && retryAfter != null ? seconds(retryAfter) : -1;
+        // Only 503: a 429 is about one client's calls (RFC 6585), and ejecting the node for it would
+        // let one client over its quota take the node away from everyone.
+        long seconds = status == 503 && retryAfter != null ? seconds(retryAfter) : -1;
         if (seconds > 0) {
             health.retryAfter(node.index(), seconds);
             upstream.counters().nodeFailed(node.index());

@@ -12,7 +12,6 @@ final class NodeHealth {
     private long ejectedUntil;
     private boolean ejected;
     private int timesEjected;
-    private long lastEjectedAt;
     private boolean activeDown;
     private int checksInARow;
 
@@ -60,6 +59,15 @@ final class NodeHealth {
         return ejectedUntil;
     }
 
+    /**
+     * Nanoseconds from {@code now} until the node may be back in rotation: when its ejection ends,
+     * and if the active checks hold it out, no sooner than {@code checksToPass}.
+     */
+    synchronized long nanosUntilBack(long now, long checksToPass) {
+        long ejection = ejected ? Math.max(0, ejectedUntil - now) : 0;
+        return activeDown ? Math.max(ejection, checksToPass) : ejection;
+    }
+
     synchronized int timesEjected() {
         return timesEjected;
     }
@@ -87,12 +95,12 @@ final class NodeHealth {
      * Takes the node out, for {@code base} times the number of its recent ejections, at most
      * {@code cap}.
      *
-     * @param cap the longest ejection; also, after this long without an ejection the escalation
-     *        starts over
+     * @param cap the longest ejection; also, after this long without an ejection (counted from
+     *        the end of the last) the escalation starts over
      * @return the ejection's length in nanoseconds
      */
     synchronized long eject(long now, long base, long cap) {
-        if (timesEjected > 0 && now - lastEjectedAt > cap) {
+        if (timesEjected > 0 && now - ejectedUntil > cap) {
             timesEjected = 0;
         }
         timesEjected++;
@@ -101,7 +109,6 @@ final class NodeHealth {
 
     /** Takes the node out for exactly this long (it asked to be left alone). */
     synchronized long ejectFor(long now, long duration) {
-        lastEjectedAt = now;
         ejected = true;
         ejectedUntil = now + duration;
         consecutiveFailures = 0;

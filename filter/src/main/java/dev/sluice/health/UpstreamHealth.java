@@ -74,18 +74,19 @@ public final class UpstreamHealth {
         return settings.failOpen();
     }
 
-    /** Whole seconds until the first ejected node is due back, at least 1. */
+    /**
+     * Whole seconds until the first node out of rotation may be back, at least 1: the end of its
+     * ejection, or for a node the active checks hold out, the earliest its checks can pass.
+     */
     public long secondsUntilFirstBack() {
         long now = registry.now();
+        var check = settings.activeCheck();
+        long checksToPass = check == null ? 0 : check.interval().toNanos() * check.healthyThreshold();
         long soonest = Long.MAX_VALUE;
         for (NodeHealth node : nodes) {
             if (node.ejectedAt(now)) {
-                soonest = Math.min(soonest, node.ejectedUntil() - now);
+                soonest = Math.min(soonest, node.nanosUntilBack(now, checksToPass));
             }
-        }
-        if (soonest == Long.MAX_VALUE && settings.activeCheck() != null) {
-            // Only active checks hold nodes out: the earliest they can bring one back.
-            soonest = settings.activeCheck().interval().toNanos() * settings.activeCheck().healthyThreshold();
         }
         return soonest == Long.MAX_VALUE ? 1 : Math.max(1, (soonest + 999_999_999L) / 1_000_000_000L);
     }
@@ -131,10 +132,18 @@ public final class UpstreamHealth {
         }
     }
 
-    /** The node answered 503 or 429 with Retry-After: out for exactly that long. */
+    /**
+     * The node answered 503 with Retry-After: out for that long, at most {@code health.max-ejection},
+     * within the same bounds as any ejection ({@code health.max-ejected-percent}; none with passive
+     * health off).
+     */
     public void retryAfter(int node, long seconds) {
+        if (settings.maxFails() == 0 || !mayEject(node)) {
+            return;
+        }
         long now = registry.now();
-        long duration = nodes[node].ejectFor(now, seconds * 1_000_000_000L);
+        long asked = seconds > settings.maxEjection().toSeconds() ? settings.maxEjection().toNanos() : seconds * 1_000_000_000L;
+        long duration = nodes[node].ejectFor(now, asked);
         ejected(node, now + duration, duration, "it answered with Retry-After: " + seconds);
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.config.ActiveCheckSettings;
 import dev.sluice.config.HealthSettings;
 
 import java.time.Duration;
@@ -18,12 +19,23 @@ class UpstreamHealthTest {
     private static final long MS = 1_000_000L;
     private final AtomicLong now = new AtomicLong(1_000 * MS);
 
+    /** Ejections of 100 ms, escalating up to 250 ms. */
     private UpstreamHealth health(int nodes, int maxFails, int maxEjectedPercent) {
+        return health(nodes, new HealthSettings(maxFails, Duration.ofMillis(100), Duration.ofMillis(250), maxEjectedPercent,
+                Set.of(502), false, null));
+    }
+
+    private UpstreamHealth health(int nodes, HealthSettings settings) {
         int[] weights = new int[nodes];
         java.util.Arrays.fill(weights, 1);
         List<String> names = java.util.stream.IntStream.range(0, nodes).mapToObj(i -> "n" + i + ":80").toList();
-        return new UpstreamHealth("u", names, weights, new HealthSettings(maxFails, Duration.ofMillis(100),
-                Duration.ofMillis(250), maxEjectedPercent, Set.of(502), false, null), new HealthRegistry(now::get));
+        return new UpstreamHealth("u", names, weights, settings, new HealthRegistry(now::get));
+    }
+
+    /** As {@link #health(int, int, int)} with ejections of up to a minute. */
+    private UpstreamHealth healthWithLongEjections(int nodes, int maxEjectedPercent) {
+        return health(nodes, new HealthSettings(3, Duration.ofMillis(100), Duration.ofSeconds(60), maxEjectedPercent,
+                Set.of(502), false, null));
     }
 
     private static BitSet out(UpstreamHealth health) {
@@ -73,6 +85,23 @@ class UpstreamHealthTest {
         }
     }
 
+    /**
+     * A node still failing as an ejection at the cap ends is not a first offender again: the
+     * quiet period counts from the end of the last ejection, not its start.
+     */
+    @Test
+    void escalationStaysAtTheCapWhileTheNodeKeepsFailing() {
+        UpstreamHealth health = health(3, 1, 50);
+        long[] expected = {100, 200, 250, 250, 250};
+        for (long millis : expected) {
+            health.failed(0);
+            now.addAndGet((millis - 1) * MS);
+            assertTrue(out(health).get(0), "still out before " + millis + " ms");
+            // Back; the probe request fails 10 ms later.
+            now.addAndGet(11 * MS);
+        }
+    }
+
     @Test
     void escalationIsForgottenAfterAQuietPeriod() {
         UpstreamHealth health = health(3, 1, 50);
@@ -103,12 +132,56 @@ class UpstreamHealthTest {
 
     @Test
     void retryAfterSetsTheEjectionExactly() {
-        UpstreamHealth health = health(2, 3, 50);
+        UpstreamHealth health = healthWithLongEjections(2, 50);
         health.retryAfter(1, 7);
         now.addAndGet(6_999 * MS);
         assertTrue(out(health).get(1));
         now.addAndGet(MS);
         assertFalse(health.anyEjected());
+    }
+
+    @Test
+    void retryAfterLastsAtMostTheLongestEjection() {
+        UpstreamHealth health = health(2, 3, 50);
+        health.retryAfter(1, 1_000_000_000);
+        now.addAndGet(249 * MS);
+        assertTrue(out(health).get(1));
+        now.addAndGet(MS);
+        assertFalse(health.anyEjected(), "back after health.max-ejection (250 ms)");
+    }
+
+    @Test
+    void retryAfterTooLargeForNanosecondsStillEjectsForTheLongestEjection() {
+        UpstreamHealth health = health(2, 3, 50);
+        health.retryAfter(1, Long.MAX_VALUE / 1_000);
+        assertTrue(out(health).get(1));
+    }
+
+    @Test
+    void retryAfterNeverTakesMoreThanTheShareOutWhileOthersServe() {
+        UpstreamHealth health = healthWithLongEjections(4, 50);
+        for (int node = 0; node < 4; node++) {
+            health.retryAfter(node, 60);
+        }
+        assertEquals(2, out(health).cardinality(), "50 % of 4 nodes");
+    }
+
+    @Test
+    void retryAfterEjectsNothingWithPassiveHealthOff() {
+        UpstreamHealth health = health(2, 0, 50);
+        health.retryAfter(1, 7);
+        assertFalse(health.anyEjected());
+    }
+
+    @Test
+    void allOutByActiveChecksTellsWhenTheChecksCanFirstBringOneBack() {
+        ActiveCheckSettings check = new ActiveCheckSettings("/health", Duration.ofSeconds(5), Duration.ofSeconds(1), 200, 399, 2, 1);
+        UpstreamHealth health = health(2, new HealthSettings(3, Duration.ofMillis(100), Duration.ofMillis(250), 50,
+                Set.of(502), false, check));
+        health.checked(0, false);
+        health.checked(1, false);
+        assertEquals(2, out(health).cardinality());
+        assertEquals(10, health.secondsUntilFirstBack(), "two passing checks 5 s apart");
     }
 
     @Test

@@ -39,6 +39,8 @@ class HealthTest {
     private static TestOrigin a;
     private static TestOrigin flaky;
     private static TestOrigin busy;
+    /** Answers every call 429 with Retry-After, as an upstream refusing one client's calls over its quota does. */
+    private static TestOrigin quota;
     private static TestOrigin sick1;
     private static TestOrigin sick2;
     /** Nodes of their own: health is kept per host:port, so upstreams sharing nodes share their ejections. */
@@ -63,6 +65,8 @@ class HealthTest {
         });
         busy = TestOrigin.start("busy", exchange ->
                 exchange.response().status(503, "Busy").header("Retry-After", "2").send("busy".getBytes(US_ASCII)));
+        quota = TestOrigin.start("quota", exchange ->
+                exchange.response().status(429, "Too Many Requests").header("Retry-After", "30").send("quota".getBytes(US_ASCII)));
         sick1 = TestOrigin.start("sick1", Handlers.fixed(502, "text/plain", "sick1".getBytes(US_ASCII)));
         sick2 = TestOrigin.start("sick2", Handlers.fixed(502, "text/plain", "sick2".getBytes(US_ASCII)));
         openSick1 = TestOrigin.start("open-sick1", Handlers.fixed(502, "text/plain", "sick1".getBytes(US_ASCII)));
@@ -75,6 +79,7 @@ class HealthTest {
                 + route("recover", node(flaky) + ", " + node(a),
                         "health.max-fails=1", "health.ejection=2000", "health.failure-statuses=502")
                 + route("retry-after", node(busy) + ", " + node(a))
+                + route("quota", node(quota) + ", " + node(a))
                 + route("all-down", node(sick1) + ", " + node(sick2),
                         "health.max-fails=1", "health.ejection=5000", "health.failure-statuses=502")
                 + route("fail-open", node(openSick1) + ", " + node(openSick2),
@@ -88,7 +93,7 @@ class HealthTest {
 
     @AfterAll
     static void stopOrigins() {
-        Stream.of(a, flaky, busy, sick1, sick2, openSick1, openSick2).forEach(TestOrigin::close);
+        Stream.of(a, flaky, busy, quota, sick1, sick2, openSick1, openSick2).forEach(TestOrigin::close);
     }
 
     private RawResponse get(String path) throws IOException {
@@ -157,6 +162,24 @@ class HealthTest {
             assertEquals(200, get("/retry-after/x").status());
         }
         assertEquals(1, busy.requests().size());
+    }
+
+    /** A 429 is about the client's calls, not the node: one client over its quota must not take the node from all. */
+    @Test
+    void a429WithRetryAfterReachesTheClientAndLeavesTheNodeInRotation() throws Exception {
+        int refused = 0;
+        for (int i = 0; i < 4; i++) {
+            RawResponse answer = get("/quota/x");
+            if (answer.status() == 429) {
+                assertEquals("30", answer.header("Retry-After"), "the node's own answer reaches the client");
+                refused++;
+            } else {
+                assertEquals(200, answer.status());
+            }
+        }
+        assertEquals(2, refused, "round robin kept sending to the node");
+        assertEquals(2, quota.requests().size());
+        assertEquals(-1, ejectedMillis("quota", quota));
     }
 
     @Test
