@@ -53,6 +53,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      * a few tens of KiB is one or two socket reads; larger bodies stream as they come.
      */
     private static final int WHOLE_BODY_LIMIT = 64 * 1024;
+    private static final String EVENT_STREAM = "text/event-stream";
     /**
      * The least container buffer a streamed body is written through, so the most one flush sends.
      * Tomcat's default is 8 KiB, and each flush costs its non-blocking bookkeeping and at least
@@ -117,6 +118,12 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private volatile long contentLength = -1;
     /** How the response's body goes to the client; known once the head has arrived. */
     private volatile Body body = Body.NONE;
+    /**
+     * Whether the head goes to the client as soon as it arrives: for an event stream, whose first
+     * event may come much later. Any other streamed head goes with the first body bytes, in one
+     * write, and until then an upstream failure can still be answered with a clean 5xx.
+     */
+    private volatile boolean headAtOnce;
     private volatile boolean ended;
     private volatile UpstreamFailure failure;
     private volatile Throwable clientFailure;
@@ -157,6 +164,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         } else {
             contentLength = entity.getContentLength();
             body = contentLength >= 0 && contentLength <= wholeBodyLimit ? Body.GATHERED : Body.STREAMED;
+            headAtOnce = body == Body.STREAMED && isEventStream(entity.getContentType());
         }
         Header retryAfter = response.getFirstHeader("Retry-After");
         outcome.responseHead(response.getCode(), retryAfter == null ? null : retryAfter.getValue());
@@ -167,6 +175,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         } else {
             this.resultCallback = resultCallback;
         }
+    }
+
+    private static boolean isEventStream(String contentType) {
+        return contentType != null && contentType.regionMatches(true, 0, EVENT_STREAM, 0, EVENT_STREAM.length());
     }
 
     @Override
@@ -372,6 +384,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                     if (!whole) {
                         return;
                     }
+                } else if (pending.isEmpty() && unsent == null && !ended && !headAtOnce) {
+                    return; // the head goes with the first body bytes
                 }
                 applyHead(head);
             }
@@ -436,6 +450,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                         return;
                     }
                     finish();
+                } else if (headAtOnce && !response.isCommitted()) {
+                    out.flush();
                 }
                 return;
             }
@@ -511,8 +527,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         }
         response.setHeader("Via", upstreamVia == null ? via : upstreamVia + ", " + via);
         // Last: once a gathered body has all its declared bytes, the container treats the response
-        // as committed and ignores any header set after the length.
-        if (length != null) {
+        // as committed and ignores any header set after the length. Only a length that frames the
+        // body: next to Transfer-Encoding it is wrong and must go (RFC 9112, 6.3), while an answer
+        // without a body (HEAD, 304) keeps the length of the body it stands for.
+        if (length != null && (body == Body.NONE || contentLength >= 0)) {
             response.setHeader("Content-Length", length);
         }
     }

@@ -17,6 +17,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +47,7 @@ class ForwardingTest {
     private static final byte[] GZIPPED = gzip("hello, compressed world\n".repeat(50));
     private static final byte[] PIECES = pattern(50_000);
     private static final CountDownLatch SECOND_EVENT = new CountDownLatch(1);
+    private static final CountDownLatch LATE_EVENT = new CountDownLatch(1);
 
     private static TestOrigin origin;
     private static int deadPort;
@@ -121,6 +123,23 @@ class ForwardingTest {
                 }
                 response.chunk("data: two\n\n".getBytes(US_ASCII));
                 response.endChunked();
+            }
+            case "late-event" -> {
+                response.header("Content-Type", "text/event-stream");
+                response.startChunked();
+                LATE_EVENT.await(30, TimeUnit.SECONDS);
+                response.chunk("data: late\n\n".getBytes(US_ASCII));
+                response.endChunked();
+            }
+            case "head-then-hang" -> {
+                response.header("Content-Type", "text/plain");
+                response.startChunked();
+                Handlers.hang().handle(exchange);
+            }
+            case "chunked-with-length" -> {
+                exchange.body().transferTo(OutputStream.nullOutputStream());
+                response.writeRaw(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
+                        + "Content-Length: 5\r\n\r\n14\r\n01234567890123456789\r\n0\r\n\r\n").getBytes(US_ASCII));
             }
             case "cut" -> {
                 response.startFixed(100_000);
@@ -452,6 +471,39 @@ class ForwardingTest {
             assertEquals("data: one\n\n", readExactly(events, "data: one\n\n".length()));
             SECOND_EVENT.countDown();
             assertEquals("data: two\n\n", readExactly(events, "data: two\n\n".length()));
+        }
+    }
+
+    /** The origin sends the event only once the head has reached the client. */
+    @Test
+    void anEventStreamsHeadReachesTheClientBeforeItsFirstEvent() throws IOException {
+        try (RawClient client = RawClient.connect(port(), Duration.ofSeconds(5))) {
+            client.send("GET " + CONTEXT + "/api/late-event HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
+            RawResponse head = client.readResponseHeadOnly();
+            assertEquals(200, head.status());
+            LATE_EVENT.countDown();
+            assertEquals("data: late\n\n", readExactly(client.bodyStream(), "data: late\n\n".length()));
+        }
+    }
+
+    /** A head held back for the first body bytes is not yet the client's: a timeout before them is a clean 504. */
+    @Test
+    void anUpstreamTimingOutAfterItsHeadBeforeAnyBodyAnswers504() throws IOException {
+        RawResponse response = get(CONTEXT + "/slow/head-then-hang");
+        assertEquals(504, response.status());
+        assertTrue(response.bodyComplete());
+    }
+
+    /** RFC 9112, 6.3: Transfer-Encoding frames the body; the Content-Length beside it must not reach the client. */
+    @Test
+    void aLengthBesideChunkedCodingIsDropped() throws IOException {
+        try (RawClient client = RawClient.connect(port(), Duration.ofSeconds(5))) {
+            client.send("GET " + CONTEXT + "/api/chunked-with-length HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
+            RawResponse response = client.readResponse();
+            assertEquals("01234567890123456789", new String(response.body(), US_ASCII));
+            assertTrue(response.bodyComplete());
+            client.send("GET " + CONTEXT + "/api/echo HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
+            assertEquals(200, client.readResponse().status(), "the connection is still in step");
         }
     }
 
