@@ -1,12 +1,14 @@
 package dev.sluice.config;
 
 import dev.sluice.clientip.Cidr;
+import dev.sluice.clientip.IpLiterals;
 import dev.sluice.clientip.TrustedProxies;
 import dev.sluice.forwarding.HopByHop;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -217,10 +219,10 @@ public final class SettingsParser {
         String pathKey = key("route", name, "path");
         String path = value(pathKey).orElseThrow(() -> new ConfigurationException(pathKey, null,
                 "a path prefix starting with '/', e.g. /api/orders"));
-        if (!path.startsWith("/") || path.contains("//") || path.matches(".*[\\s?#%;].*")
+        if (!path.startsWith("/") || path.contains("//") || path.matches(".*[\\s?#%;*].*")
                 || path.matches(".*(^|/)\\.{1,2}(/|$).*")) {
-            throw new ConfigurationException(pathKey, path,
-                    "a plain path prefix starting with '/', without '//', dot segments, '%', ';', '?', '#' or spaces");
+            throw new ConfigurationException(pathKey, path, "a plain path prefix starting with '/', without '//', dot segments,"
+                    + " '%', ';', '?', '#', '*' or spaces (a prefix matches every path below it: /api, not /api/*)");
         }
         if (path.length() > 1 && path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
@@ -327,11 +329,14 @@ public final class SettingsParser {
     }
 
     private RateLimitSettings rateLimit(String key, int defaultMaxClients) {
-        int rate = integer(key, 0, 0, 1_000_000_000, "requests per second (0 for no limit)");
+        // At most 10 million a second: the limiter counts in whole nanoseconds per request, which
+        // stays within 1 % of the rate up to there.
+        int rate = integer(key, 0, 0, 10_000_000, "requests per second (0 for no limit)");
         if (rate == 0) {
-            String burstKey = key + ".burst";
-            if (value(burstKey).isPresent()) {
-                throw new ConfigurationException(burstKey, value(burstKey).get(), "only allowed together with " + key);
+            for (String refinement : List.of(key + ".burst", key + ".max-clients")) {
+                if (value(refinement).isPresent()) {
+                    throw new ConfigurationException(refinement, value(refinement).get(), "only allowed together with " + key);
+                }
             }
             return null;
         }
@@ -385,19 +390,39 @@ public final class SettingsParser {
         String trustPassword = value(trustKey + ".password").orElse(null);
         String keyPassword = value(keyKey + ".password").orElse(null);
         if (scheme != Scheme.HTTPS) {
-            for (String key : List.of(trustKey, keyKey, insecureKey)) {
+            for (String key : List.of(trustKey, trustKey + ".password", keyKey, keyKey + ".password", insecureKey)) {
                 if (value(key).isPresent()) {
                     throw new ConfigurationException(key, value(key).get(), "only allowed with scheme=https");
                 }
             }
         }
-        if (keys != null && !isPkcs12(keys)) {
+        for (String storeKey : List.of(trustKey, keyKey)) {
+            if (value(storeKey + ".password").isPresent() && value(storeKey).isEmpty()) {
+                throw new ConfigurationException(storeKey + ".password", "(hidden)", "only allowed together with " + storeKey);
+            }
+        }
+        if (keys != null && !TlsStores.isPkcs12(keys)) {
             throw new ConfigurationException(keyKey, keys.toString(), "a PKCS12 file named *.p12 or *.pfx");
         }
         if (insecure && trust != null) {
             throw new ConfigurationException(insecureKey, "true", "not together with " + trustKey);
         }
+        readable(trustKey, trust, () -> TlsStores.trustStore(trust, trustPassword),
+                "a PEM file of certificates, or a PKCS12 store (.p12, .pfx) that " + trustKey + ".password opens");
+        readable(keyKey, keys, () -> TlsStores.keyStore(keys, keyPassword), "a PKCS12 store that " + keyKey + ".password opens");
         return new TlsSettings(trust, trustPassword, keys, keyPassword, insecure, storesDigest(trustKey, keyKey));
+    }
+
+    /** Fails the start, naming the key, if the store it names cannot be read as what it should be. */
+    private static void readable(String key, Path file, TlsStores.Loader loader, String expected) {
+        if (file == null) {
+            return;
+        }
+        try {
+            loader.load();
+        } catch (GeneralSecurityException | IOException e) {
+            throw new ConfigurationException(key, file.toString(), expected + "; reading it failed: " + e.getMessage());
+        }
     }
 
     /** SHA-256 over the content of the store files these keys name, or {@code null} when they name none. */
@@ -423,12 +448,6 @@ public final class SettingsParser {
         return any ? HexFormat.of().formatHex(digest.digest()) : null;
     }
 
-    /** Whether a key or trust store file is PKCS12 (by its name) rather than PEM. */
-    public static boolean isPkcs12(Path file) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        return name.endsWith(".p12") || name.endsWith(".pfx");
-    }
-
     private Path file(String key) {
         Optional<String> text = value(key);
         if (text.isEmpty()) {
@@ -452,6 +471,9 @@ public final class SettingsParser {
             }
             String host = m.group("host");
             if (host.startsWith("[")) {
+                if (IpLiterals.parse(host) == null) {
+                    throw new ConfigurationException(key, text, allowed + "; '" + item.trim() + "' is not an IPv6 address in brackets");
+                }
                 host = host.substring(1, host.length() - 1);
             }
             int port = Integer.parseInt(m.group("port"));

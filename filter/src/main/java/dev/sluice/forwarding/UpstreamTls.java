@@ -1,16 +1,10 @@
 package dev.sluice.forwarding;
 
-import dev.sluice.config.SettingsParser;
 import dev.sluice.config.TlsSettings;
+import dev.sluice.config.TlsStores;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -49,12 +43,11 @@ final class UpstreamTls {
                         .buildAsync();
             }
             TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(tls.trustStore() == null ? null : trustStore(tls.trustStore(), tls.trustStorePassword()));
+            trust.init(tls.trustStore() == null ? null : TlsStores.trustStore(tls.trustStore(), tls.trustStorePassword()));
             KeyManagerFactory keys = null;
             if (tls.keyStore() != null) {
-                char[] password = password(tls.keyStorePassword());
                 keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                keys.init(load(tls.keyStore(), password), password);
+                keys.init(TlsStores.keyStore(tls.keyStore(), tls.keyStorePassword()), TlsStores.password(tls.keyStorePassword()));
             }
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys == null ? null : keys.getKeyManagers(), trust.getTrustManagers(), null);
@@ -62,36 +55,6 @@ final class UpstreamTls {
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("upstream '" + upstream + "': cannot set up TLS: " + e.getMessage(), e);
         }
-    }
-
-    private static KeyStore trustStore(Path file, String password) throws GeneralSecurityException, IOException {
-        if (SettingsParser.isPkcs12(file)) {
-            return load(file, password(password));
-        }
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        try (InputStream in = Files.newInputStream(file)) {
-            int i = 0;
-            for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                store.setCertificateEntry("trusted-" + i++, certificate);
-            }
-            if (i == 0) {
-                throw new GeneralSecurityException(file + " holds no PEM certificate");
-            }
-        }
-        return store;
-    }
-
-    private static KeyStore load(Path file, char[] password) throws GeneralSecurityException, IOException {
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(file)) {
-            store.load(in, password);
-        }
-        return store;
-    }
-
-    private static char[] password(String password) {
-        return password == null ? new char[0] : password.toCharArray();
     }
 
     /** For {@code tls.insecure=true} only. */

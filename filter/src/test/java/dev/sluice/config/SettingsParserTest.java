@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -391,10 +393,81 @@ class SettingsParserTest {
         Path store = folder.resolve("ca.pem");
         String[] https = minimalWith("sluice.upstream.orders.scheme", "https",
                 "sluice.upstream.orders.tls.trust-store", store.toString());
-        Files.writeString(store, "first certificate");
+        Files.copy(resource("a.pem"), store);
         SluiceSettings before = parse(https);
         assertEquals(before, parse(https), "the same content");
-        Files.writeString(store, "rotated certificate");
+        Files.copy(resource("b.pem"), store, StandardCopyOption.REPLACE_EXISTING);
         assertFalse(before.equals(parse(https)), "a reload must build the upstream with the new store");
+    }
+
+    @Test
+    void aTrustStoreThatHoldsNoCertificateIsNamed(@TempDir Path folder) throws IOException {
+        Path store = Files.writeString(folder.resolve("ca.pem"), "not a certificate");
+        ConfigurationException e = failure(minimalWith("sluice.upstream.orders.scheme", "https",
+                "sluice.upstream.orders.tls.trust-store", store.toString()));
+        assertEquals("sluice.upstream.orders.tls.trust-store", e.key());
+        assertTrue(e.getMessage().contains("a PEM file of certificates"), e.getMessage());
+    }
+
+    @Test
+    void aKeyStoreWithAWrongPasswordIsNamed() throws IOException {
+        ConfigurationException e = failure(minimalWith("sluice.upstream.orders.scheme", "https",
+                "sluice.upstream.orders.tls.key-store", resource("a.p12").toString(),
+                "sluice.upstream.orders.tls.key-store.password", "wrong"));
+        assertEquals("sluice.upstream.orders.tls.key-store", e.key());
+    }
+
+    @Test
+    void readableStoresAreTaken() throws IOException {
+        TlsSettings tls = parse(minimalWith("sluice.upstream.orders.scheme", "https",
+                "sluice.upstream.orders.tls.trust-store", resource("a.pem").toString(),
+                "sluice.upstream.orders.tls.key-store", resource("a.p12").toString(),
+                "sluice.upstream.orders.tls.key-store.password", "changeit")).upstreams().get("orders").tls();
+        assertEquals(resource("a.p12"), tls.keyStore());
+    }
+
+    @Test
+    void aStorePasswordWithoutItsStoreIsRefused() {
+        assertEquals("sluice.upstream.orders.tls.trust-store.password", failure(minimalWith("sluice.upstream.orders.scheme", "https",
+                "sluice.upstream.orders.tls.trust-store.password", "secret")).key());
+    }
+
+    @Test
+    void aStorePasswordOnPlainHttpIsRefused() {
+        assertEquals("sluice.upstream.orders.tls.key-store.password",
+                failure(minimalWith("sluice.upstream.orders.tls.key-store.password", "secret")).key());
+    }
+
+    @Test
+    void maxClientsWithoutAPerClientLimitIsRefused() {
+        assertEquals("sluice.upstream.orders.rate-limit.per-client.max-clients",
+                failure(minimalWith("sluice.upstream.orders.rate-limit.per-client.max-clients", "10")).key());
+    }
+
+    @Test
+    void ratesBeyondWhatTheLimiterCountsExactlyAreRefused() {
+        assertEquals(10_000_000, parse(minimalWith("sluice.upstream.orders.rate-limit", "10000000"))
+                .upstreams().get("orders").rateLimit().rate());
+        assertEquals("sluice.upstream.orders.rate-limit", failure(minimalWith("sluice.upstream.orders.rate-limit", "10000001")).key());
+    }
+
+    @Test
+    void aRoutePathWithAWildcardIsRefused() {
+        ConfigurationException e = failure(minimalWith("sluice.route.orders.path", "/api/orders/*"));
+        assertEquals("sluice.route.orders.path", e.key());
+        assertTrue(e.getMessage().contains("not /api/*"), e.getMessage());
+    }
+
+    @Test
+    void aBracketedNodeThatIsNoIpv6AddressIsRefused() {
+        assertEquals("sluice.upstream.orders.nodes", failure(minimalWith("sluice.upstream.orders.nodes", "[:::::]:8080")).key());
+    }
+
+    private static Path resource(String name) {
+        try {
+            return Path.of(SettingsParserTest.class.getResource("/tls/" + name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
