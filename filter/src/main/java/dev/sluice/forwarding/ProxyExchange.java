@@ -14,9 +14,11 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.BitSet;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -224,6 +226,14 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             send();
             return;
         }
+        if (stalledByClient(cause)) {
+            // The upstream's timeout ran out waiting for the client, as nginx's client_body_timeout
+            // and send_timeout would: the client's exchange ends, the node is not blamed.
+            upstream.counters().countFailure();
+            relay.upstreamFailed(UpstreamFailure.clientStalled(upstream.name(), cause,
+                    body instanceof RequestBody streamed && streamed.waitingForClient()));
+            return;
+        }
         UpstreamFailure failure = UpstreamFailure.of(upstream.name(), node.address(), cause);
         if (!clientGone && !UpstreamFailure.waitedForPool(cause) && UpstreamFailure.causedBy(cause, IOException.class)) {
             upstream.health().failed(node.index());
@@ -266,6 +276,15 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         return idempotent && UpstreamFailure.causedBy(cause, IOException.class);
     }
 
+    /**
+     * Whether the upstream connection timed out while the exchange waited for the client: for more
+     * of a streamed request body, or for the client to read the response it was sent.
+     */
+    private boolean stalledByClient(Exception cause) {
+        return UpstreamFailure.causedBy(cause, SocketTimeoutException.class) && !neverConnected(cause)
+                && (body instanceof RequestBody streamed && streamed.waitingForClient() || relay.waitingForClient());
+    }
+
     private static boolean neverConnected(Throwable cause) {
         return UpstreamFailure.causedBy(cause, ConnectException.class) || UpstreamFailure.causedBy(cause, ConnectTimeoutException.class)
                 || UpstreamFailure.causedBy(cause, UnknownHostException.class) || UpstreamFailure.causedBy(cause, NoRouteToHostException.class);
@@ -273,8 +292,15 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     @Override
     public void cancelled() {
-        // Only we cancel, and only after the client went away.
         upstream.counters().attemptEnded(node.index());
+        if (!clientGone) {
+            // Not ours (we cancel only once the client went away): HttpClient gave up the exchange,
+            // as when its pool closes under it. The client must still get an answer; nothing
+            // else would end a request without a container timeout.
+            upstream.counters().countFailure();
+            relay.upstreamFailed(UpstreamFailure.of(upstream.name(), node.address(),
+                    new CancellationException("the upstream exchange was cancelled")));
+        }
     }
 
     // ---- the relay's verdict ----

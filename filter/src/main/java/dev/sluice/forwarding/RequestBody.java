@@ -295,6 +295,14 @@ final class RequestBody extends BodyEntity implements ReadListener {
         }
     }
 
+    /**
+     * Whether the upstream side has sent everything the client has given so far and waits for
+     * more: the client, not the upstream, is what holds the exchange up.
+     */
+    boolean waitingForClient() {
+        return !ended.get() && queued.get() == 0;
+    }
+
     @Override
     public boolean isRepeatable() {
         return false;

@@ -129,6 +129,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private volatile Throwable clientFailure;
     private volatile CapacityChannel capacity;
     private volatile FutureCallback<Void> resultCallback;
+    /** Whether bytes wait for the client to take them, as of the last pass through the serialised part. */
+    private volatile boolean clientBehind;
     /** The thread inside the serialised part's calls into the container, if any (see {@link #containerFailed}). */
     private volatile Thread inContainer;
 
@@ -240,6 +242,14 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             failure = cause;
         }
         signal();
+    }
+
+    /**
+     * Whether the response waits for the client to read what it was sent: the upstream, paused by
+     * flow control meanwhile, is not what holds the exchange up.
+     */
+    boolean waitingForClient() {
+        return clientBehind;
     }
 
     /** Whether a response head arrived from the upstream, so the exchange can no longer be retried. */
@@ -391,6 +401,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             }
             writePending();
             settleCredit(false);
+            clientBehind = unsent != null || owed > 0 || !pending.isEmpty();
         } catch (IOException | RuntimeException e) {
             clientBroke(e);
         }

@@ -41,6 +41,21 @@ record UpstreamFailure(String upstream, String node, Exception exception, int st
                 503, "Service Unavailable", 1);
     }
 
+    /**
+     * Not an upstream's failure: the upstream's timeout ran out while the exchange waited for the
+     * client, which stopped sending its body (408) or reading the response (504 if nothing of it
+     * was sent yet; usually the response has started, and the connection is cut).
+     *
+     * @param sending whether the client stalled sending its body, rather than reading
+     */
+    static UpstreamFailure clientStalled(String upstream, Exception timeout, boolean sending) {
+        return sending
+                ? new UpstreamFailure(upstream, null, new IOException("the client sent no more of its request body within the"
+                        + " upstream's timeout", timeout), 408, "Request Timeout", 0)
+                : new UpstreamFailure(upstream, null, new IOException("the client read nothing more of the response within the"
+                        + " upstream's timeout", timeout), 504, "Gateway Timeout", 0);
+    }
+
     /** Not an upstream's failure: the request's body ended short of its declared length before anything was sent. */
     static UpstreamFailure requestBodyShort(String upstream, long received, long declared) {
         return new UpstreamFailure(upstream, null, new IOException("not forwarded: the request body ended after " + received

@@ -26,6 +26,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
 
 import org.jboss.arquillian.container.test.api.Deployment;
@@ -505,6 +507,52 @@ class ForwardingTest {
             client.send("GET " + CONTEXT + "/api/echo HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
             assertEquals(200, client.readResponse().status(), "the connection is still in step");
         }
+    }
+
+    /**
+     * The upstream's timeout runs out while Sluice waits for the client's body, as nginx's
+     * client_body_timeout would: 408, and the node is not blamed (slow clients must not be able to
+     * take nodes out of rotation).
+     */
+    @Test
+    void aClientStallingMidUploadIsAnswered408AndTheNodeIsNotBlamed() throws Exception {
+        long failuresBefore = nodeFailures("slow");
+        try (RawClient client = RawClient.connect(port(), Duration.ofSeconds(10))) {
+            client.send("POST " + CONTEXT + "/slow/echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 200000\r\n\r\n",
+                    new byte[100_000]);
+            Thread.sleep(1_000);
+            assertEquals(408, client.readResponse().status());
+        }
+        assertEquals(failuresBefore, nodeFailures("slow"));
+    }
+
+    /** As nginx's send_timeout: a client that stops reading loses its download, and the node is not blamed. */
+    @Test
+    void aClientThatStopsReadingItsDownloadIsCutWithoutBlamingTheNode() throws Exception {
+        long failuresBefore = nodeFailures("slow");
+        try (RawClient client = RawClient.connect(port(), Duration.ofSeconds(10))) {
+            client.send("GET " + CONTEXT + "/slow/big HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
+            assertEquals(200, client.readResponseHeadOnly().status());
+            InputStream body = client.bodyStream();
+            body.readNBytes(100_000);
+            Thread.sleep(1_500);
+            long rest;
+            try {
+                rest = body.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException cut) {
+                rest = -1;
+            }
+            assertTrue(rest < 64L * 1024 * 1024 - 100_000, "the download was cut: " + rest + " more bytes");
+        }
+        assertEquals(failuresBefore, nodeFailures("slow"));
+    }
+
+    /** The failures the status view counts for the upstream's only node. */
+    private static long nodeFailures(String upstream) {
+        String node = PoolProbe.nodes(CONTEXT, upstream)[0];
+        Matcher failures = Pattern.compile(" failures=(\\d+) ").matcher(node);
+        assertTrue(failures.find(), node);
+        return Long.parseLong(failures.group(1));
     }
 
     @Test
