@@ -16,7 +16,8 @@ import org.apache.hc.core5.http.HttpRequest;
  * Copies the client's request headers onto the upstream request: everything end-to-end passes,
  * hop-by-hop headers stay behind, framing is left to the entity, and the headers that describe the
  * client ({@code Via}, {@code X-Forwarded-*}, {@code Forwarded}) are written by us: appended to when
- * the peer is a trusted proxy, replaced when it is not.
+ * the peer is a trusted proxy, replaced when it is not. Other proxy claims ({@code X-Forwarded-*}
+ * beyond ours, {@code X-Real-IP}) pass from trusted proxies only.
  */
 final class RequestHeaders {
     /** Headers that are set by us rather than copied. */
@@ -50,7 +51,7 @@ final class RequestHeaders {
         Set<String> named = HopByHop.namedByConnection(from.getHeaders("Connection"));
         for (Enumeration<String> names = from.getHeaderNames(); names.hasMoreElements();) {
             String name = names.nextElement();
-            if (OURS.contains(name) || HopByHop.isHopByHop(name, named)) {
+            if (OURS.contains(name) || HopByHop.isHopByHop(name, named) || !client.trusted() && claimsAProxyHop(name)) {
                 continue;
             }
             for (Enumeration<String> values = from.getHeaders(name); values.hasMoreElements();) {
@@ -83,6 +84,16 @@ final class RequestHeaders {
                 case ADD -> to.addHeader(rule.name(), rule.value());
             }
         }
+    }
+
+    /**
+     * Whether the header is one a proxy sets about its client ({@code X-Forwarded-Prefix},
+     * {@code X-Forwarded-Server}, {@code X-Real-IP}, ...): believed from trusted proxies only, like
+     * the ones Sluice writes, since applications trust them (Spring's ForwardedHeaderFilter builds
+     * links from {@code X-Forwarded-Prefix}).
+     */
+    private static boolean claimsAProxyHop(String name) {
+        return name.regionMatches(true, 0, "X-Forwarded-", 0, 12) || name.equalsIgnoreCase("X-Real-IP");
     }
 
     /**

@@ -353,6 +353,17 @@ class ForwardingTest {
     }
 
     @Test
+    void otherProxyClaimsFromAnUntrustedClientAreDropped() throws IOException {
+        get(CONTEXT + "/api/echo", "X-Forwarded-Prefix: /evil", "X-Forwarded-Server: evil.example", "X-Real-IP: 6.6.6.6",
+                "X-Custom: kept");
+        RecordedRequest seen = onlyRequestSeen();
+        assertNull(seen.header("X-Forwarded-Prefix"));
+        assertNull(seen.header("X-Forwarded-Server"));
+        assertNull(seen.header("X-Real-IP"));
+        assertEquals("kept", seen.header("X-Custom"));
+    }
+
+    @Test
     void hostIsTheNodeByDefault() throws IOException {
         get(CONTEXT + "/api/echo");
         assertEquals("127.0.0.1:" + origin.port(), onlyRequestSeen().header("Host"));

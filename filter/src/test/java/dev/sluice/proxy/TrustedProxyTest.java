@@ -74,6 +74,13 @@ class TrustedProxyTest {
     }
 
     @Test
+    void otherProxyClaimsFromTheTrustedProxyPass() throws IOException {
+        RecordedRequest seen = forward("X-Forwarded-Prefix: /shop", "X-Real-IP: 198.51.100.7");
+        assertEquals("/shop", seen.header("X-Forwarded-Prefix"));
+        assertEquals("198.51.100.7", seen.header("X-Real-IP"));
+    }
+
+    @Test
     void missingProxyHeadersAreFilledIn() throws IOException {
         RecordedRequest seen = forward();
         assertEquals("127.0.0.1", seen.header("X-Forwarded-For"));
