@@ -145,9 +145,15 @@ final class RequestHeaders {
         return mode == HostMode.REWRITE ? upstream.hostRewrite() : node.hostHeader();
     }
 
-    /** The {@code Via} value with this hop appended. */
+    /**
+     * The {@code Via} value with this hop appended. HTTP/2 and later have a major version only
+     * (RFC 9113, 3: "2"), though containers report {@code HTTP/2.0}.
+     */
     private String via(String existing, String protocol) {
         String version = protocol != null && protocol.startsWith("HTTP/") ? protocol.substring(5) : protocol;
+        if (version != null && version.endsWith(".0") && !version.startsWith("1.") && !version.startsWith("0.")) {
+            version = version.substring(0, version.length() - 2);
+        }
         String hop = version + " " + forwarding.viaPseudonym();
         return existing == null ? hop : existing + ", " + hop;
     }

@@ -149,7 +149,7 @@ class Http2ClientTest {
 
     @Test
     void viaNamesTheClientsProtocol() throws Exception {
-        assertEquals("2.0 sluice", forwarded("/noded/x").header("Via"));
+        assertEquals("2 sluice", forwarded("/noded/x").header("Via"));
     }
 
     @Test
