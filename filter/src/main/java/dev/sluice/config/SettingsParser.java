@@ -482,7 +482,7 @@ public final class SettingsParser {
                 throw new ConfigurationException(key, text, allowed + "; '" + item.trim() + "' is out of range");
             }
             NodeSettings node = new NodeSettings(host, port, weight);
-            if (!seen.add(node.address())) {
+            if (!seen.add(sameNode(host) + ":" + port)) {
                 throw new ConfigurationException(key, text, "each node once; " + node.address() + " appears twice");
             }
             nodes.add(node);
@@ -491,6 +491,15 @@ public final class SettingsParser {
             throw new ConfigurationException(key, text, "at least one node with a weight above 0");
         }
         return nodes;
+    }
+
+    /**
+     * The host as it identifies a node: an IP literal by its address, whatever its spelling
+     * ({@code ::1} and {@code 0:0:0:0:0:0:0:1}), a name without regard to case.
+     */
+    private static String sameNode(String host) {
+        byte[] address = IpLiterals.parse(host);
+        return address != null ? HexFormat.of().formatHex(address) : host.toLowerCase(Locale.ROOT);
     }
 
     private <E extends Enum<E>> E choice(String key, Class<E> type, E fallback) {

@@ -463,6 +463,12 @@ class SettingsParserTest {
         assertEquals("sluice.upstream.orders.nodes", failure(minimalWith("sluice.upstream.orders.nodes", "[:::::]:8080")).key());
     }
 
+    @Test
+    void aNodeListedTwiceInAnotherSpellingIsRefused() {
+        assertEquals("sluice.upstream.orders.nodes", failure(minimalWith("sluice.upstream.orders.nodes", "[::1]:80, [0:0:0:0:0:0:0:1]:80")).key());
+        assertEquals("sluice.upstream.orders.nodes", failure(minimalWith("sluice.upstream.orders.nodes", "a.internal:80, A.Internal:80")).key());
+    }
+
     private static Path resource(String name) {
         try {
             return Path.of(SettingsParserTest.class.getResource("/tls/" + name).toURI());
