@@ -80,7 +80,8 @@ public class SluiceFilter implements Filter {
             httpResponse.getOutputStream().write(json);
             return;
         }
-        Route route = path == null ? null : current.router().match(path);
+        String matched = path == null ? null : RequestPaths.forMatching(path);
+        Route route = matched == null ? null : current.router().match(matched);
         if (route == null) {
             chain.doFilter(request, response);
             return;
@@ -89,6 +90,12 @@ public class SluiceFilter implements Filter {
         if (!RequestPaths.isUnambiguous(path)) {
             httpResponse.sendError(HttpServletResponse.SC_BAD_REQUEST,
                     "Dot segments are not allowed in a proxied path");
+            return;
+        }
+        if (matched != path && route.settings().stripPrefix() && !RequestPaths.startsWithSegments(path, route.pathPrefix())) {
+            // Which raw segments make the prefix is a guess once parameters or empty segments are in it.
+            httpResponse.sendError(HttpServletResponse.SC_BAD_REQUEST,
+                    "Path parameters and empty segments are not allowed in the prefix of a route that strips it");
             return;
         }
         current.forwarder().forward(route, path, http, httpResponse);

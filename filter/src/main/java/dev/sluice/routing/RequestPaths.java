@@ -26,6 +26,35 @@ public final class RequestPaths {
         return path.isEmpty() ? "/" : path;
     }
 
+    /**
+     * The path routes are matched on: the raw path without path parameters ({@code ;jsessionid=...}
+     * after a segment) and with empty segments ({@code //}) merged, as the container maps it. A
+     * route then gets {@code /api;v=1/x} and {@code //api/x} as the container would give the
+     * application {@code /api/x}, instead of the application getting a request meant for the
+     * upstream. The same instance when there is nothing to take out.
+     */
+    public static String forMatching(String rawPath) {
+        if (rawPath.indexOf(';') < 0 && !rawPath.contains("//")) {
+            return rawPath;
+        }
+        StringBuilder path = new StringBuilder(rawPath.length());
+        for (int i = 0; i < rawPath.length(); i++) {
+            char c = rawPath.charAt(i);
+            if (c == ';') {
+                int next = rawPath.indexOf('/', i);
+                i = (next < 0 ? rawPath.length() : next) - 1;
+            } else if (c != '/' || path.length() == 0 || path.charAt(path.length() - 1) != '/') {
+                path.append(c);
+            }
+        }
+        return path.toString();
+    }
+
+    /** Whether the path begins with the prefix's whole segments, as written. */
+    public static boolean startsWithSegments(String path, String prefix) {
+        return prefix.equals("/") || path.startsWith(prefix) && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/');
+    }
+
     /** Whether the raw path has no segment that is {@code .} or {@code ..}, however it is encoded. */
     public static boolean isUnambiguous(String rawPath) {
         String decoded = decodeSeparatorsAndDots(rawPath);

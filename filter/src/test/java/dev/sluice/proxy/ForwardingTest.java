@@ -243,6 +243,30 @@ class ForwardingTest {
         assertTrue(new String(response.body(), US_ASCII).startsWith("origin=origin"));
     }
 
+    /** The container maps /api;jsessionid=.../x as /api/x: the route must see it so too, or the application gets it. */
+    @Test
+    void aPathParameterOnTheRoutePrefixStillReachesTheUpstreamAsSent() throws IOException {
+        assertEquals(200, get(CONTEXT + "/api;jsessionid=ABC/orders").status());
+        assertEquals(CONTEXT + "/api;jsessionid=ABC/orders", onlyRequestSeen().target());
+    }
+
+    @Test
+    void anEmptySegmentBeforeTheRoutePrefixStillReachesTheUpstreamAsSent() throws IOException {
+        assertEquals(200, get(CONTEXT + "//api/orders").status());
+        assertEquals(CONTEXT + "//api/orders", onlyRequestSeen().target());
+    }
+
+    @Test
+    void aPathParameterOnAStrippedPrefixIsRefused() throws IOException {
+        assertEquals(400, get(CONTEXT + "/stripped;v=1/orders").status());
+    }
+
+    @Test
+    void aPathParameterAfterAStrippedPrefixGoesWithTheRest() throws IOException {
+        assertEquals(200, get(CONTEXT + "/stripped/orders;v=1").status());
+        assertEquals("/orders;v=1", onlyRequestSeen().target());
+    }
+
     @Test
     void stripPrefixRemovesContextAndRoutePrefix() throws IOException {
         assertEquals(200, get(CONTEXT + "/stripped/orders/42?x=1").status());

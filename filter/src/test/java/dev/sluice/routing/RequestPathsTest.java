@@ -27,6 +27,25 @@ class RequestPathsTest {
     }
 
     @Test
+    void routesAreMatchedWithoutPathParametersAndEmptySegments() {
+        assertEquals("/api/x", RequestPaths.forMatching("/api;v=1/x"));
+        assertEquals("/api/x", RequestPaths.forMatching("//api//x"));
+        assertEquals("/api", RequestPaths.forMatching("/api;jsessionid=ABC"));
+        assertEquals("/api/x/", RequestPaths.forMatching("/api;a=1;b=2/x;c/"));
+        String plain = "/api/x";
+        assertTrue(plain == RequestPaths.forMatching(plain), "the path itself when there is nothing to take out");
+    }
+
+    @Test
+    void aPrefixIsMatchedOnWholeSegmentsAsWritten() {
+        assertTrue(RequestPaths.startsWithSegments("/api/x;v=1", "/api"));
+        assertTrue(RequestPaths.startsWithSegments("/api", "/api"));
+        assertFalse(RequestPaths.startsWithSegments("/api;v=1/x", "/api"));
+        assertFalse(RequestPaths.startsWithSegments("/apix", "/api"));
+        assertTrue(RequestPaths.startsWithSegments("//x", "/"));
+    }
+
+    @Test
     void contextPathIsRemovedAsSent() {
         assertEquals("/api/x", RequestPaths.inApplication("/shop/api/x", "/shop"));
         assertEquals("/", RequestPaths.inApplication("/shop", "/shop"));
