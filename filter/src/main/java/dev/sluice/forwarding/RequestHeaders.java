@@ -51,7 +51,9 @@ final class RequestHeaders {
         Set<String> named = HopByHop.namedByConnection(from.getHeaders("Connection"));
         for (Enumeration<String> names = from.getHeaderNames(); names.hasMoreElements();) {
             String name = names.nextElement();
-            if (OURS.contains(name) || HopByHop.isHopByHop(name, named) || !client.trusted() && claimsAProxyHop(name)) {
+            // CGI, PHP and WSGI upstreams read X_Forwarded_For as X-Forwarded-For: judged as one.
+            String asRead = name.indexOf('_') < 0 ? name : name.replace('_', '-');
+            if (OURS.contains(asRead) || HopByHop.isHopByHop(name, named) || !client.trusted() && claimsAProxyHop(asRead)) {
                 continue;
             }
             for (Enumeration<String> values = from.getHeaders(name); values.hasMoreElements();) {

@@ -379,8 +379,10 @@ class ForwardingTest {
     @Test
     void otherProxyClaimsFromAnUntrustedClientAreDropped() throws IOException {
         get(CONTEXT + "/api/echo", "X-Forwarded-Prefix: /evil", "X-Forwarded-Server: evil.example", "X-Real-IP: 6.6.6.6",
-                "X-Custom: kept");
+                "X_Forwarded_For: 6.6.6.6", "X_Real_IP: 6.6.6.6", "X-Custom: kept");
         RecordedRequest seen = onlyRequestSeen();
+        assertNull(seen.header("X_Forwarded_For"), "read as X-Forwarded-For by CGI-style upstreams");
+        assertNull(seen.header("X_Real_IP"));
         assertNull(seen.header("X-Forwarded-Prefix"));
         assertNull(seen.header("X-Forwarded-Server"));
         assertNull(seen.header("X-Real-IP"));
