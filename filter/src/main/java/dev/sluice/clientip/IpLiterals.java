@@ -25,7 +25,8 @@ public final class IpLiterals {
         if (s.startsWith("[") && s.endsWith("]")) {
             s = s.substring(1, s.length() - 1);
         }
-        if (s.indexOf(':') < 0) {
+        if (s.indexOf(':') < 0 || Character.digit(s.charAt(0), 16) < 0 && s.charAt(0) != ':') {
+            // The JDK takes text that starts otherwise for a host name, and would look it up.
             return null;
         }
         for (int i = 0; i < s.length(); i++) {
