@@ -22,7 +22,9 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.config.spi.ConfigProviderResolver;
 
 /**
  * The Sluice servlet filter: requests whose path matches a configured route are forwarded to
@@ -42,14 +44,18 @@ public class SluiceFilter implements Filter {
     /** All the request path reads; a reload replaces it whole, and a request reads it once. */
     private volatile Snapshot snapshot;
     private Reloader reloader;
+    /** The application's configuration, released as the filter stops: a shared resolver keeps it, and with it the class loader. */
+    private Config config;
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         SluiceSettings settings;
         try {
-            settings = SettingsParser.parse(ConfigProvider.getConfig(loader));
+            config = ConfigProvider.getConfig(loader);
+            settings = SettingsParser.parse(config);
         } catch (ConfigurationException e) {
+            destroy();
             LOG.log(System.Logger.Level.ERROR, "Sluice not started: " + e.getMessage());
             throw new ServletException("Sluice configuration error: " + e.getMessage(), e);
         }
@@ -106,6 +112,10 @@ public class SluiceFilter implements Filter {
         if (reloader != null) {
             reloader.close();
             reloader = null;
+        }
+        if (config != null) {
+            ConfigProviderResolver.instance().releaseConfig(config);
+            config = null;
         }
     }
 }
