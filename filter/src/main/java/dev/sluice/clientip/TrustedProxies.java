@@ -73,7 +73,7 @@ public final class TrustedProxies {
         String[] hops = forwardedFor.split(",");
         String candidate = peer;
         for (int i = hops.length - 1; i >= 0; i--) {
-            String hop = hops[i].trim();
+            String hop = withoutPort(hops[i].trim());
             if (hop.isEmpty()) {
                 continue;
             }
@@ -83,6 +83,20 @@ public final class TrustedProxies {
             }
         }
         return candidate;
+    }
+
+    /**
+     * The hop's address without the port some proxies add ({@code 203.0.113.7:51234},
+     * {@code [2001:db8::1]:443}: Azure Application Gateway, IIS ARR). Kept, the port would make each
+     * of a client's connections a client of its own for the rate limits and IP hash.
+     */
+    static String withoutPort(String hop) {
+        if (hop.startsWith("[")) {
+            int end = hop.indexOf(']');
+            return end > 0 ? hop.substring(1, end) : hop;
+        }
+        int colon = hop.indexOf(':');
+        return colon > 0 && hop.indexOf(':', colon + 1) < 0 ? hop.substring(0, colon) : hop;
     }
 
     /** Equal when the same blocks are trusted, in the same order, so a reload can tell whether they changed. */

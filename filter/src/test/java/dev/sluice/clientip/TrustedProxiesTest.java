@@ -31,6 +31,15 @@ class TrustedProxiesTest {
         assertEquals("203.0.113.9", trusted.clientAddress("10.0.0.1", "198.51.100.1, 203.0.113.9, 10.0.0.5"));
     }
 
+    /** Some proxies write the client's port too; each connection would otherwise be a client of its own. */
+    @Test
+    void aHopWithAPortIsTheAddressAlone() {
+        assertEquals("203.0.113.7", trusted.clientAddress("10.0.0.1", "203.0.113.7:51234"));
+        assertEquals("2001:db8::1", trusted.clientAddress("10.0.0.1", "[2001:db8::1]:443"));
+        assertEquals("203.0.113.7", trusted.clientAddress("10.0.0.1", "203.0.113.7, 10.0.0.5:8080"), "a trusted hop with a port is still trusted");
+        assertEquals("2001:db8::1", trusted.clientAddress("10.0.0.1", "2001:db8::1"), "an IPv6 address is no address and port");
+    }
+
     @Test
     void untrustedPeerIsTheClientWhateverItClaims() {
         assertEquals("203.0.113.9", trusted.clientAddress("203.0.113.9", "1.2.3.4"));
