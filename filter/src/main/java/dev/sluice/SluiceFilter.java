@@ -77,7 +77,8 @@ public class SluiceFilter implements Filter {
         }
         Snapshot current = snapshot;
         String path = RequestPaths.inApplication(http.getRequestURI(), http.getContextPath());
-        if (path != null && path.equals(current.status().path()) && current.status().allows(request.getRemoteAddr())) {
+        if (path != null && path.equals(current.status().path()) && current.status().allows(request.getRemoteAddr())
+                && current.status().allows(current.forwarder().clientAddress(http))) {
             byte[] json = StatusJson.render(current.upstreams()).getBytes(StandardCharsets.UTF_8);
             HttpServletResponse httpResponse = (HttpServletResponse) response;
             httpResponse.setContentType("application/json");

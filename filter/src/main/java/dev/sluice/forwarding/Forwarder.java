@@ -28,6 +28,15 @@ public final class Forwarder {
     }
 
     /**
+     * The address of the client behind the request: the peer, or for a trusted proxy the first
+     * untrusted hop it reports. A proxy on the same host makes every client's peer a loopback
+     * address, so a check by peer alone would let anyone through it.
+     */
+    public String clientAddress(HttpServletRequest request) {
+        return headers.clientHop(request).address();
+    }
+
+    /**
      * Forwards the request to the route's upstream. Returns once the exchange is under way; the
      * response is written later, from other threads.
      *
