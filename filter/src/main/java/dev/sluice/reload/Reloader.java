@@ -26,8 +26,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-import javax.management.ObjectName;
-
 import org.eclipse.microprofile.config.spi.ConfigProviderResolver;
 
 /**
@@ -50,7 +48,8 @@ public final class Reloader implements ReloaderMBean {
     private final HealthRegistry health = new HealthRegistry(System::nanoTime);
     private final Map<String, UpstreamStatus> views = new HashMap<>();
     private final Retirement retirement = new Retirement(this::timer);
-    private final ObjectName name;
+    /** Which application of its context path this is in the MBean names, or 0 without a view. */
+    private int instance;
     private Snapshot current;
     private ScheduledExecutorService timer;
     private ScheduledFuture<?> interval;
@@ -68,13 +67,13 @@ public final class Reloader implements ReloaderMBean {
         this.contextPath = contextPath;
         this.loader = loader;
         this.publish = publish;
-        this.name = Jmx.name("Filter", contextPath, null);
     }
 
-    /** Builds and publishes the first snapshot from the settings read at start, and registers the MBeans. */
+    /** Registers the MBeans, and builds and publishes the first snapshot from the settings read at start. */
     public synchronized void start(SluiceSettings settings) {
+        // First: the filter's MBean claims the names its upstreams' MBeans then take.
+        instance = Jmx.registerFirstFree(this, "Filter", contextPath);
         swap(settings);
-        Jmx.register(this, name);
         for (Route route : current.router().routes()) {
             LOG.log(System.Logger.Level.INFO, "Sluice route ''{0}'': {1} -> upstream ''{2}'' {3}",
                     route.settings().name(), route.pathPrefix(), route.upstream().name(),
@@ -176,7 +175,7 @@ public final class Reloader implements ReloaderMBean {
         keepHealthOf(upstreams);
         retired.forEach(u -> views.remove(u.name()).unregister());
         for (Upstream upstream : built) {
-            views.put(upstream.name(), UpstreamStatus.register(contextPath, upstream));
+            views.put(upstream.name(), UpstreamStatus.register(contextPath, instance, upstream));
             upstream.startTimers();
         }
         retired.forEach(retirement::retire);
@@ -235,7 +234,10 @@ public final class Reloader implements ReloaderMBean {
     /** Stops everything: reloads, checks, every pool, retiring ones too, and the MBeans. */
     public synchronized void close() {
         closed = true;
-        Jmx.unregister(name);
+        if (instance > 0) {
+            Jmx.unregister(Jmx.name("Filter", contextPath, instance, null));
+            instance = 0;
+        }
         if (timer != null) {
             timer.shutdownNow();
         }

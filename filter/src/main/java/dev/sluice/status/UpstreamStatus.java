@@ -11,6 +11,7 @@ import javax.management.ObjectName;
 public final class UpstreamStatus implements UpstreamStatusMBean {
     private final Upstream upstream;
     private final ObjectName name;
+    private boolean registered;
 
     private UpstreamStatus(Upstream upstream, ObjectName name) {
         this.upstream = upstream;
@@ -21,17 +22,21 @@ public final class UpstreamStatus implements UpstreamStatusMBean {
      * Registers the MBean of this upstream.
      *
      * @param contextPath the web application's context path, keeping two applications apart
-     * @return the registered view, to {@link #unregister} when the upstream stops serving
+     * @param instance which application of that context path ({@link Jmx#registerFirstFree})
+     * @return the view, to {@link #unregister} when the upstream stops serving
      */
-    public static UpstreamStatus register(String contextPath, Upstream upstream) {
-        UpstreamStatus status = new UpstreamStatus(upstream, Jmx.name("Upstream", contextPath, upstream.name()));
-        Jmx.register(status, status.name);
+    public static UpstreamStatus register(String contextPath, int instance, Upstream upstream) {
+        UpstreamStatus status = new UpstreamStatus(upstream, Jmx.name("Upstream", contextPath, instance, upstream.name()));
+        status.registered = instance > 0 && Jmx.register(status, status.name);
         return status;
     }
 
-    /** Removes the MBean. */
+    /** Removes the MBean, if this view registered it: never another application's of the same name. */
     public void unregister() {
-        Jmx.unregister(name);
+        if (registered) {
+            Jmx.unregister(name);
+            registered = false;
+        }
     }
 
     @Override
