@@ -57,16 +57,21 @@ public final class CallLimits {
      * @return {@code null} when the call may go on, else the refusal to answer with (429)
      */
     public RateLimiter.Decision refusal(String clientAddress) {
+        RateLimiter own = null;
         if (clients != null) {
-            RateLimiter.Decision own = clients.get(clientAddress,
-                    a -> new RateLimiter(perClient.rate(), perClient.burst(), nanoClock)).acquire();
-            if (!own.allowed()) {
-                return own;
+            own = clients.get(clientAddress, a -> new RateLimiter(perClient.rate(), perClient.burst(), nanoClock));
+            RateLimiter.Decision decision = own.acquire();
+            if (!decision.allowed()) {
+                return decision;
             }
         }
         if (upstream != null) {
             RateLimiter.Decision shared = upstream.acquire();
             if (!shared.allowed()) {
+                if (own != null) {
+                    // No call was made: the client keeps its token for when the upstream has room.
+                    own.giveBack();
+                }
                 return shared;
             }
         }

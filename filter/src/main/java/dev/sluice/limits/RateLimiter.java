@@ -51,6 +51,11 @@ public final class RateLimiter {
         }
     }
 
+    /** Gives back a token taken for a call that was not made after all. */
+    public void giveBack() {
+        fullAt.addAndGet(-interval);
+    }
+
     /**
      * The answer for one request.
      *

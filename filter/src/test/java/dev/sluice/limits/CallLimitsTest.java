@@ -40,6 +40,15 @@ class CallLimitsTest {
     }
 
     @Test
+    void aCallTheUpstreamLimitRefusesCostsTheClientNoToken() {
+        CallLimits limits = CallLimits.of(new RateLimitSettings(100, 1, 0), new RateLimitSettings(1, 1, 1_000), now::get);
+        assertNull(limits.refusal("198.51.100.1"), "takes the upstream's only token");
+        assertNotNull(limits.refusal("198.51.100.2"), "the upstream is out of tokens");
+        now.addAndGet(10_000_000L); // the upstream's bucket refills in 10 ms, a client's in a second
+        assertNull(limits.refusal("198.51.100.2"), "the refused call took none of the client's own tokens");
+    }
+
+    @Test
     void aFloodOfClientsStaysBounded() {
         CallLimits limits = CallLimits.of(null, new RateLimitSettings(10, 10, 500), now::get);
         for (int i = 0; i < 20_000; i++) {
