@@ -58,11 +58,12 @@ public final class CallLimits {
      */
     public RateLimiter.Decision refusal(String clientAddress) {
         RateLimiter own = null;
+        RateLimiter.Taken taken = null;
         if (clients != null) {
             own = clients.get(clientAddress, a -> new RateLimiter(perClient.rate(), perClient.burst(), nanoClock));
-            RateLimiter.Decision decision = own.acquire();
-            if (!decision.allowed()) {
-                return decision;
+            taken = own.take();
+            if (!taken.decision().allowed()) {
+                return taken.decision();
             }
         }
         if (upstream != null) {
@@ -70,7 +71,7 @@ public final class CallLimits {
             if (!shared.allowed()) {
                 if (own != null) {
                     // No call was made: the client keeps its token for when the upstream has room.
-                    own.giveBack();
+                    own.giveBack(taken);
                 }
                 return shared;
             }

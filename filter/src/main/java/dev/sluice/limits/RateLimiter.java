@@ -36,24 +36,39 @@ public final class RateLimiter {
 
     /** Takes one token if there is one. */
     public Decision acquire() {
+        return take().decision();
+    }
+
+    /** Takes one token if there is one, remembering the bucket's state for {@link #giveBack}. */
+    Taken take() {
         long now = nanoClock.getAsLong();
         for (;;) {
             long current = fullAt.get();
             long next = Math.max(current, now) + interval;
             long debt = next - now;
             if (debt > tolerance) {
-                return new Decision(false, rate, 0, debt - tolerance, Math.max(0, current - now));
+                return new Taken(new Decision(false, rate, 0, debt - tolerance, Math.max(0, current - now)), current);
             }
             if (fullAt.compareAndSet(current, next)) {
                 int remaining = (int) ((tolerance - debt) / interval);
-                return new Decision(true, rate, remaining, 0, debt);
+                return new Taken(new Decision(true, rate, remaining, 0, debt), next);
             }
         }
     }
 
-    /** Gives back a token taken for a call that was not made after all. */
-    public void giveBack() {
-        fullAt.addAndGet(-interval);
+    /**
+     * Gives back a token taken for a call that was not made after all, if no other call took one
+     * since: the bucket may have refilled in between, and a token given back on top of a later
+     * one would leave it fuller than its size. The rare refund lost that way costs one token.
+     */
+    void giveBack(Taken taken) {
+        if (taken.decision().allowed()) {
+            fullAt.compareAndSet(taken.fullAt(), taken.fullAt() - interval);
+        }
+    }
+
+    /** A decision and the bucket's state it left, for {@link #giveBack}. */
+    record Taken(Decision decision, long fullAt) {
     }
 
     /**

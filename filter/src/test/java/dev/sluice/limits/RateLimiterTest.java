@@ -24,6 +24,26 @@ class RateLimiterTest {
     }
 
     @Test
+    void aTokenGivenBackIsThereAgain() {
+        RateLimiter limiter = new RateLimiter(10, 1, now::get);
+        limiter.giveBack(limiter.take());
+        assertTrue(limiter.acquire().allowed());
+        assertFalse(limiter.acquire().allowed());
+    }
+
+    /** The bucket refilled after the token was taken, and another call took one since: no refund on top of it. */
+    @Test
+    void aTokenGivenBackAfterAnotherWasTakenNeverOverfillsTheBucket() {
+        RateLimiter limiter = new RateLimiter(10, 2, now::get);
+        RateLimiter.Taken first = limiter.take();
+        now.addAndGet(500 * MS);
+        assertTrue(limiter.acquire().allowed());
+        limiter.giveBack(first);
+        assertTrue(limiter.acquire().allowed(), "one token left of two");
+        assertFalse(limiter.acquire().allowed(), "and no more");
+    }
+
+    @Test
     void tokensComeBackAtTheRate() {
         RateLimiter limiter = new RateLimiter(10, 1, now::get);
         assertTrue(limiter.acquire().allowed());
