@@ -24,7 +24,6 @@ import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
-import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
 import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpRequest;
@@ -64,8 +63,6 @@ import org.apache.hc.core5.util.Timeout;
  */
 public final class UpstreamClient implements Closeable {
     private static final String NO_USER_AGENT = "dev.sluice.no-user-agent";
-    /** The context attribute of an exchange that waits for a pooled connection: its {@link PoolWait}. */
-    private static final String POOL_WAIT = "dev.sluice.pool-wait";
 
     /**
      * How long a connection must have been idle to be trimmed as surplus. Long enough that a steady
@@ -265,7 +262,7 @@ public final class UpstreamClient implements Closeable {
             }
             this.pool = poolBuilder.build();
             this.client = HttpAsyncClients.custom()
-                    .setConnectionManager(pool)
+                    .setConnectionManager(new WatchedPool(pool))
                     .setIOReactorConfig(IOReactorConfig.custom()
                             .setIoThreadCount(1)
                             .setSelectInterval(selectInterval(settings))
@@ -285,7 +282,7 @@ public final class UpstreamClient implements Closeable {
                     .disableConnectionState()
                     .disableContentCompression()
                     .replaceExecInterceptor(ChainElement.PROTOCOL.name(), UpstreamClient::withoutAuthentication)
-                    .addExecInterceptorAfter(ChainElement.CONNECT.name(), "sluice-pool-wait", UpstreamClient::leased)
+                    .addExecInterceptorAfter(ChainElement.CONNECT.name(), "sluice-pool-wait", UpstreamClient::forgetPoolWait)
                     // HttpClient adds its own User-Agent to requests without one; a proxy must not.
                     .addRequestInterceptorLast((request, entity, context) -> {
                         if (context.getAttribute(NO_USER_AGENT) != null) {
@@ -315,7 +312,8 @@ public final class UpstreamClient implements Closeable {
             Future<T> call;
             try {
                 if (wait != null) {
-                    context.setAttribute(POOL_WAIT, wait);
+                    // The lease's state, so that WatchedPool can tell the wait when it ends.
+                    context.setUserToken(wait);
                 }
                 call = client.execute(request, response, null, context, wait != null ? wait : counted);
             } catch (RuntimeException e) {
@@ -363,13 +361,14 @@ public final class UpstreamClient implements Closeable {
     }
 
     /**
-     * The step after the connection was leased (and opened if new): tells a waiting exchange's
-     * {@link PoolWait}, and stops an exchange its deadline has already refused.
+     * The step after the connection was leased (and opened if new): a waiting exchange's
+     * {@link PoolWait}, its user token for the lease, is dropped, or HttpClient would release the
+     * connection with it as its state, where no other exchange's lease would take it.
      */
-    private static void leased(HttpRequest request, AsyncEntityProducer entity, AsyncExecChain.Scope scope,
+    private static void forgetPoolWait(HttpRequest request, AsyncEntityProducer entity, AsyncExecChain.Scope scope,
             AsyncExecChain chain, AsyncExecCallback callback) throws HttpException, IOException {
-        if (scope.clientContext.getAttribute(POOL_WAIT) instanceof PoolWait<?> wait && !wait.leased()) {
-            throw new ConnectionRequestTimeoutException("refused while waiting for a pooled connection");
+        if (scope.clientContext.getUserToken() instanceof PoolWait<?>) {
+            scope.clientContext.setUserToken(null);
         }
         chain.proceed(request, entity, scope, callback);
     }

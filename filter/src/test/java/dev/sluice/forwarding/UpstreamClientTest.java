@@ -13,6 +13,11 @@ import dev.sluice.testing.Handlers;
 import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -137,6 +142,53 @@ class UpstreamClientTest {
         assertEquals(0, client.poolStats().getPending(), "nothing left waiting in the pool");
     }
 
+    /**
+     * The wait ends when the pool leases a connection; opening it is the connect timeout's
+     * business. The first exchange's connection closes after 300 ms of a 1 s limit, and the new one
+     * the second exchange gets cannot connect (the origin's accept queue is full): a node that
+     * cannot be reached, retried elsewhere and counted against the node, not a full pool.
+     */
+    @Test
+    void aWaitEndsWithTheLeaseAndAConnectThatHangsAfterItIsAConnectTimeout() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread origin = new Thread(() -> {
+                try (Socket first = server.accept()) {
+                    first.getInputStream().read(new byte[4096]);
+                    Thread.sleep(300);
+                    first.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".getBytes(US_ASCII));
+                } catch (IOException | InterruptedException e) {
+                    // the test fails on the first exchange
+                }
+            });
+            origin.start();
+            Node node = Node.of(0, new NodeSettings("127.0.0.1", server.getLocalPort(), 1), Scheme.HTTP);
+            UpstreamClient client = new UpstreamClient(settings("nodes", "127.0.0.1:" + server.getLocalPort(), "pool.io-threads", "1",
+                    "pool.max-connections", "1", "connect-timeout", "1000"), timer);
+            opened.add(client);
+            CompletableFuture<String> first = send(client, node, "GET");
+            Thread.sleep(100);
+            fillAcceptQueue(server.getLocalPort());
+            CompletableFuture<String> second = send(client, node, "GET");
+            first.get(10, TimeUnit.SECONDS);
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> second.get(10, TimeUnit.SECONDS));
+            assertTrue(!UpstreamFailure.waitedForPool(failed), "leased in time, then the connect hung: " + failed.getCause());
+            origin.join(5_000);
+        }
+    }
+
+    /** Connects until the listening socket's queue is full, so that the next connect hangs. */
+    private void fillAcceptQueue(int port) throws IOException {
+        for (int i = 0; i < 16; i++) {
+            Socket filler = new Socket();
+            opened.add(filler);
+            try {
+                filler.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 150);
+            } catch (SocketTimeoutException full) {
+                return;
+            }
+        }
+    }
+
     @Test
     void anExchangeWaitingForAConnectionIsSentWhenOneFreesInTime() throws Exception {
         TestOrigin origin = origin(Handlers.delayed(300, ok()), new AtomicInteger(), new AtomicInteger());
@@ -146,6 +198,13 @@ class UpstreamClientTest {
         first.get(10, TimeUnit.SECONDS);
         second.get(10, TimeUnit.SECONDS);
         assertEquals(1, origin.connectionsAccepted(), "the second went on the first one's connection");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (client.poolStats().getAvailable() < 1) {
+            assertTrue(System.nanoTime() < deadline, "the connection went back to the pool");
+            Thread.onSpinWait();
+        }
+        send(client, node(origin), "GET").get(10, TimeUnit.SECONDS);
+        assertEquals(1, origin.connectionsAccepted(), "a connection a waiting exchange had is leased again like any other");
     }
 
     @Test
