@@ -15,7 +15,8 @@ final class PendingBytes {
     private static final byte[] NONE = new byte[0];
 
     private byte[] filling = NONE;
-    private int length;
+    /** Written under the lock; volatile so that {@link #isEmpty}, asked on every pass of the relay, needs none. */
+    private volatile int length;
     private byte[] spare = NONE;
 
     synchronized void append(ByteBuffer src) {
@@ -29,7 +30,7 @@ final class PendingBytes {
         length += n;
     }
 
-    synchronized boolean isEmpty() {
+    boolean isEmpty() {
         return length == 0;
     }
 
