@@ -26,16 +26,19 @@ final class RequestHeaders {
             "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port");
 
     private final ForwardingSettings forwarding;
-    private final String responseVia;
+    /** This hop's {@code Via} entries for the protocols clients use, made once rather than per request. */
+    private final String http11Hop;
+    private final String http2Hop;
 
     RequestHeaders(ForwardingSettings forwarding) {
         this.forwarding = forwarding;
-        this.responseVia = via(null, "HTTP/1.1");
+        this.http11Hop = hop("HTTP/1.1");
+        this.http2Hop = hop("HTTP/2.0");
     }
 
     /** This hop's {@code Via} entry for responses, which always come from HTTP/1.1 upstreams. */
     String responseVia() {
-        return responseVia;
+        return http11Hop;
     }
 
     /**
@@ -147,17 +150,19 @@ final class RequestHeaders {
         return mode == HostMode.REWRITE ? upstream.hostRewrite() : node.hostHeader();
     }
 
+    /** The {@code Via} value with this hop appended. */
+    private String via(String existing, String protocol) {
+        String hop = "HTTP/1.1".equals(protocol) ? http11Hop : "HTTP/2.0".equals(protocol) ? http2Hop : hop(protocol);
+        return existing == null ? hop : existing + ", " + hop;
+    }
+
     /**
-     * The {@code Via} value with this hop appended. HTTP/2 and later have a major version only
+     * This hop's {@code Via} entry for a request of this protocol. HTTP/2 has a major version only
      * (RFC 9113, 3: "2"), though containers report {@code HTTP/2.0}.
      */
-    private String via(String existing, String protocol) {
+    private String hop(String protocol) {
         String version = protocol != null && protocol.startsWith("HTTP/") ? protocol.substring(5) : protocol;
-        if (version != null && version.endsWith(".0") && !version.startsWith("1.") && !version.startsWith("0.")) {
-            version = version.substring(0, version.length() - 2);
-        }
-        String hop = version + " " + forwarding.viaPseudonym();
-        return existing == null ? hop : existing + ", " + hop;
+        return ("2.0".equals(version) ? "2" : version) + " " + forwarding.viaPseudonym();
     }
 
     private static void setForwarded(HttpRequest to, String name, boolean trusted, String received, String ours) {
