@@ -528,9 +528,7 @@ class ForwardingTest {
     /** A head held back for the first body bytes is not yet the client's: a timeout before them is a clean 504. */
     @Test
     void anUpstreamTimingOutAfterItsHeadBeforeAnyBodyAnswers504() throws IOException {
-        RawResponse response = get(CONTEXT + "/slow/head-then-hang");
-        assertEquals(504, response.status());
-        assertTrue(response.bodyComplete());
+        assertCleanAnswer(CONTEXT + "/slow/head-then-hang", 504);
     }
 
     /** RFC 9112, 6.3: Transfer-Encoding frames the body; the Content-Length beside it must not reach the client. */
@@ -645,16 +643,12 @@ class ForwardingTest {
     void smallBodyCutShortByTheUpstreamAnswers502() throws IOException {
         // A body small enough to be gathered whole has not reached the client when the upstream
         // fails, so the client gets a clean answer instead of a cut connection.
-        RawResponse response = get(CONTEXT + "/api/cut-small");
-        assertEquals(502, response.status());
-        assertTrue(response.bodyComplete());
+        assertCleanAnswer(CONTEXT + "/api/cut-small", 502);
     }
 
     @Test
     void bodyTheContainerBufferHoldsCutShortByTheUpstreamAnswers502() throws IOException {
-        RawResponse response = get(CONTEXT + "/api/cut-tiny");
-        assertEquals(502, response.status());
-        assertTrue(response.bodyComplete());
+        assertCleanAnswer(CONTEXT + "/api/cut-tiny", 502);
     }
 
     @Test
@@ -690,6 +684,13 @@ class ForwardingTest {
             Thread.sleep(50);
         }
         return status;
+    }
+
+    /** The upstream failed before anything reached the client, which gets this status as a whole answer. */
+    private void assertCleanAnswer(String target, int status) throws IOException {
+        RawResponse response = get(target);
+        assertEquals(status, response.status());
+        assertTrue(response.bodyComplete());
     }
 
     private void assertCutShort(String target) throws IOException {
