@@ -3,7 +3,7 @@ package dev.sluice;
 import dev.sluice.config.ConfigurationException;
 import dev.sluice.config.SettingsParser;
 import dev.sluice.config.SluiceSettings;
-import dev.sluice.forwarding.Route;
+import dev.sluice.routing.Route;
 import dev.sluice.reload.Reloader;
 import dev.sluice.reload.Snapshot;
 import dev.sluice.routing.RequestPaths;

@@ -3,7 +3,7 @@ package dev.sluice.config;
 import dev.sluice.clientip.Cidr;
 import dev.sluice.clientip.IpLiterals;
 import dev.sluice.clientip.TrustedProxies;
-import dev.sluice.forwarding.HopByHop;
+import dev.sluice.http.HopByHop;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -263,7 +263,7 @@ public final class SettingsParser {
         int maxIdle = integer(key("upstream", name, "pool.max-idle"), 64, 0, 1_000_000, "connections");
         int ioThreads = integer(key("upstream", name, "pool.io-threads"), defaultIoThreads(), 1, 256, "threads");
         // Four times HttpClient's 8 KiB: large bodies then cost less CPU per byte, and every open
-        // connection holds three such buffers (docs/benchmarks.md, items 29 and 35).
+        // connection holds three such buffers.
         int readBuffer = integer(key("upstream", name, "pool.read-buffer"), 32 * 1024, 1024, 1024 * 1024, "bytes");
         int responseBuffer = integer(key("upstream", name, "response-buffer"), 256 * 1024, 32 * 1024, 16 * 1024 * 1024, "bytes");
         int ipv4Prefix = integer(key("upstream", name, "hash.ipv4-prefix"), 32, 1, 32, "bits");

@@ -8,7 +8,7 @@ import java.util.concurrent.ArrayBlockingQueue;
  * into.
  *
  * <p>Without the pool every 64 KiB POST cost a fresh, zeroed array of its length, and the
- * collector had to clear them all (docs/benchmarks.md, item 24). A body's arrays come back only
+ * collector had to clear them all. A body's arrays come back only
  * once nothing can read them again ({@link BufferedEntity#recycle()}); an array that never comes
  * back, because an exchange failed or was cancelled half-way, is simply left to the collector.
  * The pool holds at most {@link #POOLED} arrays, so what it keeps is bounded whatever the load.

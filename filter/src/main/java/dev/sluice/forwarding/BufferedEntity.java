@@ -1,5 +1,7 @@
 package dev.sluice.forwarding;
 
+import dev.sluice.upstream.LaneThread;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;

@@ -1,5 +1,9 @@
 package dev.sluice.forwarding;
 
+import dev.sluice.container.ConsumedBody;
+import dev.sluice.upstream.ThrottledLog;
+import dev.sluice.routing.Route;
+
 import dev.sluice.config.ForwardingSettings;
 import dev.sluice.limits.RateLimiter;
 

@@ -1,5 +1,9 @@
 package dev.sluice.forwarding;
 
+import dev.sluice.upstream.Upstream;
+import dev.sluice.upstream.Node;
+import dev.sluice.routing.Route;
+
 import dev.sluice.config.RetrySettings;
 import dev.sluice.health.UpstreamHealth;
 

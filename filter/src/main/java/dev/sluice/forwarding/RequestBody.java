@@ -1,5 +1,7 @@
 package dev.sluice.forwarding;
 
+import dev.sluice.upstream.LaneThread;
+
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 

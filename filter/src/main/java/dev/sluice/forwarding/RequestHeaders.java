@@ -1,5 +1,8 @@
 package dev.sluice.forwarding;
 
+import dev.sluice.http.HopByHop;
+import dev.sluice.upstream.Node;
+
 import dev.sluice.config.ForwardingSettings;
 import dev.sluice.config.HeaderRule;
 import dev.sluice.config.HostMode;

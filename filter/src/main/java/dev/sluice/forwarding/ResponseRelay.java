@@ -1,5 +1,9 @@
 package dev.sluice.forwarding;
 
+import dev.sluice.container.ContainerAbort;
+import dev.sluice.http.HopByHop;
+import dev.sluice.upstream.ThrottledLog;
+
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
@@ -59,7 +63,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      * Tomcat's default is 8 KiB, and each flush costs its non-blocking bookkeeping and at least
      * one socket write. With Tomcat's socket write buffer raised as tomcat-config does, 64 KiB
      * slices took about a quarter off the CPU per byte of a 10 MiB download; at its default they
-     * measure level (docs/benchmarks.md, item 37). A slow client holds at most one slice in the
+     * measure level. A slow client holds at most one slice in the
      * container; the rest waits in the window.
      */
     private static final int STREAM_SLICE = 64 * 1024;

@@ -1,5 +1,7 @@
 package dev.sluice.forwarding;
 
+import dev.sluice.upstream.PoolWait;
+
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.concurrent.TimeoutException;
@@ -19,7 +21,7 @@ import org.apache.hc.core5.util.DeadlineTimeoutException;
  * @param reason the status's reason phrase, for the short body
  * @param retryAfterSeconds a Retry-After value to send, or 0 for none
  */
-record UpstreamFailure(String upstream, String node, Exception exception, int status, String reason, int retryAfterSeconds) {
+public record UpstreamFailure(String upstream, String node, Exception exception, int status, String reason, int retryAfterSeconds) {
 
     static UpstreamFailure of(String upstream, String node, Exception exception) {
         if (waitedForPool(exception)) {
@@ -67,12 +69,12 @@ record UpstreamFailure(String upstream, String node, Exception exception, int st
      * {@link PoolWait}, or by the pool's own deadline check. Nothing was sent, and it says
      * nothing about the node.
      */
-    static boolean waitedForPool(Throwable failure) {
+    public static boolean waitedForPool(Throwable failure) {
         return causedBy(failure, ConnectionRequestTimeoutException.class) || causedBy(failure, DeadlineTimeoutException.class);
     }
 
     /** Whether the failure or any of its causes is of this type. */
-    static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+    public static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (type.isInstance(t)) {
                 return true;

@@ -1,6 +1,6 @@
 package dev.sluice.reload;
 
-import dev.sluice.forwarding.Upstream;
+import dev.sluice.upstream.Upstream;
 
 import java.util.Iterator;
 import java.util.LinkedHashMap;

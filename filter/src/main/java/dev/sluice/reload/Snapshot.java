@@ -3,8 +3,8 @@ package dev.sluice.reload;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.StatusSettings;
 import dev.sluice.forwarding.Forwarder;
-import dev.sluice.forwarding.Route;
-import dev.sluice.forwarding.Upstream;
+import dev.sluice.routing.Route;
+import dev.sluice.upstream.Upstream;
 import dev.sluice.routing.Router;
 
 import java.util.Comparator;

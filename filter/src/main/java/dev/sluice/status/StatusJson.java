@@ -1,8 +1,8 @@
 package dev.sluice.status;
 
 import dev.sluice.config.NodeSettings;
-import dev.sluice.forwarding.Upstream;
-import dev.sluice.forwarding.UpstreamCounters;
+import dev.sluice.upstream.Upstream;
+import dev.sluice.upstream.UpstreamCounters;
 
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package dev.sluice.status;
 
 import dev.sluice.config.NodeSettings;
-import dev.sluice.forwarding.Upstream;
+import dev.sluice.upstream.Upstream;
 
 import java.util.List;
 

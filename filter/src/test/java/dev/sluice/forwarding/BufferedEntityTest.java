@@ -1,5 +1,7 @@
 package dev.sluice.forwarding;
 
+import dev.sluice.upstream.LaneThread;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

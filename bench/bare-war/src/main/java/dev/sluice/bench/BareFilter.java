@@ -50,7 +50,7 @@ import org.apache.hc.core5.reactor.IOReactorConfig;
  * with HttpClient's window returned only for bytes the container took. No routing, header rules,
  * forwarding headers, hop-by-hop checks beyond three names, health, metrics, limits or failover.
  * What Sluice costs beyond this is its engine; what this costs beyond the floor is the price of the
- * design (docs/benchmarks.md, items 43, 46 and 49). It runs in a Tomcat of its own, set up as
+ * design (docs/dev/performance-log.md). It runs in a Tomcat of its own, set up as
  * Sluice's, so that its heap and threads weigh on nobody else's figures.
  *
  * <p>{@code /bare/bn/<path>} goes to the nginx origin (127.0.0.1:19002), {@code /bare/bj/<path>}
@@ -63,7 +63,7 @@ public class BareFilter implements Filter {
     /** Sluice's defaults: {@code pool.read-buffer} and {@code response-buffer}. */
     private static final int READ_BUFFER = 32 * 1024;
     private static final int WINDOW = 256 * 1024;
-    /** The container's buffer for a body: one that fits goes out whole at its end; a larger one in flushed slices of this size (item 17). */
+    /** The container's buffer for a body: one that fits goes out whole at its end; a larger one in flushed slices of this size. */
     private static final int SLICE = 64 * 1024;
     private static final int LARGEST_REQUEST_BODY = 1024 * 1024;
 
@@ -111,7 +111,7 @@ public class BareFilter implements Filter {
     /**
      * One proxied request. The relay's state is guarded by the object's lock, which also keeps a
      * container thread reporting a client failure waiting while the reactor thread is inside a
-     * write (Tomcat's late error store, docs/benchmarks.md item 18).
+     * write (Tomcat stores a late error for the write in progress).
      */
     private final class Exchange implements ReadListener, WriteListener, AsyncListener, AsyncResponseConsumer<Void> {
         private final AsyncContext async;

@@ -1,5 +1,7 @@
 package dev.sluice.forwarding;
 
+import dev.sluice.upstream.Node;
+
 import dev.sluice.bench.MicroBenchmark;
 import dev.sluice.config.NodeSettings;
 import dev.sluice.config.Scheme;

@@ -1,4 +1,4 @@
-package dev.sluice.forwarding;
+package dev.sluice.container;
 
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletRequestWrapper;

@@ -1,4 +1,4 @@
-package dev.sluice.forwarding;
+package dev.sluice.container;
 
 import jakarta.servlet.ServletResponse;
 
@@ -19,7 +19,7 @@ import java.lang.reflect.Method;
  * connection closes (what Undertow's own proxy does when an upstream fails mid-answer). All by
  * reflection, so that Sluice needs none of them at build time.
  */
-final class ContainerAbort {
+public final class ContainerAbort {
     private static final System.Logger LOG = System.getLogger(ContainerAbort.class.getName());
 
     private ContainerAbort() {
@@ -31,7 +31,7 @@ final class ContainerAbort {
      *         is cut but whose request stays open until completed, and on a container where the way
      *         to cut is not known (the client then sees the body cut short only by its length)
      */
-    static boolean closeConnection(ServletResponse response, Exception cause) {
+    public static boolean closeConnection(ServletResponse response, Exception cause) {
         ServletResponse inner = ServletContainer.unwrap(response);
         // An IOException keeps the status the container logs as it was, as for a client disconnect.
         IOException reason = new IOException(cause);

@@ -1,4 +1,4 @@
-package dev.sluice.forwarding;
+package dev.sluice.upstream;
 
 import dev.sluice.balancing.IpHash;
 import dev.sluice.balancing.LoadBalancer;
@@ -98,17 +98,17 @@ public final class Upstream implements Closeable {
     }
 
     /** Where per-request failures and retries are logged, at most once a second. */
-    ThrottledLog failureLog() {
+    public ThrottledLog failureLog() {
         return failureLog;
     }
 
     /** The call rate limits. */
-    CallLimits limits() {
+    public CallLimits limits() {
         return limits;
     }
 
     /** How many nodes the upstream has. */
-    int size() {
+    public int size() {
         return nodes.size();
     }
 
@@ -117,7 +117,7 @@ public final class Upstream implements Closeable {
      *
      * @param excluded nodes already tried for this request, or {@code null}
      */
-    Node pick(String clientAddress, BitSet excluded) {
+    public Node pick(String clientAddress, BitSet excluded) {
         int index = balancer.pick(clientAddress, excluded);
         return index < 0 ? null : nodes.get(index);
     }

@@ -1,4 +1,4 @@
-package dev.sluice.forwarding;
+package dev.sluice.upstream;
 
 import dev.sluice.config.Scheme;
 import dev.sluice.config.UpstreamSettings;
@@ -57,8 +57,7 @@ import org.apache.hc.core5.util.Timeout;
  * default one per core up to four): a client with that single thread and its own share of the
  * pool. HttpClient ties every connection to one I/O thread for life and its pool reuses the most
  * recently released connection first, so with one client a few long exchanges could all land on
- * one thread and cap the upstream at one core while the others idled (docs/benchmarks.md, item
- * 22). Each exchange goes to the lane with the most room for its node, which spreads both the work
+ * one thread and cap the upstream at one core while the others idled. Each exchange goes to the lane with the most room for its node, which spreads both the work
  * and the connections evenly over the I/O threads.
  */
 public final class UpstreamClient implements Closeable {
@@ -69,7 +68,7 @@ public final class UpstreamClient implements Closeable {
      * but uneven load keeps its connections: at one second, an open load of 3,000 requests a second
      * (concurrency rising and falling with every collector pause) had 35-98 connections a second
      * closed and opened again, each a new handshake with the node and three fresh buffers; at ten
-     * seconds, almost none (docs/benchmarks.md, item 40).
+     * seconds, almost none.
      */
     private static final TimeValue TRIM_IDLE_AFTER = TimeValue.ofSeconds(10);
 
@@ -111,7 +110,7 @@ public final class UpstreamClient implements Closeable {
      * @param node the node the request goes to (its address is the request's target)
      * @param clientSentUserAgent whether the client's request had a User-Agent; if not, none is sent
      */
-    <T> Future<T> execute(Node node, AsyncRequestProducer request, AsyncResponseConsumer<T> response,
+    public <T> Future<T> execute(Node node, AsyncRequestProducer request, AsyncResponseConsumer<T> response,
             FutureCallback<T> callback, boolean clientSentUserAgent) {
         HttpClientContext context = HttpClientContext.create();
         if (!clientSentUserAgent) {
@@ -214,8 +213,7 @@ public final class UpstreamClient implements Closeable {
      * How often a lane's reactor wakes, busy or idle, to check its timers, which fire up to this
      * late: a twentieth of the upstream's shortest timeout (at most 5 % late), between 10 ms and a
      * second. HttpClient's fixed second would make a 500 ms timeout answer after a second; a fixed
-     * 50 ms woke every idle lane twenty times a second, whatever its timeouts (docs/benchmarks.md,
-     * item 55).
+     * 50 ms woke every idle lane twenty times a second, whatever its timeouts.
      */
     static TimeValue selectInterval(UpstreamSettings settings) {
         long shortest = Math.min(settings.timeout().toMillis(), settings.connectTimeout().toMillis());
@@ -348,7 +346,7 @@ public final class UpstreamClient implements Closeable {
     /**
      * Stands in for HttpClient's protocol step, which serves HTTP authentication: for every request
      * it parsed the target into a path prefix with a {@code URIBuilder} and looked up
-     * authentication state, 6.6 % of all bytes allocated under S4 (docs/benchmarks.md, items 25-26),
+     * authentication state, 6.6 % of all bytes allocated under the saturation benchmark,
      * for credentials Sluice never has. What else the step did is done already: every request
      * carries its node's scheme and authority. CONNECT is refused, as HttpClient does.
      */

@@ -1,4 +1,4 @@
-package dev.sluice.forwarding;
+package dev.sluice.upstream;
 
 import java.io.IOException;
 import java.util.concurrent.Future;

@@ -1,4 +1,6 @@
-package dev.sluice.forwarding;
+package dev.sluice.upstream;
+
+import dev.sluice.forwarding.UpstreamFailure;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -226,8 +228,8 @@ class UpstreamClientTest {
     }
 
     /**
-     * HttpClient's protocol step, which refused CONNECT, is replaced (docs/benchmarks.md, item
-     * 26); the replacement refuses it too, before any connection is opened. (Tomcat answers
+     * HttpClient's protocol step, which refused CONNECT, is replaced (it
+     * allocated heavily for authentication Sluice never does); the replacement refuses it too, before any connection is opened. (Tomcat answers
      * CONNECT itself, so only a container that passes it on would get this far.)
      */
     @Test

@@ -1,4 +1,5 @@
-package dev.sluice.forwarding;
+package dev.sluice.upstream;
+
 
 import java.nio.ByteBuffer;
 import java.util.Iterator;
@@ -7,18 +8,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An upstream lane's I/O thread, which keeps one scratch buffer for sending request bodies. A body
- * lies in several arrays: read whole, in pooled arrays of {@link BodyBuffers#CHUNK} bytes;
+ * lies in several arrays: read whole, in pooled 16 KiB arrays;
  * streamed, in one array per read of the client, 8 KiB in Tomcat. Written one array at a time, a
  * 64 KiB body read whole cost four socket writes, and on loopback each write also runs the
  * receiver's side of TCP and wakes it: 20 µs of the 64 KiB echo's 290 µs per request against a
- * body sent from one array (docs/benchmarks.md, item 53). Gathered here first, whatever is
+ * body sent from one array (measured in docs/dev/performance-log.md). Gathered here first, whatever is
  * waiting goes out in one write.
  *
  * <p>The buffer is direct, so the JDK writes it as it is instead of first copying each array into
  * a direct buffer of its own. One per thread suffices because HttpClient's channel has taken
  * (written, or copied into its own buffer) what it accepts before {@code write} returns.
  */
-final class LaneThread extends Thread {
+public final class LaneThread extends Thread {
     /** Bytes gathered per write: a default {@code sluice.request-buffer} body at once. */
     static final int STAGING = 64 * 1024;
 
@@ -30,7 +31,7 @@ final class LaneThread extends Thread {
     }
 
     /** Makes daemon lane threads named {@code prefix-1}, {@code prefix-2}, ... */
-    static ThreadFactory factory(String prefix) {
+    public static ThreadFactory factory(String prefix) {
         AtomicInteger count = new AtomicInteger();
         return task -> new LaneThread(task, prefix + "-" + count.incrementAndGet());
     }
@@ -40,7 +41,7 @@ final class LaneThread extends Thread {
      * written; the first chunk from {@code offset} bytes past its position. The chunks' positions
      * are left alone. The buffer may be used until the caller returns to HttpClient.
      */
-    static ByteBuffer gather(Iterator<ByteBuffer> chunks, int offset) {
+    public static ByteBuffer gather(Iterator<ByteBuffer> chunks, int offset) {
         ByteBuffer staging = staging();
         for (int skip = offset; chunks.hasNext() && staging.hasRemaining(); skip = 0) {
             ByteBuffer chunk = chunks.next();

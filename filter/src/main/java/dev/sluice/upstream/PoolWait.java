@@ -1,4 +1,4 @@
-package dev.sluice.forwarding;
+package dev.sluice.upstream;
 
 import java.time.Duration;
 import java.util.concurrent.Future;
@@ -25,7 +25,7 @@ import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
  * refused, never both: a request the client was told to send again cannot have reached the node.
  * The wrapped callback hears exactly one verdict.
  */
-final class PoolWait<T> implements FutureCallback<T>, Runnable {
+public final class PoolWait<T> implements FutureCallback<T>, Runnable {
     private static final int WAITING = 0;
     private static final int LEASED = 1;
     private static final int DONE = 2;

@@ -1,4 +1,4 @@
-package dev.sluice.forwarding;
+package dev.sluice.http;
 
 import java.util.Collections;
 import java.util.Enumeration;
@@ -25,7 +25,7 @@ public final class HopByHop {
      * header of every request and response is looked up, and a lower-cased copy per lookup was an
      * allocation per header.
      */
-    static Set<String> caseInsensitive(String... names) {
+    public static Set<String> caseInsensitive(String... names) {
         TreeSet<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
         set.addAll(List.of(names));
         return Collections.unmodifiableSet(set);
@@ -37,7 +37,7 @@ public final class HopByHop {
     }
 
     /** The names listed in the {@code Connection} header values (see below), or an empty set. */
-    static Set<String> namedByConnection(Enumeration<String> connectionValues) {
+    public static Set<String> namedByConnection(Enumeration<String> connectionValues) {
         if (connectionValues == null || !connectionValues.hasMoreElements()) {
             return Set.of();
         }
@@ -49,7 +49,7 @@ public final class HopByHop {
      * The usual options ({@code keep-alive}, {@code close}) are left out: the first is hop-by-hop
      * anyway and the second names no header, so the common answer stays empty and costs nothing.
      */
-    static Set<String> namedByConnection(Iterator<String> connectionValues) {
+    public static Set<String> namedByConnection(Iterator<String> connectionValues) {
         Set<String> names = Set.of();
         while (connectionValues.hasNext()) {
             for (String token : connectionValues.next().split(",")) {
@@ -67,7 +67,7 @@ public final class HopByHop {
     }
 
     /** Whether the header must stay on this hop. */
-    static boolean isHopByHop(String name, Set<String> namedByConnection) {
+    public static boolean isHopByHop(String name, Set<String> namedByConnection) {
         return isFixed(name) || namedByConnection.contains(name);
     }
 }

@@ -1,4 +1,6 @@
-package dev.sluice.forwarding;
+package dev.sluice.routing;
+
+import dev.sluice.upstream.Upstream;
 
 import dev.sluice.config.RouteSettings;
 

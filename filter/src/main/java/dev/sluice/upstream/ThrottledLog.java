@@ -1,4 +1,4 @@
-package dev.sluice.forwarding;
+package dev.sluice.upstream;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -8,18 +8,18 @@ import java.util.function.Supplier;
  * Per-request events worth a log line (an upstream failing, a retry) at most once a second per
  * upstream, with a count of the ones left out: an outage must not flood the container's log.
  */
-final class ThrottledLog {
+public final class ThrottledLog {
     private static final long INTERVAL = 1_000_000_000L;
 
     private final System.Logger logger;
     private final AtomicLong nextAllowed = new AtomicLong(System.nanoTime());
     private final LongAdder suppressed = new LongAdder();
 
-    ThrottledLog(System.Logger logger) {
+    public ThrottledLog(System.Logger logger) {
         this.logger = logger;
     }
 
-    void log(System.Logger.Level level, Supplier<String> message) {
+    public void log(System.Logger.Level level, Supplier<String> message) {
         if (!logger.isLoggable(level)) {
             return;
         }

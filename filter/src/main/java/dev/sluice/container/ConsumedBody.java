@@ -1,4 +1,4 @@
-package dev.sluice.forwarding;
+package dev.sluice.container;
 
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.http.HttpServletRequest;
@@ -17,7 +17,7 @@ import java.lang.reflect.Method;
  * request attribute, and Undertow's exchange knows its request is complete (by reflection, so
  * that Sluice needs neither at build time). Only the container the request came from is asked.
  */
-final class ConsumedBody {
+public final class ConsumedBody {
     /** Jetty 12's {@code FormFields.class.getName()}: the attribute its form parser leaves on the request. */
     private static final String JETTY_FORM_FIELDS = "org.eclipse.jetty.server.FormFields";
     /** Per exchange class: Undertow's {@code HttpServerExchange.isRequestComplete()}. */
@@ -26,7 +26,7 @@ final class ConsumedBody {
     private ConsumedBody() {
     }
 
-    static boolean consumed(HttpServletRequest request) throws IOException {
+    public static boolean consumed(HttpServletRequest request) throws IOException {
         if (request.getContentLengthLong() <= 0 && request.getHeader("Transfer-Encoding") == null) {
             return false;
         }

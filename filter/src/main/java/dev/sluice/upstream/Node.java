@@ -1,4 +1,4 @@
-package dev.sluice.forwarding;
+package dev.sluice.upstream;
 
 import dev.sluice.config.NodeSettings;
 import dev.sluice.config.Scheme;
@@ -14,7 +14,7 @@ import org.apache.hc.core5.http.HttpHost;
  * @param hostHeader the Host value for {@code host=node}: the host, plus the port unless it is the
  *        scheme's default
  */
-record Node(int index, NodeSettings settings, HttpHost target, String hostHeader) {
+public record Node(int index, NodeSettings settings, HttpHost target, String hostHeader) {
 
     static Node of(int index, NodeSettings settings, Scheme scheme) {
         String host = settings.host().indexOf(':') >= 0 ? "[" + settings.host() + "]" : settings.host();
@@ -22,7 +22,7 @@ record Node(int index, NodeSettings settings, HttpHost target, String hostHeader
         return new Node(index, settings, new HttpHost(scheme.id(), settings.host(), settings.port()), hostHeader);
     }
 
-    String address() {
+    public String address() {
         return settings.address();
     }
 }

@@ -1,4 +1,4 @@
-package dev.sluice.forwarding;
+package dev.sluice.upstream;
 
 import dev.sluice.config.TlsSettings;
 import dev.sluice.config.TlsStores;

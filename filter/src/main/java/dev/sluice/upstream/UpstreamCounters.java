@@ -1,4 +1,4 @@
-package dev.sluice.forwarding;
+package dev.sluice.upstream;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -26,16 +26,16 @@ public final class UpstreamCounters {
         }
     }
 
-    void exchangeStarted() {
+    public void exchangeStarted() {
         exchanges.incrementAndGet();
     }
 
-    void exchangeEnded() {
+    public void exchangeEnded() {
         exchanges.decrementAndGet();
     }
 
     /** Exchanges whose response is not over: attempts under way, waiting for a connection, or reading the request body. */
-    int exchanges() {
+    public int exchanges() {
         return exchanges.get();
     }
 
@@ -56,19 +56,19 @@ public final class UpstreamCounters {
         return false;
     }
 
-    void attemptStarted(int node) {
+    public void attemptStarted(int node) {
         inFlight[node].incrementAndGet();
     }
 
-    void attemptEnded(int node) {
+    public void attemptEnded(int node) {
         inFlight[node].decrementAndGet();
     }
 
-    void nodeSucceeded(int node) {
+    public void nodeSucceeded(int node) {
         nodeSuccesses[node].increment();
     }
 
-    void nodeFailed(int node) {
+    public void nodeFailed(int node) {
         nodeFailures[node].increment();
     }
 
@@ -87,23 +87,23 @@ public final class UpstreamCounters {
         return nodeFailures[node].sum();
     }
 
-    void countRequest() {
+    public void countRequest() {
         requests.increment();
     }
 
-    void countRetry() {
+    public void countRetry() {
         retries.increment();
     }
 
-    void countRateLimited() {
+    public void countRateLimited() {
         rateLimited.increment();
     }
 
-    void countOverloaded() {
+    public void countOverloaded() {
         overloaded.increment();
     }
 
-    void countFailure() {
+    public void countFailure() {
         failures.increment();
     }
 

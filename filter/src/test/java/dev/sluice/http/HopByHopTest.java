@@ -1,4 +1,4 @@
-package dev.sluice.forwarding;
+package dev.sluice.http;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
