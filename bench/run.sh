@@ -163,7 +163,7 @@ scenario() { # name conns path [wrk options...]
 # the same load, unmeasured, so that every one of them (the origin too, whose executor starts a
 # thread per waiting request) has its threads and connections before the clock starts. A proxy's
 # pool that has to open a thousand upstream connections at once, and the origin starting a
-# thousand threads, put 300-700 ms on the first burst's p99 (docs/benchmarks.md).
+# thousand threads, put 300-700 ms on the first burst's p99 (docs/dev/performance-log.md).
 settle() { # target conns path
     local url
     if [ "$1" = direct ]; then url=http://127.0.0.1:19001${3#/bj}; else url=${URL[$1]}$3; fi
@@ -193,7 +193,7 @@ S5=$T/memory.tsv
 # seconds; half-way through, the RSS as the load left it, then a full GC, the live heap and the RSS
 # after it. Both RSS figures matter: a full GC gives back the pages of a heap that had grown (G1
 # uncommits the surplus), so the RSS after it favours a proxy whose heap grew under the earlier
-# scenarios over one that stayed small (docs/benchmarks.md, item 23).
+# scenarios over one that stayed small (docs/dev/performance-log.md, item 23).
 under_load() { # label target conns path [wrk options...]
     local label=$1 target=$2 conns=$3 path=$4; shift 4
     wrk -t2 -c"$conns" -d6s "$@" "${URL[$target]}$path" > /dev/null &
