@@ -10,7 +10,7 @@ import java.util.Set;
  * @param maxFails consecutive failures that take a node out; 0 turns passive health off
  * @param ejection how long the first ejection lasts; the n-th lasts n times as long
  * @param maxEjection the longest an ejection lasts
- * @param maxEjectedPercent the largest share of nodes out at once, unless every node is failing
+ * @param maxEjectedPercent the largest share of weighted nodes passive health takes out at once; 100 allows all
  * @param failureStatuses response statuses that count as failures (connect errors and timeouts always do)
  * @param failOpen when every node is out: send to all of them anyway instead of answering 503
  * @param activeCheck active checks, or {@code null} for none

@@ -153,26 +153,29 @@ public final class UpstreamHealth {
                 upstream, addresses.get(node), duration / 1_000_000, why);
     }
 
-    /** Never more than the configured share of nodes out, unless every node is failing. */
+    /**
+     * Passive health only moves traffic off the worse nodes; it never declares the whole upstream
+     * down. Real traffic's failures may belong to some paths only, so a node failing a third of
+     * them still serves the other two thirds; with every node out, it would serve none. So never
+     * more than {@code health.max-ejected-percent} of the weighted nodes out, those the active
+     * checks hold out included; below 100 % that always leaves one in rotation (a one-node
+     * upstream is never ejected, as nginx ignores max_fails for a single server). Only active
+     * checks, which ask the node as a whole, may take every node out.
+     */
     private boolean mayEject(int candidate) {
         long now = registry.now();
         int total = 0;
         int out = 0;
-        boolean allFailing = true;
         for (int i = 0; i < nodes.length; i++) {
             if (weights[i] == 0) {
                 continue;
             }
             total++;
-            boolean isOut = nodes[i].ejectedAt(now);
-            if (isOut) {
+            if (i == candidate || nodes[i].ejectedAt(now)) {
                 out++;
             }
-            if (i != candidate && !isOut && nodes[i].consecutiveFailures() < settings.maxFails()) {
-                allFailing = false;
-            }
         }
-        return allFailing || (out + 1) * 100 <= settings.maxEjectedPercent() * total;
+        return out * 100 <= settings.maxEjectedPercent() * total;
     }
 
     /** The node's state for the status view. */

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.Test;
 
 class UpstreamHealthTest {
     private static final long MS = 1_000_000L;
+    /** Active checks whose first failure takes a node out. */
+    private static final ActiveCheckSettings CHECK_ONCE = new ActiveCheckSettings("/health", Duration.ofSeconds(5),
+            Duration.ofSeconds(1), 200, 399, 1, 1);
     private final AtomicLong now = new AtomicLong(1_000 * MS);
 
     /** Ejections of 100 ms, escalating up to 250 ms. */
@@ -121,9 +124,28 @@ class UpstreamHealthTest {
         assertEquals(2, out(health).cardinality(), "50 % of 4 nodes");
     }
 
+    /** Failures of real traffic may belong to some paths only: the node least bad keeps serving the others. */
     @Test
-    void everyNodeFailingMayAllBeOut() {
+    void everyNodeFailingStillLeavesOneInRotation() {
         UpstreamHealth health = health(2, 1, 50);
+        health.failed(0);
+        health.failed(1);
+        health.failed(1);
+        assertEquals(BitSet.valueOf(new long[] {0b01}), out(health));
+    }
+
+    @Test
+    void aOneNodeUpstreamIsNeverEjectedPassively() {
+        UpstreamHealth health = health(1, 1, 99);
+        for (int i = 0; i < 10; i++) {
+            health.failed(0);
+        }
+        assertFalse(health.anyEjected());
+    }
+
+    @Test
+    void maxEjectedPercent100LetsPassiveHealthTakeEveryNodeOut() {
+        UpstreamHealth health = health(2, 1, 100);
         health.failed(0);
         health.failed(1);
         assertEquals(2, out(health).cardinality());
@@ -167,6 +189,18 @@ class UpstreamHealthTest {
     }
 
     @Test
+    void retryAfterNeverTakesTheLastNodeOutThoughItIsFailingToo() {
+        UpstreamHealth health = healthWithLongEjections(2, 50);
+        for (int i = 0; i < 3; i++) {
+            health.failed(0);
+        }
+        health.failed(1);
+        health.failed(1);
+        health.retryAfter(1, 60);
+        assertEquals(BitSet.valueOf(new long[] {0b01}), out(health));
+    }
+
+    @Test
     void retryAfterEjectsNothingWithPassiveHealthOff() {
         UpstreamHealth health = health(2, 0, 50);
         health.retryAfter(1, 7);
@@ -182,6 +216,26 @@ class UpstreamHealthTest {
         health.checked(1, false);
         assertEquals(2, out(health).cardinality());
         assertEquals(10, health.secondsUntilFirstBack(), "two passing checks 5 s apart");
+    }
+
+    /** Active checks ask each node as a whole, not some paths of it: they alone may take every node out. */
+    @Test
+    void activeChecksMayTakeEveryNodeOutWhateverTheShare() {
+        UpstreamHealth health = health(3, new HealthSettings(3, Duration.ofMillis(100), Duration.ofMillis(250), 50,
+                Set.of(502), false, CHECK_ONCE));
+        for (int node = 0; node < 3; node++) {
+            health.checked(node, false);
+        }
+        assertEquals(3, out(health).cardinality());
+    }
+
+    @Test
+    void nodesTheActiveChecksHoldOutCountInThePassiveShare() {
+        UpstreamHealth health = health(2, new HealthSettings(1, Duration.ofMillis(100), Duration.ofMillis(250), 50,
+                Set.of(502), false, CHECK_ONCE));
+        health.checked(0, false);
+        health.failed(1);
+        assertEquals(BitSet.valueOf(new long[] {0b01}), out(health), "the node the checks pass keeps serving");
     }
 
     @Test

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Passive health with real upstreams that die, fail and come back: nodes leave rotation after
  * the configured failures, come back by themselves, stay out longer each time, honour Retry-After;
- * all-down answers 503 with Retry-After, or with fail-open still reaches the nodes.
+ * all-down (with {@code health.max-ejected-percent=100}) answers 503 with Retry-After, or with
+ * fail-open still reaches the nodes.
  */
 @ExtendWith(ArquillianExtension.class)
 class HealthTest {
@@ -80,10 +81,11 @@ class HealthTest {
                         "health.max-fails=1", "health.ejection=2000", "health.failure-statuses=502")
                 + route("retry-after", node(busy) + ", " + node(a))
                 + route("quota", node(quota) + ", " + node(a))
-                + route("all-down", node(sick1) + ", " + node(sick2),
-                        "health.max-fails=1", "health.ejection=5000", "health.failure-statuses=502")
-                + route("fail-open", node(openSick1) + ", " + node(openSick2),
-                        "health.max-fails=1", "health.ejection=5000", "health.failure-statuses=502", "health.fail-open=true");
+                // Passive health takes every node out only when allowed to take 100 % of them.
+                + route("all-down", node(sick1) + ", " + node(sick2), "health.max-fails=1", "health.ejection=5000",
+                        "health.failure-statuses=502", "health.max-ejected-percent=100")
+                + route("fail-open", node(openSick1) + ", " + node(openSick2), "health.max-fails=1", "health.ejection=5000",
+                        "health.failure-statuses=502", "health.max-ejected-percent=100", "health.fail-open=true");
         return SluiceDeployment.war("health", config);
     }
 

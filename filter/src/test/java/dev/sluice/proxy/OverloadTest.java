@@ -59,11 +59,12 @@ class OverloadTest {
         String node = "127.0.0.1:" + origin.port();
         // slow: one connection, one waiting: the third request at once is one too many. The waiting
         // one would wait up to connect-timeout (10 s) for the connection before a 503 of its own.
-        // brief: one connection, a short wait for it, and a single failure would eject the node.
+        // brief: one connection, a short wait for it, and a single failure would eject the node
+        // (passive health may take a one-node upstream out only at max-ejected-percent=100).
         return SluiceDeployment.war("overload", route("slow", node,
                 "pool.max-connections=1", "pool.max-waiting=1", "pool.io-threads=1", "connect-timeout=10000", "timeout=20000")
                 + route("brief", node, "pool.max-connections=1", "pool.io-threads=1", "connect-timeout=500", "timeout=20000",
-                        "health.max-fails=1"));
+                        "health.max-fails=1", "health.max-ejected-percent=100"));
     }
 
     @AfterAll
