@@ -80,7 +80,7 @@ class ExchangeLifetimeTest extends SluiceInTomcat {
     @Test
     void clientsLeavingMidDownloadEachEndTheirExchange() throws Exception {
         for (int i = 0; i < 3; i++) {
-            assertEquals(200, statusOnceNot503(CONTEXT + "/narrow/hello", Duration.ofSeconds(5)), "before download " + i);
+            assertEquals(200, statusOnceNot503("/narrow/hello", Duration.ofSeconds(5)), "before download " + i);
             try (RawClient client = RawClient.connect(port())) {
                 client.send("GET " + CONTEXT + "/narrow/big HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
                 assertEquals(200, client.readResponseHeadOnly().status(), "download " + i);
@@ -88,7 +88,7 @@ class ExchangeLifetimeTest extends SluiceInTomcat {
                 client.abort();
             }
         }
-        assertEquals(200, statusOnceNot503(CONTEXT + "/narrow/hello", Duration.ofSeconds(5)));
+        assertEquals(200, statusOnceNot503("/narrow/hello", Duration.ofSeconds(5)));
     }
 
     @Test
@@ -118,7 +118,7 @@ class ExchangeLifetimeTest extends SluiceInTomcat {
         byte[] body = Handlers.pattern(20_000);
         String received = "body-length=20000\nbody-sha256=" + Handlers.sha256(new ByteArrayInputStream(body)) + "\n";
         for (int i = 0; i < 50; i++) {
-            RawResponse response = post(CONTEXT + "/api/echo", body, "Content-Length: " + body.length);
+            RawResponse response = post("/api/echo", body, "Content-Length: " + body.length);
             assertEquals(200, response.status(), "request " + i + " after the resets");
             assertTrue(response.bodyComplete(), "request " + i + " after the resets");
             assertTrue(response.bodyText().contains(received), "request " + i + ": " + response.bodyText());
@@ -128,7 +128,7 @@ class ExchangeLifetimeTest extends SluiceInTomcat {
     @Test
     void finishedExchangesLeaveNoConnectionLeased() throws Exception {
         for (int i = 0; i < 5; i++) {
-            assertEquals(200, get(CONTEXT + "/api/echo").status());
+            assertEquals(200, get("/api/echo").status());
         }
         assertEquals(0, PoolProbe.awaitLeased(CONTEXT, "api", n -> n == 0, Duration.ofSeconds(5)));
     }

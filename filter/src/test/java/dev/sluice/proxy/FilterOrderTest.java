@@ -11,36 +11,22 @@ import dev.sluice.testing.RawClient;
 import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
-import java.net.URL;
 import java.time.Duration;
 import java.util.logging.Level;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A filter before Sluice that consumed the body gives a clear error at once, never an empty body or a hang. */
-@ExtendWith(ArquillianExtension.class)
-class FilterOrderTest {
+class FilterOrderTest extends SluiceInTomcat {
     private static TestOrigin origin;
     private static long lastLogLine;
 
-    @ArquillianResource
-    private URL base;
-
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
-        origin = TestOrigin.start("origin", Handlers.echo());
+        origin = origin("origin", Handlers.echo());
         return SluiceDeployment.warWithFiltersFirst("order", route("api", "127.0.0.1:" + origin.port()), ParameterReadingFilter.class);
-    }
-
-    @AfterAll
-    static void stopOrigin() {
-        origin.close();
     }
 
     @Test
@@ -60,7 +46,7 @@ class FilterOrderTest {
     private void assertRefusedWithTheFixLogged(String head, byte[] body) throws Exception {
         // The line is logged at most once a second: leave the previous test's second behind.
         Thread.sleep(Math.max(0, lastLogLine + 1_100 - System.currentTimeMillis()));
-        try (LogCapture log = LogCapture.start(); RawClient client = RawClient.connect(base.getPort())) {
+        try (LogCapture log = LogCapture.start(); RawClient client = RawClient.connect(port())) {
             client.send(head, body);
             assertEquals(500, client.readResponse().status());
             assertTrue(log.logged(Level.SEVERE, "something before it read the request body", Duration.ofSeconds(5)), log.messages().toString());
@@ -73,6 +59,6 @@ class FilterOrderTest {
 
     @Test
     void requestsWithoutBodyStillPass() throws IOException {
-        assertEquals(200, RawClient.get(base.getPort(), "/order/api/x").status());
+        assertEquals(200, RawClient.get(port(), "/order/api/x").status());
     }
 }

@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 
 /** The header rules both ways: hop-by-hop headers stay behind, Via grows, and a client's proxy claims are not believed. */
 class HeaderForwardingTest extends SluiceInTomcat {
-    private static final String CONTEXT = "/headers";
     private static final OriginBehaviours ANSWERS = new OriginBehaviours();
 
     private static TestOrigin origin;
@@ -35,7 +34,7 @@ class HeaderForwardingTest extends SluiceInTomcat {
 
     @Test
     void hopByHopRequestHeadersStayBehind() throws IOException {
-        get(CONTEXT + "/api/echo",
+        get("/api/echo",
                 "Connection: keep-alive, X-Hop",
                 "X-Hop: dropped",
                 "Keep-Alive: timeout=5",
@@ -52,7 +51,7 @@ class HeaderForwardingTest extends SluiceInTomcat {
 
     @Test
     void aWebSocketHandshakeGoesUpstreamAsAPlainRequest() throws IOException {
-        RawResponse response = get(CONTEXT + "/api/echo",
+        RawResponse response = get("/api/echo",
                 "Connection: Upgrade",
                 "Upgrade: websocket",
                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
@@ -72,7 +71,7 @@ class HeaderForwardingTest extends SluiceInTomcat {
                 .header("Proxy-Authenticate", "Basic")
                 .header("X-Visible", "yes")
                 .send("hop".getBytes(US_ASCII)));
-        RawResponse response = get(CONTEXT + "/api/hop");
+        RawResponse response = get("/api/hop");
         assertEquals("yes", response.header("X-Visible"));
         assertNull(response.header("X-Internal"));
         assertNull(response.header("Keep-Alive"));
@@ -82,13 +81,13 @@ class HeaderForwardingTest extends SluiceInTomcat {
 
     @Test
     void viaIsAppendedUpstream() throws IOException {
-        get(CONTEXT + "/api/echo", "Via: 1.1 edge");
+        get("/api/echo", "Via: 1.1 edge");
         assertEquals("1.1 edge, 1.1 sluice", onlyRequestSeen().header("Via"));
     }
 
     @Test
     void forwardingHeadersFromAnUntrustedClientAreReplaced() throws IOException {
-        get(CONTEXT + "/api/echo",
+        get("/api/echo",
                 "X-Forwarded-For: 6.6.6.6",
                 "X-Forwarded-Proto: https",
                 "X-Forwarded-Host: evil.example",
@@ -104,7 +103,7 @@ class HeaderForwardingTest extends SluiceInTomcat {
 
     @Test
     void otherProxyClaimsFromAnUntrustedClientAreDropped() throws IOException {
-        get(CONTEXT + "/api/echo", "X-Forwarded-Prefix: /evil", "X-Forwarded-Server: evil.example", "X-Real-IP: 6.6.6.6",
+        get("/api/echo", "X-Forwarded-Prefix: /evil", "X-Forwarded-Server: evil.example", "X-Real-IP: 6.6.6.6",
                 "X_Forwarded_For: 6.6.6.6", "X_Real_IP: 6.6.6.6", "X-Custom: kept");
         RecordedRequest seen = onlyRequestSeen();
         assertNull(seen.header("X_Forwarded_For"), "read as X-Forwarded-For by CGI-style upstreams");
@@ -117,19 +116,19 @@ class HeaderForwardingTest extends SluiceInTomcat {
 
     @Test
     void hostIsTheNodeByDefault() throws IOException {
-        get(CONTEXT + "/api/echo");
+        get("/api/echo");
         assertEquals("127.0.0.1:" + origin.port(), onlyRequestSeen().header("Host"));
     }
 
     @Test
     void noUserAgentIsInventedForAClientThatSentNone() throws IOException {
-        get(CONTEXT + "/api/echo");
+        get("/api/echo");
         assertNull(onlyRequestSeen().header("User-Agent"));
     }
 
     @Test
     void clientUserAgentPasses() throws IOException {
-        get(CONTEXT + "/api/echo", "User-Agent: probe/1.0");
+        get("/api/echo", "User-Agent: probe/1.0");
         assertEquals("probe/1.0", onlyRequestSeen().header("User-Agent"));
     }
 }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /** Request bodies on their way up: whole, with the length the client gave, chunked only when too large to gather. */
 class RequestBodiesTest extends SluiceInTomcat {
-    private static final String ECHO = "/uploads/api/echo";
+    private static final String ECHO = "/api/echo";
 
     private static TestOrigin origin;
 

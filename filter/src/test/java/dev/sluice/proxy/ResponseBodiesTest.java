@@ -47,7 +47,7 @@ class ResponseBodiesTest extends SluiceInTomcat {
 
     @Test
     void gzipBodyPassesByteForByte() throws IOException {
-        RawResponse response = get(CONTEXT + "/api/gzip", "Accept-Encoding: gzip");
+        RawResponse response = get("/api/gzip", "Accept-Encoding: gzip");
         assertEquals("gzip", response.header("Content-Encoding"));
         assertEquals(Integer.toString(GZIPPED.length), response.header("Content-Length"));
         assertArrayEquals(GZIPPED, response.body());
@@ -74,7 +74,7 @@ class ResponseBodiesTest extends SluiceInTomcat {
                 .status(304, "Not Modified")
                 .header("ETag", "\"v1\"")
                 .send(new byte[0]));
-        RawResponse response = get(CONTEXT + "/api/not-modified", "If-None-Match: \"v1\"");
+        RawResponse response = get("/api/not-modified", "If-None-Match: \"v1\"");
         assertEquals(304, response.status());
         assertEquals("\"v1\"", response.header("ETag"));
         assertEquals("\"v1\"", origin.requests().get(0).header("If-None-Match"));
@@ -93,7 +93,7 @@ class ResponseBodiesTest extends SluiceInTomcat {
             response.chunk("second".getBytes(US_ASCII));
             response.endChunked();
         });
-        RawResponse response = get(CONTEXT + "/api/chunked");
+        RawResponse response = get("/api/chunked");
         assertTrue(response.wasChunked());
         assertTrue(response.bodyComplete());
         assertEquals("first-second", new String(response.body(), US_ASCII));
@@ -178,7 +178,7 @@ class ResponseBodiesTest extends SluiceInTomcat {
                 Thread.sleep(20);
             }
         });
-        RawResponse response = get(CONTEXT + "/api/pieces");
+        RawResponse response = get("/api/pieces");
         assertEquals(200, response.status());
         assertArrayEquals(PIECES, response.body());
     }
@@ -191,7 +191,7 @@ class ResponseBodiesTest extends SluiceInTomcat {
         ANSWERS.on("at-once-small", exchange -> exchange.response().send(Arrays.copyOf(PIECES, 2_000)));
         ANSWERS.on("at-once-gathered", exchange -> exchange.response().send(Arrays.copyOf(PIECES, 20_000)));
         for (int length : new int[] {2_000, 20_000}) {
-            String path = CONTEXT + (length < 8192 ? "/api/at-once-small" : "/api/at-once-gathered");
+            String path = length < 8192 ? "/api/at-once-small" : "/api/at-once-gathered";
             for (int i = 0; i < 150; i++) {
                 RawResponse response = get(path);
                 assertEquals(200, response.status());

@@ -58,13 +58,20 @@ abstract class SluiceInTomcat {
         return base.getPort();
     }
 
-    RawResponse get(String target, String... headerLines) throws IOException {
-        return RawClient.get(port(), target, headerLines);
+    /** The path, from the application's root ({@code /api/x}), as a target on the server. */
+    String inApplication(String path) {
+        return base.getPath().replaceAll("/$", "") + path;
     }
 
-    RawResponse post(String target, byte[] body, String... headerLines) throws IOException {
+    /** A GET of the path, from the application's root, with these header lines. */
+    RawResponse get(String path, String... headerLines) throws IOException {
+        return RawClient.get(port(), inApplication(path), headerLines);
+    }
+
+    /** A POST of the body to the path, from the application's root, with these header lines. */
+    RawResponse post(String path, byte[] body, String... headerLines) throws IOException {
         try (RawClient client = RawClient.connect(port())) {
-            client.send("POST " + target + " HTTP/1.1\r\nHost: localhost\r\n" + String.join("\r\n", headerLines) + "\r\n\r\n", body);
+            client.send("POST " + inApplication(path) + " HTTP/1.1\r\nHost: localhost\r\n" + String.join("\r\n", headerLines) + "\r\n\r\n", body);
             return client.readResponse();
         }
     }
@@ -74,10 +81,10 @@ abstract class SluiceInTomcat {
      * pool a finished exchange still held: an exchange ends a moment after its client sees the
      * end, as the container and Sluice notice on threads of their own.
      */
-    int statusOnceNot503(String target, Duration patience) throws IOException, InterruptedException {
+    int statusOnceNot503(String path, Duration patience) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + patience.toNanos();
         int status;
-        while ((status = get(target).status()) == 503 && System.nanoTime() < deadline) {
+        while ((status = get(path).status()) == 503 && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
         return status;

@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Test;
  * a cut connection once the answer had started, and never a body that looks complete.
  */
 class UpstreamFailuresTest extends SluiceInTomcat {
-    private static final String CONTEXT = "/failures";
     private static final OriginBehaviours ANSWERS = new OriginBehaviours();
 
     @Deployment(testable = false)
@@ -50,7 +49,7 @@ class UpstreamFailuresTest extends SluiceInTomcat {
 
     @Test
     void refusedConnectionAnswers502() throws IOException {
-        RawResponse response = get(CONTEXT + "/dead/x");
+        RawResponse response = get("/dead/x");
         assertEquals(502, response.status());
         assertTrue(new String(response.body(), US_ASCII).contains("Bad Gateway"));
     }
@@ -59,7 +58,7 @@ class UpstreamFailuresTest extends SluiceInTomcat {
     void upstreamTimeoutAnswers504() throws IOException {
         ANSWERS.on("hang", Handlers.hang());
         long start = System.nanoTime();
-        RawResponse response = get(CONTEXT + "/slow/hang");
+        RawResponse response = get("/slow/hang");
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertEquals(504, response.status());
         assertTrue(millis >= 250 && millis < 3_000, "answered after " + millis + " ms for a 300 ms timeout");
@@ -72,18 +71,18 @@ class UpstreamFailuresTest extends SluiceInTomcat {
             exchange.response().header("Content-Type", "text/plain").startChunked();
             Handlers.hang().handle(exchange);
         });
-        assertCleanAnswer(CONTEXT + "/slow/head-then-hang", 504);
+        assertCleanAnswer("/slow/head-then-hang", 504);
     }
 
     @Test
     void upstreamCutAfterCommitClosesTheClientConnection() throws IOException {
         ANSWERS.on("cut", cutAfter1000Of(100_000));
-        assertCutShort(CONTEXT + "/api/cut");
+        assertCutShort("/api/cut");
     }
 
     @Test
     void chunkedUpstreamCutAfterCommitNeverEndsTheBody() throws IOException {
-        assertCutShort(CONTEXT + "/api/cut-chunked");
+        assertCutShort("/api/cut-chunked");
     }
 
     @Test
@@ -91,13 +90,13 @@ class UpstreamFailuresTest extends SluiceInTomcat {
         // A body small enough to be gathered whole has not reached the client when the upstream
         // fails, so the client gets a clean answer instead of a cut connection.
         ANSWERS.on("cut-small", cutAfter1000Of(10_000));
-        assertCleanAnswer(CONTEXT + "/api/cut-small", 502);
+        assertCleanAnswer("/api/cut-small", 502);
     }
 
     @Test
     void bodyTheContainerBufferHoldsCutShortByTheUpstreamAnswers502() throws IOException {
         ANSWERS.on("cut-tiny", cutAfter1000Of(5_000));
-        assertCleanAnswer(CONTEXT + "/api/cut-tiny", 502);
+        assertCleanAnswer("/api/cut-tiny", 502);
     }
 
     @Test
@@ -105,10 +104,10 @@ class UpstreamFailuresTest extends SluiceInTomcat {
         // The narrow upstream refuses a third request in flight with 503: a cut answer whose
         // exchange never ended would hold its place for good.
         for (int i = 0; i < 3; i++) {
-            assertEquals(200, statusOnceNot503(CONTEXT + "/narrow/hello", Duration.ofSeconds(5)), "before cut " + i);
-            assertCutShort(CONTEXT + "/narrow/cut-chunked");
+            assertEquals(200, statusOnceNot503("/narrow/hello", Duration.ofSeconds(5)), "before cut " + i);
+            assertCutShort("/narrow/cut-chunked");
         }
-        assertEquals(200, statusOnceNot503(CONTEXT + "/narrow/hello", Duration.ofSeconds(5)));
+        assertEquals(200, statusOnceNot503("/narrow/hello", Duration.ofSeconds(5)));
     }
 
     /** Announces a body of this length, sends its first 1,000 bytes, and resets the connection. */
