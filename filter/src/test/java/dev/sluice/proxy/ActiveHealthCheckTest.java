@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.Handlers;
-import dev.sluice.testing.RawClient;
 import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
@@ -80,7 +79,7 @@ class ActiveHealthCheckTest extends SluiceInTomcat {
         assertTrue(awaitState("hung", hung, "down (active check)").contains("down (active check)"));
         assertTrue(state("hung", a).endsWith(" up"), state("hung", a));
         for (int i = 0; i < 4; i++) {
-            assertEquals(200, RawClient.get(port(), CONTEXT + "/hung/x").status());
+            assertEquals(200, get("/hung/x").status());
         }
         assertEquals(0L, PoolProbe.attribute(CONTEXT, "hung", "Retries"), "user requests never met the hung node");
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.LogCapture;
-import dev.sluice.testing.RawClient;
 
 import java.io.IOException;
 import java.util.logging.Level;
@@ -36,7 +35,7 @@ class AsyncSupportTest extends SluiceInTomcat {
     @Test
     void missingAsyncSupportIsA500() throws IOException {
         try (LogCapture log = LogCapture.start()) {
-            assertEquals(500, RawClient.get(port(), "/no-async/api/x").status());
+            assertEquals(500, get("/api/x").status());
             // Tomcat would answer 500 too if startAsync threw; the log says it was Sluice's refusal.
             assertTrue(log.logged(Level.SEVERE, "<async-supported>true</async-supported>"), log.messages().toString());
         }

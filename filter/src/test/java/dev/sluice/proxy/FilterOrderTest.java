@@ -59,6 +59,6 @@ class FilterOrderTest extends SluiceInTomcat {
 
     @Test
     void requestsWithoutBodyStillPass() throws IOException {
-        assertEquals(200, RawClient.get(port(), "/order/api/x").status());
+        assertEquals(200, get("/api/x").status());
     }
 }

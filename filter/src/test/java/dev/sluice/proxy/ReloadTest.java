@@ -64,7 +64,7 @@ class ReloadTest extends SluiceInTomcat {
     }
 
     @AfterAll
-    static void clearPropertiesAndStopOrigins() {
+    static void clearProperties() {
         KEYS.forEach(System::clearProperty);
     }
 

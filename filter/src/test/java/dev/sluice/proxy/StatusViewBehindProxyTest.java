@@ -3,7 +3,6 @@ package dev.sluice.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.testing.RawClient;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +38,6 @@ class StatusViewBehindProxyTest extends SluiceInTomcat {
     }
 
     private String body(String forwardedFor) throws IOException {
-        return new String(RawClient.get(port(), "/status-proxied/app/status", forwardedFor).body(), StandardCharsets.UTF_8);
+        return new String(get("/app/status", forwardedFor).body(), StandardCharsets.UTF_8);
     }
 }

@@ -2,7 +2,6 @@ package dev.sluice.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.sluice.testing.RawClient;
 
 import java.io.IOException;
 
@@ -25,7 +24,7 @@ class StatusViewDeniedTest extends SluiceInTomcat {
 
     @Test
     void requestFromElsewhereGoesToTheApplication() throws IOException {
-        String body = new String(RawClient.get(port(), "/status-denied/app/status").body(),
+        String body = new String(get("/app/status").body(),
                 java.nio.charset.StandardCharsets.UTF_8);
         assertEquals("app GET /status-denied/app/status", body);
     }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.Handlers;
-import dev.sluice.testing.RawClient;
 import dev.sluice.testing.RawResponse;
 import dev.sluice.testing.TestOrigin;
 
@@ -37,7 +36,7 @@ class StatusViewTest extends SluiceInTomcat {
     void figuresMatchTheTrafficSent() throws IOException {
         int refused = 0;
         for (int i = 0; i < 7; i++) {
-            if (RawClient.get(port(), "/status/api/x").status() == 429) {
+            if (get("/api/x").status() == 429) {
                 refused++;
             }
         }
@@ -47,7 +46,7 @@ class StatusViewTest extends SluiceInTomcat {
         RawResponse view;
         String json;
         do {
-            view = RawClient.get(port(), "/status/_sluice/status");
+            view = get("/_sluice/status");
             json = new String(view.body(), UTF_8);
         } while (!(json.contains("\"inFlight\":0") && json.contains("\"leased\":0")) && System.nanoTime() < deadline);
         assertEquals(200, view.status());

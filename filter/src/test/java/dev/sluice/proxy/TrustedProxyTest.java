@@ -3,7 +3,6 @@ package dev.sluice.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sluice.testing.Handlers;
-import dev.sluice.testing.RawClient;
 import dev.sluice.testing.RecordedRequest;
 import dev.sluice.testing.TestOrigin;
 
@@ -32,7 +31,7 @@ class TrustedProxyTest extends SluiceInTomcat {
     }
 
     private RecordedRequest forward(String... headerLines) throws IOException {
-        assertEquals(200, RawClient.get(port(), "/trusted/api/x", headerLines).status());
+        assertEquals(200, get("/api/x", headerLines).status());
         List<RecordedRequest> seen = origin.requests();
         assertEquals(1, seen.size());
         return seen.get(0);
