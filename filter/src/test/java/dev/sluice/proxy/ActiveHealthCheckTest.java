@@ -5,29 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.Handlers;
-import dev.sluice.testing.RawClient;
 import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.URL;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import javax.management.ObjectName;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Active checks take a hung node out with no user traffic at all, and bring a recovered one back. */
-@ExtendWith(ArquillianExtension.class)
-class ActiveHealthCheckTest {
+class ActiveHealthCheckTest extends SluiceInTomcat {
     private static final String CONTEXT = "/active";
     private static final AtomicInteger CHECK_STATUS = new AtomicInteger(500);
 
@@ -35,14 +27,11 @@ class ActiveHealthCheckTest {
     private static TestOrigin hung;
     private static TestOrigin recovering;
 
-    @ArquillianResource
-    private URL base;
-
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
-        a = TestOrigin.start("a", Handlers.echo());
-        hung = TestOrigin.start("hung", Handlers.hang());
-        recovering = TestOrigin.start("recovering", exchange -> {
+        a = origin("a", Handlers.echo());
+        hung = origin("hung", Handlers.hang());
+        recovering = origin("recovering", exchange -> {
             if (exchange.request().target().equals("/health")) {
                 exchange.response().status(CHECK_STATUS.get(), "Check").send("check".getBytes(US_ASCII));
             } else {
@@ -68,11 +57,6 @@ class ActiveHealthCheckTest {
                 + checks.formatted("hung") + checks.formatted("recovering"));
     }
 
-    @AfterAll
-    static void stopOrigins() {
-        Stream.of(a, hung, recovering).forEach(TestOrigin::close);
-    }
-
     private static String state(String upstream, TestOrigin origin) throws Exception {
         ObjectName name = new ObjectName("dev.sluice:type=Upstream,context=" + ObjectName.quote(CONTEXT)
                 + ",name=" + ObjectName.quote(upstream));
@@ -95,7 +79,7 @@ class ActiveHealthCheckTest {
         assertTrue(awaitState("hung", hung, "down (active check)").contains("down (active check)"));
         assertTrue(state("hung", a).endsWith(" up"), state("hung", a));
         for (int i = 0; i < 4; i++) {
-            assertEquals(200, RawClient.get(base.getPort(), CONTEXT + "/hung/x").status());
+            assertEquals(200, get("/hung/x").status());
         }
         assertEquals(0L, PoolProbe.attribute(CONTEXT, "hung", "Retries"), "user requests never met the hung node");
     }

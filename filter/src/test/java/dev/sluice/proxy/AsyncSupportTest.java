@@ -4,25 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.LogCapture;
-import dev.sluice.testing.RawClient;
 
 import java.io.IOException;
-import java.net.URL;
 import java.util.logging.Level;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Declared without async support, Sluice says so with a 500 instead of failing obscurely. */
-@ExtendWith(ArquillianExtension.class)
-class AsyncSupportTest {
-    @ArquillianResource
-    private URL base;
-
+class AsyncSupportTest extends SluiceInTomcat {
     @Deployment(testable = false)
     static WebArchive deployment() {
         return SluiceDeployment.war("no-async", """
@@ -44,7 +35,7 @@ class AsyncSupportTest {
     @Test
     void missingAsyncSupportIsA500() throws IOException {
         try (LogCapture log = LogCapture.start()) {
-            assertEquals(500, RawClient.get(base.getPort(), "/no-async/api/x").status());
+            assertEquals(500, get("/api/x").status());
             // Tomcat would answer 500 too if startAsync threw; the log says it was Sluice's refusal.
             assertTrue(log.logged(Level.SEVERE, "<async-supported>true</async-supported>"), log.messages().toString());
         }

@@ -63,6 +63,9 @@ class BadConfigurationTest {
             }
             assertTrue(log.logged(Level.SEVERE, expectedInMessage),
                     "expected an error naming '" + expectedInMessage + "', got " + log.messages());
+            assertTrue(log.logged(Level.SEVERE, "Exception starting filter [sluice]"), "the container names the filter: " + log.messages());
+            assertTrue(log.logged(Level.SEVERE, "One or more Filters failed to start"), "and refuses the application: " + log.messages());
+            assertTrue(log.logged(Level.SEVERE, "startup failed due to previous errors"), "and refuses the application: " + log.messages());
             int status = RawClient.get(Integer.parseInt(PORT), "/" + deployment + "/api/x").status();
             assertNotEquals(200, status, "a half-configured filter must not serve");
             assertNotEquals(502, status, "a half-configured filter must not proxy");

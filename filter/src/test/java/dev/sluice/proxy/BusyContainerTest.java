@@ -14,7 +14,6 @@ import dev.sluice.testing.TestOrigin;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -31,21 +30,16 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The container's threads belong to the application's own pages. A proxied answer goes to its
  * client from the thread that read its end from the upstream, so it reaches the client even while
  * slow pages hold every container thread; only the request's completion waits for one.
  */
-@ExtendWith(ArquillianExtension.class)
-class BusyContainerTest {
+class BusyContainerTest extends SluiceInTomcat {
     /**
      * The container's threads during the test (Tomcat's default, 200, would leave that many idle
      * threads and cached processors to the later tests' small heap), each held by a slow page.
@@ -63,23 +57,15 @@ class BusyContainerTest {
     private static volatile CountDownLatch asked;
     private static volatile CountDownLatch release;
 
-    @ArquillianResource
-    private URL base;
-
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
-        origin = TestOrigin.start("origin", exchange -> {
+        origin = origin("origin", exchange -> {
             asked.countDown();
             release.await();
             byte[] body = exchange.request().target().endsWith("large") ? LARGE : SMALL;
             Handlers.fixed(200, "application/octet-stream", body).handle(exchange);
         });
         return SluiceDeployment.war("busy", route("api", "127.0.0.1:" + origin.port()));
-    }
-
-    @AfterAll
-    static void stopOrigin() {
-        origin.close();
     }
 
     @BeforeEach
@@ -105,10 +91,10 @@ class BusyContainerTest {
         assertTrue(asked.await(5, TimeUnit.SECONDS), "the upstream was asked");
 
         List<RawClient> pages = new ArrayList<>();
-        ContainerThreads threads = ContainerThreads.limitTo(base.getPort(), CONTAINER_THREADS);
+        ContainerThreads threads = ContainerThreads.limitTo(port(), CONTAINER_THREADS);
         try {
             for (int i = 0; i < CONTAINER_THREADS; i++) {
-                RawClient page = RawClient.connect(base.getPort(), Duration.ofMillis(PAGE_MILLIS * 3));
+                RawClient page = RawClient.connect(port(), Duration.ofMillis(PAGE_MILLIS * 3));
                 pages.add(page);
                 page.send("GET " + base.getPath() + "app/slow?sleep=" + PAGE_MILLIS + " HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
             }

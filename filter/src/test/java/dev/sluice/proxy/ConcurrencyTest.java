@@ -10,7 +10,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -23,31 +22,23 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Many exchanges at once, of every size from tiny to several windows, both ways: every byte must
  * arrive intact and every pooled connection come back. Exercises the hand-offs between container
  * and reactor threads that single requests rarely race.
  */
-@ExtendWith(ArquillianExtension.class)
-class ConcurrencyTest {
+class ConcurrencyTest extends SluiceInTomcat {
     private static final int CLIENTS = 32;
     private static final int REQUESTS_EACH = 12;
 
     private static TestOrigin origin;
 
-    @ArquillianResource
-    private URL base;
-
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
-        origin = TestOrigin.start("origin", exchange -> {
+        origin = origin("origin", exchange -> {
             String target = exchange.request().target();
             if (exchange.request().method().equals("GET")) {
                 Handlers.bytes(Long.parseLong(target.substring(target.indexOf('=') + 1))).handle(exchange);
@@ -56,11 +47,6 @@ class ConcurrencyTest {
             }
         });
         return SluiceDeployment.war("concurrency", route("api", "127.0.0.1:" + origin.port()));
-    }
-
-    @AfterAll
-    static void stopOrigin() {
-        origin.close();
     }
 
     /** Sizes around the request buffer, the window and the read buffer, and far beyond. */

@@ -6,26 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.Handlers;
-import dev.sluice.testing.RawClient;
 import dev.sluice.testing.RawResponse;
 import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URL;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Passive health with real upstreams that die, fail and come back: nodes leave rotation after
@@ -33,8 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * all-down (with {@code health.max-ejected-percent=100}) answers 503 with Retry-After, or with
  * fail-open still reaches the nodes.
  */
-@ExtendWith(ArquillianExtension.class)
-class HealthTest {
+class HealthTest extends SluiceInTomcat {
     private static final String CONTEXT = "/health";
 
     private static TestOrigin a;
@@ -50,13 +42,10 @@ class HealthTest {
     /** 0: answers 200; otherwise this status. */
     private static final AtomicInteger FLAKY_STATUS = new AtomicInteger();
 
-    @ArquillianResource
-    private URL base;
-
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
-        a = TestOrigin.start("a", Handlers.echo());
-        flaky = TestOrigin.start("flaky", exchange -> {
+        a = origin("a", Handlers.echo());
+        flaky = origin("flaky", exchange -> {
             int status = FLAKY_STATUS.get();
             if (status == 0) {
                 Handlers.echo().handle(exchange);
@@ -64,14 +53,14 @@ class HealthTest {
                 exchange.response().status(status, "Sick").send("sick".getBytes(US_ASCII));
             }
         });
-        busy = TestOrigin.start("busy", exchange ->
+        busy = origin("busy", exchange ->
                 exchange.response().status(503, "Busy").header("Retry-After", "2").send("busy".getBytes(US_ASCII)));
-        quota = TestOrigin.start("quota", exchange ->
+        quota = origin("quota", exchange ->
                 exchange.response().status(429, "Too Many Requests").header("Retry-After", "30").send("quota".getBytes(US_ASCII)));
-        sick1 = TestOrigin.start("sick1", Handlers.fixed(502, "text/plain", "sick1".getBytes(US_ASCII)));
-        sick2 = TestOrigin.start("sick2", Handlers.fixed(502, "text/plain", "sick2".getBytes(US_ASCII)));
-        openSick1 = TestOrigin.start("open-sick1", Handlers.fixed(502, "text/plain", "sick1".getBytes(US_ASCII)));
-        openSick2 = TestOrigin.start("open-sick2", Handlers.fixed(502, "text/plain", "sick2".getBytes(US_ASCII)));
+        sick1 = origin("sick1", Handlers.fixed(502, "text/plain", "sick1".getBytes(US_ASCII)));
+        sick2 = origin("sick2", Handlers.fixed(502, "text/plain", "sick2".getBytes(US_ASCII)));
+        openSick1 = origin("open-sick1", Handlers.fixed(502, "text/plain", "sick1".getBytes(US_ASCII)));
+        openSick2 = origin("open-sick2", Handlers.fixed(502, "text/plain", "sick2".getBytes(US_ASCII)));
         int dead;
         try (ServerSocket reserved = new ServerSocket(0)) {
             dead = reserved.getLocalPort();
@@ -91,15 +80,6 @@ class HealthTest {
 
     private static String node(TestOrigin origin) {
         return "127.0.0.1:" + origin.port();
-    }
-
-    @AfterAll
-    static void stopOrigins() {
-        Stream.of(a, flaky, busy, quota, sick1, sick2, openSick1, openSick2).forEach(TestOrigin::close);
-    }
-
-    private RawResponse get(String path) throws IOException {
-        return RawClient.get(base.getPort(), CONTEXT + path);
     }
 
     private static String[] nodes(String upstream) {

@@ -9,7 +9,6 @@ import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -20,12 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code pool.max-idle}: a burst opens as many upstream connections as it has requests at once;
@@ -33,36 +28,25 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * holding its buffers for the whole idle timeout, and a pool within the limit keeps its connections until
  * {@code pool.idle-timeout}.
  */
-@ExtendWith(ArquillianExtension.class)
-class IdlePoolTest {
+class IdlePoolTest extends SluiceInTomcat {
     private static final int BURST = 8;
 
     private static TestOrigin bursty;
     private static TestOrigin calm;
     private static TestOrigin brief;
 
-    @ArquillianResource
-    private URL base;
-
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
         TestOrigin.Handler slowOk = Handlers.delayed(300, Handlers.fixed(200, "text/plain", "ok".getBytes(US_ASCII)));
-        bursty = TestOrigin.start("bursty", slowOk);
-        calm = TestOrigin.start("calm", slowOk);
-        brief = TestOrigin.start("brief", slowOk);
+        bursty = origin("bursty", slowOk);
+        calm = origin("calm", slowOk);
+        brief = origin("brief", slowOk);
         return SluiceDeployment.war("idlepool",
                 route("bursty", "127.0.0.1:" + bursty.port(), "pool.max-idle=2")
                         // One lane: max-idle is split over the lanes, and two requests at once can
                         // both pick the same lane, which then holds more than its share.
                         + route("calm", "127.0.0.1:" + calm.port(), "pool.max-idle=2", "pool.io-threads=1")
                         + route("brief", "127.0.0.1:" + brief.port(), "pool.idle-timeout=1500"));
-    }
-
-    @AfterAll
-    static void stopOrigins() {
-        bursty.close();
-        calm.close();
-        brief.close();
     }
 
     @Test

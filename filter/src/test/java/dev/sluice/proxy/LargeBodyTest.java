@@ -13,7 +13,6 @@ import dev.sluice.testing.TestOrigin;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,31 +21,23 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * 100 MiB each way through a JVM whose whole heap (Tomcat, the filter, the origin and this client)
  * is 96 MiB: only streaming with bounded buffers can pass.
  */
-@ExtendWith(ArquillianExtension.class)
-class LargeBodyTest {
+class LargeBodyTest extends SluiceInTomcat {
     private static final long SIZE = 100L * 1024 * 1024;
 
     private static final AtomicLong SENT = new AtomicLong();
 
     private static TestOrigin origin;
 
-    @ArquillianResource
-    private URL base;
-
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
-        origin = TestOrigin.start("origin", exchange -> {
+        origin = origin("origin", exchange -> {
             if (exchange.request().method().equals("GET")) {
                 Handlers.bytes(SIZE, SENT).handle(exchange);
             } else {
@@ -58,11 +49,6 @@ class LargeBodyTest {
         // some machines), which would hold that much of the paused body below the proxy.
         return SluiceDeployment.war("large", route("files", "127.0.0.1:" + origin.port())
                 + route("paused", "127.0.0.1:" + origin.port()));
-    }
-
-    @AfterAll
-    static void stopOrigin() {
-        origin.close();
     }
 
     @Test
@@ -92,7 +78,7 @@ class LargeBodyTest {
 
     @Test
     void aClientThatStopsReadingStopsTheUpstreamThenGetsEveryByte() throws Exception {
-        try (RawClient client = RawClient.connect(base.getPort(), Duration.ofSeconds(30))) {
+        try (RawClient client = RawClient.connect(port(), Duration.ofSeconds(30))) {
             SENT.set(0);
             client.send("GET " + base.getPath() + "paused/x HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
             long stalledAt = sentOnceItStopsGrowing();

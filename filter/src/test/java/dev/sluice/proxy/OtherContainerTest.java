@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.Handlers;
+import dev.sluice.testing.LogCapture;
 import dev.sluice.testing.RecordedRequest;
 import dev.sluice.testing.TestOrigin;
 
@@ -25,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.logging.Level;
 
 import org.jboss.shrinkwrap.api.exporter.ZipExporter;
 import org.junit.jupiter.api.AfterAll;
@@ -199,6 +201,13 @@ abstract class OtherContainerTest {
      */
     @Test
     void aFormBodyConsumedBeforeSluiceIsAClearErrorNotAHang() throws Exception {
+        try (LogCapture log = LogCapture.start()) {
+            assertConsumedFormsRefused();
+            assertTrue(log.logged(Level.SEVERE, "Map the Sluice filter first", Duration.ofSeconds(5)), log.messages().toString());
+        }
+    }
+
+    private void assertConsumedFormsRefused() throws Exception {
         for (HttpClient over : new HttpClient[] {client, http2}) {
             for (boolean declared : over == http2 ? new boolean[] {true} : new boolean[] {true, false}) {
                 byte[] form = "a=1&b=2".getBytes(StandardCharsets.US_ASCII);

@@ -9,7 +9,6 @@ import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,12 +20,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A full pool. {@code pool.max-waiting}: requests beyond what the pool serves and its queue may
@@ -35,8 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * with {@code Retry-After: 1} (docs/configuration.md, "Errors"), and the full pool says nothing
  * about the node's health.
  */
-@ExtendWith(ArquillianExtension.class)
-class OverloadTest {
+class OverloadTest extends SluiceInTomcat {
     private static final String CONTEXT = "/overload";
 
     private static TestOrigin origin;
@@ -46,12 +41,9 @@ class OverloadTest {
     /** Holds the origin's answers to upstream {@code brief}. */
     private static final CountDownLatch releaseBrief = new CountDownLatch(1);
 
-    @ArquillianResource
-    private URL base;
-
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
-        origin = TestOrigin.start("origin", exchange -> {
+        origin = origin("origin", exchange -> {
             asked.release();
             (exchange.request().target().contains("/brief/") ? releaseBrief : release).await(10, TimeUnit.SECONDS);
             Handlers.fixed(200, "text/plain", "ok".getBytes(StandardCharsets.US_ASCII)).handle(exchange);
@@ -71,7 +63,6 @@ class OverloadTest {
     static void stopOrigin() {
         release.countDown();
         releaseBrief.countDown();
-        origin.close();
     }
 
     @Test

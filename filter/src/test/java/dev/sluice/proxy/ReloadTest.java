@@ -14,7 +14,6 @@ import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.URL;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -30,19 +29,15 @@ import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Configuration reloaded while traffic flows, through the filter's JMX operation: the upstreams
  * come from system properties (each test has its own upstream), which a reload reads again.
  */
-@ExtendWith(ArquillianExtension.class)
-class ReloadTest {
+class ReloadTest extends SluiceInTomcat {
     private static final String CONTEXT = "/reload";
     /** Every system property set, cleared at the end: any deployment would read them. */
     private static final Set<String> KEYS = ConcurrentHashMap.newKeySet();
@@ -50,16 +45,13 @@ class ReloadTest {
     /** The origins by name, started with the deployment; most of them echo. */
     private static final Map<String, TestOrigin> ORIGINS = new ConcurrentHashMap<>();
 
-    @ArquillianResource
-    private URL base;
-
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
         for (String name : List.of("move-from", "move-to", "steady", "other", "doomed", "survivor", "retiring", "kept")) {
-            ORIGINS.put(name, TestOrigin.start(name, Handlers.echo()));
+            ORIGINS.put(name, origin(name, Handlers.echo()));
         }
-        ORIGINS.put("slow", TestOrigin.start("slow", Handlers.delayed(1_000, Handlers.echo())));
-        ORIGINS.put("streaming", TestOrigin.start("streaming", ReloadTest::streamForFourSeconds));
+        ORIGINS.put("slow", origin("slow", Handlers.delayed(1_000, Handlers.echo())));
+        ORIGINS.put("streaming", origin("streaming", ReloadTest::streamForFourSeconds));
         define("reload-move", node("move-from"));
         define("reload-slow", node("slow"));
         define("reload-refused", node("steady"));
@@ -72,9 +64,8 @@ class ReloadTest {
     }
 
     @AfterAll
-    static void clearPropertiesAndStopOrigins() {
+    static void clearProperties() {
         KEYS.forEach(System::clearProperty);
-        ORIGINS.values().forEach(TestOrigin::close);
     }
 
     /** Sets, as system properties, a route {@code /name} to an upstream {@code name} of these nodes and settings. */
@@ -108,10 +99,6 @@ class ReloadTest {
     private static String reload() throws Exception {
         return (String) ManagementFactory.getPlatformMBeanServer()
                 .invoke(new ObjectName("dev.sluice:type=Filter,context=" + ObjectName.quote(CONTEXT)), "reload", null, null);
-    }
-
-    private RawResponse get(String path) throws IOException {
-        return RawClient.get(base.getPort(), CONTEXT + path);
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
@@ -265,7 +252,7 @@ class ReloadTest {
 
     @Test
     void aResponseStillFlowingAfterAReloadRunsToItsEnd() throws Exception {
-        try (RawClient client = RawClient.connect(base.getPort(), Duration.ofSeconds(15))) {
+        try (RawClient client = RawClient.connect(port(), Duration.ofSeconds(15))) {
             client.send("GET " + CONTEXT + "/reload-grace/x HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
             await(() -> origin("streaming").requests().size() == 1, "the response is flowing");
             set("sluice.upstream.reload-grace.nodes", node("other"));

@@ -37,6 +37,13 @@ final class SluiceDeployment {
             </web-app>
             """;
 
+    /** For Tomcat, which reads it: no JSP servlet (the test class path has no Jasper to load). */
+    private static final String CONTEXT_XML = """
+            <Context>
+              <Listener className="dev.sluice.testing.NoJspServlet"/>
+            </Context>
+            """;
+
     private SluiceDeployment() {
     }
 
@@ -91,6 +98,7 @@ final class SluiceDeployment {
                 .deletePackages(true, "dev.sluice.testing", "dev.sluice.proxy")
                 .addClass(AppServlet.class)
                 .setWebXML(new StringAsset(webXml))
+                .addAsManifestResource(new StringAsset(CONTEXT_XML), "context.xml")
                 .addAsResource(new StringAsset(properties), "META-INF/microprofile-config.properties");
     }
 }

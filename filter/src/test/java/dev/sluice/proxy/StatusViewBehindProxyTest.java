@@ -3,28 +3,19 @@ package dev.sluice.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.testing.RawClient;
 
 import java.io.IOException;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Behind a reverse proxy on the same host every client's peer is a loopback address, which the
  * status view allows by default: the client the trusted proxy reports must be allowed too.
  */
-@ExtendWith(ArquillianExtension.class)
-class StatusViewBehindProxyTest {
-    @ArquillianResource
-    private URL base;
-
+class StatusViewBehindProxyTest extends SluiceInTomcat {
     @Deployment(testable = false)
     static WebArchive deployment() {
         return SluiceDeployment.war("status-proxied", """
@@ -47,6 +38,6 @@ class StatusViewBehindProxyTest {
     }
 
     private String body(String forwardedFor) throws IOException {
-        return new String(RawClient.get(base.getPort(), "/status-proxied/app/status", forwardedFor).body(), StandardCharsets.UTF_8);
+        return new String(get("/app/status", forwardedFor).body(), StandardCharsets.UTF_8);
     }
 }

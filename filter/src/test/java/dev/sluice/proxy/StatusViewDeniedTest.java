@@ -2,24 +2,15 @@ package dev.sluice.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.sluice.testing.RawClient;
 
 import java.io.IOException;
-import java.net.URL;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A client outside the allowed addresses never learns the status view exists. */
-@ExtendWith(ArquillianExtension.class)
-class StatusViewDeniedTest {
-    @ArquillianResource
-    private URL base;
-
+class StatusViewDeniedTest extends SluiceInTomcat {
     @Deployment(testable = false)
     static WebArchive deployment() {
         return SluiceDeployment.war("status-denied", """
@@ -33,7 +24,7 @@ class StatusViewDeniedTest {
 
     @Test
     void requestFromElsewhereGoesToTheApplication() throws IOException {
-        String body = new String(RawClient.get(base.getPort(), "/status-denied/app/status").body(),
+        String body = new String(get("/app/status").body(),
                 java.nio.charset.StandardCharsets.UTF_8);
         assertEquals("app GET /status-denied/app/status", body);
     }

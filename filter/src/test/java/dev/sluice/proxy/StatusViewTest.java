@@ -5,32 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.Handlers;
-import dev.sluice.testing.RawClient;
 import dev.sluice.testing.RawResponse;
 import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
-import java.net.URL;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The JSON status view shows the figures of the traffic sent, to allowed addresses only. */
-@ExtendWith(ArquillianExtension.class)
-class StatusViewTest {
+class StatusViewTest extends SluiceInTomcat {
     private static TestOrigin a;
-
-    @ArquillianResource
-    private URL base;
 
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
-        a = TestOrigin.start("a", Handlers.echo());
+        a = origin("a", Handlers.echo());
         return SluiceDeployment.war("status", """
                 sluice.status.path=/_sluice/status
                 sluice.status.allow=127.0.0.1/32
@@ -42,16 +32,11 @@ class StatusViewTest {
                 """.formatted(a.port()));
     }
 
-    @AfterAll
-    static void stopOrigin() {
-        a.close();
-    }
-
     @Test
     void figuresMatchTheTrafficSent() throws IOException {
         int refused = 0;
         for (int i = 0; i < 7; i++) {
-            if (RawClient.get(base.getPort(), "/status/api/x").status() == 429) {
+            if (get("/api/x").status() == 429) {
                 refused++;
             }
         }
@@ -61,7 +46,7 @@ class StatusViewTest {
         RawResponse view;
         String json;
         do {
-            view = RawClient.get(base.getPort(), "/status/_sluice/status");
+            view = get("/_sluice/status");
             json = new String(view.body(), UTF_8);
         } while (!(json.contains("\"inFlight\":0") && json.contains("\"leased\":0")) && System.nanoTime() < deadline);
         assertEquals(200, view.status());

@@ -3,34 +3,23 @@ package dev.sluice.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sluice.testing.Handlers;
-import dev.sluice.testing.RawClient;
 import dev.sluice.testing.RecordedRequest;
 import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
-import java.net.URL;
 import java.util.List;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Behind a trusted proxy (here: the test client on loopback), forwarding headers are kept and appended to. */
-@ExtendWith(ArquillianExtension.class)
-class TrustedProxyTest {
+class TrustedProxyTest extends SluiceInTomcat {
     private static TestOrigin origin;
-
-    @ArquillianResource
-    private URL base;
 
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
-        origin = TestOrigin.start("origin", Handlers.echo());
+        origin = origin("origin", Handlers.echo());
         return SluiceDeployment.war("trusted", """
                 sluice.trusted-proxies=10.0.0.0/8, 127.0.0.1/32
                 sluice.forwarded-header=true
@@ -41,18 +30,8 @@ class TrustedProxyTest {
                 """.formatted(origin.port()));
     }
 
-    @AfterAll
-    static void stopOrigin() {
-        origin.close();
-    }
-
-    @BeforeEach
-    void forgetRequests() {
-        origin.clear();
-    }
-
     private RecordedRequest forward(String... headerLines) throws IOException {
-        assertEquals(200, RawClient.get(base.getPort(), "/trusted/api/x", headerLines).status());
+        assertEquals(200, get("/api/x", headerLines).status());
         List<RecordedRequest> seen = origin.requests();
         assertEquals(1, seen.size());
         return seen.get(0);
@@ -90,7 +69,7 @@ class TrustedProxyTest {
     @Test
     void rfc7239ForwardedIsAppendedWhenEnabled() throws IOException {
         RecordedRequest seen = forward("Forwarded: for=198.51.100.7;proto=https");
-        assertEquals("for=198.51.100.7;proto=https, for=127.0.0.1;proto=http;host=\"localhost:" + base.getPort() + "\"",
+        assertEquals("for=198.51.100.7;proto=https, for=127.0.0.1;proto=http;host=\"localhost:" + port() + "\"",
                 seen.header("Forwarded"));
     }
 

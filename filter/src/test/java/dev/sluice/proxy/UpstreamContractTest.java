@@ -17,30 +17,23 @@ import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URL;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Every field of an upstream, end to end in Tomcat: balancing, Host modes, timeouts and retries,
  * rate limits, header rules and HTTPS. Each behaviour gets its own upstream, so balancer state and
  * dead nodes never leak from one test into another.
  */
-@ExtendWith(ArquillianExtension.class)
-class UpstreamContractTest {
+class UpstreamContractTest extends SluiceInTomcat {
     private static final String CONTEXT = "/contract";
 
     private static TestOrigin a;
@@ -55,23 +48,20 @@ class UpstreamContractTest {
     private static TestOrigin selfSigned;
     private static TestOrigin mutualTls;
 
-    @ArquillianResource
-    private URL base;
-
     @Deployment(testable = false)
     static WebArchive deployment() throws Exception {
-        a = TestOrigin.start("a", Handlers.echo());
-        b = TestOrigin.start("b", Handlers.echo());
-        c = TestOrigin.start("c", Handlers.echo());
-        d = TestOrigin.start("d", Handlers.echo());
-        e = TestOrigin.start("e", Handlers.echo());
-        f = TestOrigin.start("f", Handlers.echo());
-        hang1 = TestOrigin.start("hang1", Handlers.hang());
-        hang2 = TestOrigin.start("hang2", Handlers.hang());
+        a = origin("a", Handlers.echo());
+        b = origin("b", Handlers.echo());
+        c = origin("c", Handlers.echo());
+        d = origin("d", Handlers.echo());
+        e = origin("e", Handlers.echo());
+        f = origin("f", Handlers.echo());
+        hang1 = origin("hang1", Handlers.hang());
+        hang2 = origin("hang2", Handlers.hang());
         TestCertificates pki = TestCertificates.create(Path.of("target", "tls"));
-        tls = TestOrigin.startTls("tls", Handlers.echo(), pki.server(), false);
-        selfSigned = TestOrigin.startTls("self-signed", Handlers.echo(), pki.selfSigned(), false);
-        mutualTls = TestOrigin.startTls("mtls", Handlers.echo(), pki.server(), true);
+        tls = closedAfterTheClass(TestOrigin.startTls("tls", Handlers.echo(), pki.server(), false));
+        selfSigned = closedAfterTheClass(TestOrigin.startTls("self-signed", Handlers.echo(), pki.selfSigned(), false));
+        mutualTls = closedAfterTheClass(TestOrigin.startTls("mtls", Handlers.echo(), pki.server(), true));
         int dead;
         try (ServerSocket reserved = new ServerSocket(0)) {
             dead = reserved.getLocalPort();
@@ -103,15 +93,6 @@ class UpstreamContractTest {
 
     private static String node(TestOrigin origin) {
         return "127.0.0.1:" + origin.port();
-    }
-
-    @AfterAll
-    static void stopOrigins() {
-        Stream.of(a, b, c, d, e, f, hang1, hang2, tls, selfSigned, mutualTls).forEach(TestOrigin::close);
-    }
-
-    private RawResponse get(String path, String... headerLines) throws IOException {
-        return RawClient.get(base.getPort(), CONTEXT + path, headerLines);
     }
 
     /** Which origin answered, from the echo body. */
@@ -167,7 +148,7 @@ class UpstreamContractTest {
     @Test
     void hostPassSendsTheClientsHost() throws IOException {
         get("/host-pass/x", "X-Marker: pass");
-        assertEquals("localhost:" + base.getPort(), last(a).header("Host"));
+        assertEquals("localhost:" + port(), last(a).header("Host"));
     }
 
     @Test
@@ -189,7 +170,7 @@ class UpstreamContractTest {
     @Test
     void postIsNotRetriedAfterItWasSent() throws IOException {
         int seenByB = b.requests().size();
-        try (RawClient client = RawClient.connect(base.getPort())) {
+        try (RawClient client = RawClient.connect(port())) {
             client.send("POST " + CONTEXT + "/retry-post/x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n",
                     "{}".getBytes(US_ASCII));
             assertEquals(504, client.readResponse().status());
@@ -199,7 +180,7 @@ class UpstreamContractTest {
 
     @Test
     void postIsRetriedWhenTheConnectionNeverOpened() throws IOException {
-        try (RawClient client = RawClient.connect(base.getPort())) {
+        try (RawClient client = RawClient.connect(port())) {
             client.send("POST " + CONTEXT + "/retry-refused/x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\n",
                     "hello".getBytes(US_ASCII));
             RawResponse response = client.readResponse();

@@ -81,6 +81,15 @@ public final class Handlers {
         return new PseudoRandomBytes(length);
     }
 
+    /** A small body with a pattern that any lost, doubled or reordered byte breaks. */
+    public static byte[] pattern(int length) {
+        byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++) {
+            bytes[i] = (byte) (i * 31 + (i >>> 8));
+        }
+        return bytes;
+    }
+
     /** The SHA-256 (lower-case hex) of {@link #stream(long) stream(length)}. */
     public static String expectedSha256(long length) {
         try {

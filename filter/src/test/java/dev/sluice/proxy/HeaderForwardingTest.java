@@ -1,0 +1,134 @@
+package dev.sluice.proxy;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.sluice.testing.OriginBehaviours;
+import dev.sluice.testing.RawResponse;
+import dev.sluice.testing.RecordedRequest;
+import dev.sluice.testing.TestOrigin;
+
+import java.io.IOException;
+import java.util.List;
+
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+
+/** The header rules both ways: hop-by-hop headers stay behind, Via grows, and a client's proxy claims are not believed. */
+class HeaderForwardingTest extends SluiceInTomcat {
+    private static final OriginBehaviours ANSWERS = new OriginBehaviours();
+
+    private static TestOrigin origin;
+
+    @Deployment(testable = false)
+    static WebArchive deployment() throws IOException {
+        origin = origin("origin", ANSWERS);
+        return SluiceDeployment.war("headers", SluiceDeployment.route("api", "127.0.0.1:" + origin.port()));
+    }
+
+    private RecordedRequest onlyRequestSeen() {
+        return onlyRequestSeen(origin);
+    }
+
+    @Test
+    void hopByHopRequestHeadersStayBehind() throws IOException {
+        get("/api/echo",
+                "Connection: keep-alive, X-Hop",
+                "X-Hop: dropped",
+                "Keep-Alive: timeout=5",
+                "TE: trailers",
+                "Proxy-Authorization: Basic Zm9vOmJhcg==",
+                "Proxy-Connection: keep-alive",
+                "X-End-To-End: kept");
+        RecordedRequest seen = onlyRequestSeen();
+        assertEquals("kept", seen.header("X-End-To-End"));
+        for (String hop : List.of("X-Hop", "Keep-Alive", "TE", "Proxy-Authorization", "Proxy-Connection")) {
+            assertNull(seen.header(hop), hop + " must not be forwarded");
+        }
+    }
+
+    @Test
+    void aWebSocketHandshakeGoesUpstreamAsAPlainRequest() throws IOException {
+        RawResponse response = get("/api/echo",
+                "Connection: Upgrade",
+                "Upgrade: websocket",
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                "Sec-WebSocket-Version: 13");
+        RecordedRequest seen = onlyRequestSeen();
+        assertNull(seen.header("Upgrade"), "an upgrade belongs to the client's hop");
+        assertEquals("13", seen.header("Sec-WebSocket-Version"));
+        assertEquals(200, response.status(), "the upstream's answer to the plain request is relayed");
+    }
+
+    @Test
+    void hopByHopResponseHeadersStayBehind() throws IOException {
+        ANSWERS.on("hop", exchange -> exchange.response()
+                .header("Connection", "X-Internal")
+                .header("X-Internal", "secret")
+                .header("Keep-Alive", "timeout=5")
+                .header("Proxy-Authenticate", "Basic")
+                .header("X-Visible", "yes")
+                .send("hop".getBytes(US_ASCII)));
+        RawResponse response = get("/api/hop");
+        assertEquals("yes", response.header("X-Visible"));
+        assertNull(response.header("X-Internal"));
+        assertNull(response.header("Keep-Alive"));
+        assertNull(response.header("Proxy-Authenticate"));
+        assertEquals("1.1 sluice", response.header("Via"));
+    }
+
+    @Test
+    void viaIsAppendedUpstream() throws IOException {
+        get("/api/echo", "Via: 1.1 edge");
+        assertEquals("1.1 edge, 1.1 sluice", onlyRequestSeen().header("Via"));
+    }
+
+    @Test
+    void forwardingHeadersFromAnUntrustedClientAreReplaced() throws IOException {
+        get("/api/echo",
+                "X-Forwarded-For: 6.6.6.6",
+                "X-Forwarded-Proto: https",
+                "X-Forwarded-Host: evil.example",
+                "X-Forwarded-Port: 1",
+                "Forwarded: for=6.6.6.6");
+        RecordedRequest seen = onlyRequestSeen();
+        assertEquals(List.of("127.0.0.1"), seen.headers("X-Forwarded-For"));
+        assertEquals("http", seen.header("X-Forwarded-Proto"));
+        assertEquals("localhost:" + port(), seen.header("X-Forwarded-Host"));
+        assertEquals(Integer.toString(port()), seen.header("X-Forwarded-Port"));
+        assertNull(seen.header("Forwarded"), "Forwarded is off by default and a client's is never passed on");
+    }
+
+    @Test
+    void otherProxyClaimsFromAnUntrustedClientAreDropped() throws IOException {
+        get("/api/echo", "X-Forwarded-Prefix: /evil", "X-Forwarded-Server: evil.example", "X-Real-IP: 6.6.6.6",
+                "X_Forwarded_For: 6.6.6.6", "X_Real_IP: 6.6.6.6", "X-Custom: kept");
+        RecordedRequest seen = onlyRequestSeen();
+        assertNull(seen.header("X_Forwarded_For"), "read as X-Forwarded-For by CGI-style upstreams");
+        assertNull(seen.header("X_Real_IP"));
+        assertNull(seen.header("X-Forwarded-Prefix"));
+        assertNull(seen.header("X-Forwarded-Server"));
+        assertNull(seen.header("X-Real-IP"));
+        assertEquals("kept", seen.header("X-Custom"));
+    }
+
+    @Test
+    void hostIsTheNodeByDefault() throws IOException {
+        get("/api/echo");
+        assertEquals("127.0.0.1:" + origin.port(), onlyRequestSeen().header("Host"));
+    }
+
+    @Test
+    void noUserAgentIsInventedForAClientThatSentNone() throws IOException {
+        get("/api/echo");
+        assertNull(onlyRequestSeen().header("User-Agent"));
+    }
+
+    @Test
+    void clientUserAgentPasses() throws IOException {
+        get("/api/echo", "User-Agent: probe/1.0");
+        assertEquals("probe/1.0", onlyRequestSeen().header("User-Agent"));
+    }
+}
