@@ -5,58 +5,39 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.testing.Handlers;
-import dev.sluice.testing.RawClient;
 import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
-import java.net.URL;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.stream.Stream;
 
 import org.jboss.arquillian.container.test.api.Deployment;
-import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Nodes that fail on some paths only, with the default passive health: traffic moves off the worse
  * node, but the upstream is never declared down, so the paths that work keep working.
  */
-@ExtendWith(ArquillianExtension.class)
-class PartialFailureTest {
+class PartialFailureTest extends SluiceInTomcat {
     private static final String CONTEXT = "/partial";
     private static final int REQUESTS = 300;
 
-    /** Both reset the connection on {@code /broken}, answer every other path. */
-    private static TestOrigin one;
-    private static TestOrigin two;
-
-    @ArquillianResource
-    private URL base;
-
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
-        one = TestOrigin.start("one", PartialFailureTest::failOnBrokenPath);
-        two = TestOrigin.start("two", PartialFailureTest::failOnBrokenPath);
+        TestOrigin one = origin("one", PartialFailureTest::failOnBrokenPath);
+        TestOrigin two = origin("two", PartialFailureTest::failOnBrokenPath);
         return SluiceDeployment.war("partial",
                 route("both-partial", "127.0.0.1:" + one.port() + ", 127.0.0.1:" + two.port()));
     }
 
+    /** Both nodes reset the connection on {@code /broken} and answer every other path. */
     private static void failOnBrokenPath(TestOrigin.Exchange exchange) throws Exception {
         if (exchange.request().target().contains("/broken")) {
             exchange.response().closeAbruptly();
         } else {
             Handlers.echo().handle(exchange);
         }
-    }
-
-    @AfterAll
-    static void stopOrigins() {
-        Stream.of(one, two).forEach(TestOrigin::close);
     }
 
     /**
@@ -70,7 +51,7 @@ class PartialFailureTest {
         int mostOut = 0;
         for (int i = 0; i < REQUESTS; i++) {
             boolean broken = paths.nextInt(3) == 0;
-            int status = RawClient.get(base.getPort(), CONTEXT + "/both-partial/" + (broken ? "broken" : "works") + "/" + i).status();
+            int status = get("/both-partial/" + (broken ? "broken" : "works") + "/" + i).status();
             if (!broken) {
                 assertEquals(200, status, "request " + i + " on a working path; nodes: " + nodes());
                 ok++;
