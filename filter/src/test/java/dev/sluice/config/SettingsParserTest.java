@@ -99,6 +99,49 @@ class SettingsParserTest {
     }
 
     @Test
+    void unknownUpstreamKeySuggestsTheNearestKnownKey() {
+        String message = failure(minimalWith("sluice.upstream.orders.timout", "100")).getMessage();
+        assertTrue(message.contains("did you mean sluice.upstream.orders.timeout?"), message);
+    }
+
+    @Test
+    void unknownRouteKeySuggestsTheNearestKnownKey() {
+        String message = failure(minimalWith("sluice.route.orders.strip-prefx", "true")).getMessage();
+        assertTrue(message.contains("did you mean sluice.route.orders.strip-prefix?"), message);
+    }
+
+    @Test
+    void unknownFilterKeySuggestsTheNearestKnownKey() {
+        String message = failure(minimalWith("sluice.trusted-proxy", "10.0.0.0/8")).getMessage();
+        assertTrue(message.contains("did you mean sluice.trusted-proxies?"), message);
+    }
+
+    @Test
+    void swappedLettersInALongKeyStillFindIt() {
+        String message = failure(minimalWith("sluice.upstream.orders.pool.max-conections", "10")).getMessage();
+        assertTrue(message.contains("did you mean sluice.upstream.orders.pool.max-connections?"), message);
+    }
+
+    @Test
+    void misspeltHeaderRuleKeySuggestsTheRuleWithItsHeaderName() {
+        String message = failure(minimalWith("sluice.upstream.orders.request-header.set.X-Tenant", "a")).getMessage();
+        assertTrue(message.contains("did you mean sluice.upstream.orders.request-headers.set.X-Tenant?"), message);
+    }
+
+    @Test
+    void unknownKeyFarFromEveryKnownKeyGetsNoSuggestionButTheKnownKeys() {
+        String message = failure(minimalWith("sluice.upstream.orders.colour", "blue")).getMessage();
+        assertFalse(message.contains("did you mean"), message);
+        assertTrue(message.contains("an upstream accepts balance, connect-timeout,"), message);
+    }
+
+    @Test
+    void unknownRouteKeyListsWhatARouteAccepts() {
+        String message = failure(minimalWith("sluice.route.orders.colour", "blue")).getMessage();
+        assertTrue(message.endsWith("unknown key; a route accepts path, strip-prefix, upstream"), message);
+    }
+
+    @Test
     void negativeMaxWaitingIsNamed() {
         ConfigurationException e = failure(minimalWith("sluice.upstream.orders.pool.max-waiting", "-1"));
         assertEquals("sluice.upstream.orders.pool.max-waiting", e.key());
