@@ -172,7 +172,8 @@ public final class Key {
             for (Enum<?> option : type.getEnumConstants()) {
                 options.add("`" + spelling(option) + "`");
             }
-            return values(String.join(" or ", options));
+            int last = options.size() - 1;
+            return values(String.join(", ", options.subList(0, last)) + " or " + options.get(last));
         }
 
         /** What the key takes, in words (for a number, instead of its unit and range). */

@@ -69,7 +69,7 @@ public final class Keys {
             .computed("the smaller of `timeout` and 5000")
             .means("How long opening a connection to a node, or waiting for a free pooled one, may take.");
     static final Key TOTAL_TIMEOUT = Key.define(TABLE, UPSTREAM, "timeout.total").number(0, MAX, "milliseconds (0 for none)")
-            .byDefault("0")
+            .values("milliseconds, 0 (none) or more").byDefault("0")
             .means("Time after the request arrived past which no new attempt starts; 0 for no limit.");
     static final Key RETRIES = Key.define(TABLE, UPSTREAM, "retries").number(0, 100, "retries")
             .computed("the nodes with a weight above 0, minus 1")
@@ -103,13 +103,15 @@ public final class Keys {
 
     // Rate limits
     static final Key RATE_LIMIT = Key.define(TABLE, UPSTREAM, "rate-limit")
-            .number(0, 10_000_000, "requests per second (0 for no limit)").byDefault("0")
+            .number(0, 10_000_000, "requests per second (0 for no limit)")
+            .values("requests per second, 0 (none) to 10000000").byDefault("0")
             .means("Calls per second to the whole upstream; 0 for no limit.");
     static final Key RATE_LIMIT_BURST = Key.define(TABLE, UPSTREAM, "rate-limit.burst").number(1, 1_000_000_000, "requests")
             .computed("`rate-limit`")
             .means("Calls allowed at once after a quiet period.");
     static final Key CLIENT_RATE_LIMIT = Key.define(TABLE, UPSTREAM, "rate-limit.per-client")
-            .number(0, 10_000_000, "requests per second (0 for no limit)").byDefault("0")
+            .number(0, 10_000_000, "requests per second (0 for no limit)")
+            .values("requests per second, 0 (none) to 10000000").byDefault("0")
             .means("Calls per second per client address; 0 for no limit.");
     static final Key CLIENT_RATE_LIMIT_BURST = Key.define(TABLE, UPSTREAM, "rate-limit.per-client.burst")
             .number(1, 1_000_000_000, "requests").computed("`rate-limit.per-client`")
@@ -144,7 +146,8 @@ public final class Keys {
 
     // Health
     static final Key MAX_FAILS = Key.define(TABLE, UPSTREAM, "health.max-fails")
-            .number(0, 1_000, "failures (0 turns passive health off)").byDefault("3")
+            .number(0, 1_000, "failures (0 turns passive health off)")
+            .values("failures, 0 (off) to 1000").byDefault("3")
             .means("Failures in a row that take a node out of rotation; 0 turns passive health off.");
     static final Key EJECTION = Key.define(TABLE, UPSTREAM, "health.ejection").number(1, MAX, MS).byDefault("10000")
             .means("How long the first ejection lasts; the n-th in a row lasts n times as long.");
