@@ -9,7 +9,7 @@ import java.util.Locale;
  * takes and what it means. The parser reads through it, its errors quote it, and a test holds
  * {@code docs/configuration.md} to it.
  */
-public final class Key {
+final class Key {
     /** Where a key lives: the part of its full name before {@link #name()}. */
     public enum Scope {
         FILTER("sluice."),

@@ -12,7 +12,7 @@ import java.util.List;
  * {@link SettingsParser} accepts exactly these keys and reads them through this table, and
  * {@code docs/configuration.md} is held to it by a test.
  */
-public final class Keys {
+final class Keys {
     private static final List<Key> TABLE = new ArrayList<>();
     private static final int MAX = Integer.MAX_VALUE;
     private static final String MS = "milliseconds";
