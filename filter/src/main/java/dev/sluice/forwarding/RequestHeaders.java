@@ -85,7 +85,7 @@ final class RequestHeaders {
             String existing = joined(from.getHeaders("Forwarded"));
             to.setHeader("Forwarded", trusted && existing != null ? existing + ", " + element : element);
         }
-        for (HeaderRule rule : upstream.headerRules()) {
+        for (HeaderRule rule : upstream.headers().rules()) {
             switch (rule.action()) {
                 case REMOVE -> to.removeHeaders(rule.name());
                 case SET -> to.setHeader(rule.name(), rule.value());
@@ -146,11 +146,11 @@ final class RequestHeaders {
     }
 
     private static String host(UpstreamSettings upstream, Node node, String clientHost) {
-        HostMode mode = upstream.hostMode();
+        HostMode mode = upstream.headers().hostMode();
         if (mode == HostMode.PASS && clientHost != null) {
             return clientHost;
         }
-        return mode == HostMode.REWRITE ? upstream.hostRewrite() : node.hostHeader();
+        return mode == HostMode.REWRITE ? upstream.headers().hostRewrite() : node.hostHeader();
     }
 
     /** The {@code Via} value with this hop appended. */

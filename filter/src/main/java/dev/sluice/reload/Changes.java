@@ -69,12 +69,19 @@ record Changes(SluiceSettings before, SluiceSettings after) {
         return parts.isEmpty() ? "nothing changed" : String.join("; ", parts);
     }
 
-    /** The components of two records of one type whose values differ. */
+    /**
+     * The components of two records of one type whose values differ; within a component that is
+     * itself a record (a group such as {@code pool}), the ones inside it, as {@code pool.maxWaiting}.
+     */
     static List<String> differences(Record a, Record b) {
         List<String> names = new ArrayList<>();
         for (RecordComponent component : a.getClass().getRecordComponents()) {
             try {
-                if (!Objects.equals(component.getAccessor().invoke(a), component.getAccessor().invoke(b))) {
+                Object before = component.getAccessor().invoke(a);
+                Object after = component.getAccessor().invoke(b);
+                if (before instanceof Record r && after instanceof Record s && r.getClass() == s.getClass()) {
+                    differences(r, s).forEach(inner -> names.add(component.getName() + "." + inner));
+                } else if (!Objects.equals(before, after)) {
                     names.add(component.getName());
                 }
             } catch (IllegalAccessException | InvocationTargetException e) {

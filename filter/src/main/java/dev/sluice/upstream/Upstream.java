@@ -61,12 +61,12 @@ public final class Upstream implements Closeable {
         }
         this.nodes = List.copyOf(built);
         this.counters = new UpstreamCounters(nodes.size());
-        this.balancer = switch (settings.balance()) {
+        this.balancer = switch (settings.balance().mode()) {
             case ROUND_ROBIN -> new SmoothWeightedRoundRobin(weights);
             case IP_HASH -> new IpHash(nodes.stream().map(Node::address).toList(), weights,
-                    settings.ipv4HashPrefix(), settings.ipv6HashPrefix(), HASH_CACHE_SIZE);
+                    settings.balance().ipv4HashPrefix(), settings.balance().ipv6HashPrefix(), HASH_CACHE_SIZE);
         };
-        this.limits = CallLimits.of(settings.rateLimit(), settings.clientRateLimit(), nanoClock);
+        this.limits = CallLimits.of(settings.limits().upstreamWide(), settings.limits().perClient(), nanoClock);
         this.health = new UpstreamHealth(settings.name(), nodes.stream().map(Node::address).toList(), weights,
                 settings.health(), healthRegistry);
         this.client = new UpstreamClient(settings, timer);

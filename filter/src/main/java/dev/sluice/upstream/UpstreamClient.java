@@ -78,9 +78,9 @@ public final class UpstreamClient implements Closeable {
 
     /** @param timer where the deadlines of exchanges waiting for a pooled connection run */
     UpstreamClient(UpstreamSettings settings, ScheduledExecutorService timer) {
-        this.idleTimeout = TimeValue.of(settings.idleTimeout());
-        this.poolWaitLimit = settings.connectTimeout();
-        int count = laneCount(settings.ioThreads(), settings.maxConnections(), settings.maxConnectionsPerNode());
+        this.idleTimeout = TimeValue.of(settings.pool().idleTimeout());
+        this.poolWaitLimit = settings.timeouts().connect();
+        int count = laneCount(settings.pool().ioThreads(), settings.pool().maxConnections(), settings.pool().maxConnectionsPerNode());
         // One TLS context for all lanes: its stores are read once, and its session cache lets a
         // connection of one lane resume a session another lane negotiated.
         TlsStrategy tls = settings.scheme() == Scheme.HTTPS ? UpstreamTls.strategy(settings.name(), settings.tls()) : null;
@@ -216,7 +216,7 @@ public final class UpstreamClient implements Closeable {
      * 50 ms woke every idle lane twenty times a second, whatever its timeouts.
      */
     static TimeValue selectInterval(UpstreamSettings settings) {
-        long shortest = Math.min(settings.timeout().toMillis(), settings.connectTimeout().toMillis());
+        long shortest = Math.min(settings.timeouts().response().toMillis(), settings.timeouts().connect().toMillis());
         return TimeValue.ofMilliseconds(Math.max(10, Math.min(1_000, shortest / 20)));
     }
 
@@ -240,12 +240,12 @@ public final class UpstreamClient implements Closeable {
          */
         Lane(UpstreamSettings settings, TlsStrategy tls, int index, int count, ScheduledExecutorService timer) {
             this.timer = timer;
-            this.maxConnections = share(settings.maxConnections(), index, count);
-            this.maxConnectionsPerNode = share(settings.maxConnectionsPerNode(), index, count);
-            this.maxIdle = share(settings.maxIdleConnections(), index, count);
+            this.maxConnections = share(settings.pool().maxConnections(), index, count);
+            this.maxConnectionsPerNode = share(settings.pool().maxConnectionsPerNode(), index, count);
+            this.maxIdle = share(settings.pool().maxIdleConnections(), index, count);
             this.inFlightPerNode = new AtomicIntegerArray(settings.nodes().size());
-            Timeout connectTimeout = Timeout.of(settings.connectTimeout());
-            Timeout timeout = Timeout.of(settings.timeout());
+            Timeout connectTimeout = Timeout.of(settings.timeouts().connect());
+            Timeout timeout = Timeout.of(settings.timeouts().response());
             PoolingAsyncClientConnectionManagerBuilder poolBuilder = PoolingAsyncClientConnectionManagerBuilder.create()
                     .setMaxConnTotal(maxConnections)
                     .setMaxConnPerRoute(maxConnectionsPerNode)
@@ -266,7 +266,7 @@ public final class UpstreamClient implements Closeable {
                             .setSelectInterval(selectInterval(settings))
                             .build())
                     .setThreadFactory(LaneThread.factory("sluice-" + settings.name() + "-lane" + index))
-                    .setHttp1Config(Http1Config.custom().setBufferSize(settings.readBuffer()).setInitialWindowSize(settings.responseBuffer()).build())
+                    .setHttp1Config(Http1Config.custom().setBufferSize(settings.pool().readBuffer()).setInitialWindowSize(settings.responseBuffer()).build())
                     .setDefaultRequestConfig(RequestConfig.custom()
                             .setConnectionRequestTimeout(connectTimeout)
                             .setResponseTimeout(timeout)

@@ -37,7 +37,7 @@ class SettingsParserTest {
 
     /** The header rules of the minimal configuration's upstream with these keys added. */
     private static List<HeaderRule> headerRules(String... keyValues) {
-        return parse(minimalWith(keyValues)).upstreams().get("orders").headerRules();
+        return parse(minimalWith(keyValues)).upstreams().get("orders").headers().rules();
     }
 
     private static final String[] MINIMAL = {
@@ -58,16 +58,16 @@ class SettingsParserTest {
         SluiceSettings settings = parse(MINIMAL);
         UpstreamSettings orders = settings.upstreams().get("orders");
         assertEquals(Scheme.HTTP, orders.scheme());
-        assertEquals(BalanceMode.ROUND_ROBIN, orders.balance());
-        assertEquals(HostMode.NODE, orders.hostMode());
-        assertEquals(Duration.ofSeconds(30), orders.timeout());
-        assertEquals(Duration.ofSeconds(5), orders.connectTimeout());
-        assertEquals(1024, orders.maxConnections());
-        assertEquals(1024, orders.maxConnectionsPerNode());
-        assertEquals(64, orders.maxIdleConnections());
-        assertEquals(1024, orders.maxWaiting());
+        assertEquals(BalanceMode.ROUND_ROBIN, orders.balance().mode());
+        assertEquals(HostMode.NODE, orders.headers().hostMode());
+        assertEquals(Duration.ofSeconds(30), orders.timeouts().response());
+        assertEquals(Duration.ofSeconds(5), orders.timeouts().connect());
+        assertEquals(1024, orders.pool().maxConnections());
+        assertEquals(1024, orders.pool().maxConnectionsPerNode());
+        assertEquals(64, orders.pool().maxIdleConnections());
+        assertEquals(1024, orders.pool().maxWaiting());
         assertEquals(2048, orders.maxInFlight());
-        assertEquals(Math.min(Runtime.getRuntime().availableProcessors(), 4), orders.ioThreads());
+        assertEquals(Math.min(Runtime.getRuntime().availableProcessors(), 4), orders.pool().ioThreads());
         assertEquals(List.of(new NodeSettings("127.0.0.1", 8081, 1)), orders.nodes());
         RouteSettings route = settings.routes().get(0);
         assertEquals("/api/orders", route.pathPrefix());
@@ -99,6 +99,49 @@ class SettingsParserTest {
     }
 
     @Test
+    void unknownUpstreamKeySuggestsTheNearestKnownKey() {
+        String message = failure(minimalWith("sluice.upstream.orders.timout", "100")).getMessage();
+        assertTrue(message.contains("did you mean sluice.upstream.orders.timeout?"), message);
+    }
+
+    @Test
+    void unknownRouteKeySuggestsTheNearestKnownKey() {
+        String message = failure(minimalWith("sluice.route.orders.strip-prefx", "true")).getMessage();
+        assertTrue(message.contains("did you mean sluice.route.orders.strip-prefix?"), message);
+    }
+
+    @Test
+    void unknownFilterKeySuggestsTheNearestKnownKey() {
+        String message = failure(minimalWith("sluice.trusted-proxy", "10.0.0.0/8")).getMessage();
+        assertTrue(message.contains("did you mean sluice.trusted-proxies?"), message);
+    }
+
+    @Test
+    void swappedLettersInALongKeyStillFindIt() {
+        String message = failure(minimalWith("sluice.upstream.orders.pool.max-conections", "10")).getMessage();
+        assertTrue(message.contains("did you mean sluice.upstream.orders.pool.max-connections?"), message);
+    }
+
+    @Test
+    void misspeltHeaderRuleKeySuggestsTheRuleWithItsHeaderName() {
+        String message = failure(minimalWith("sluice.upstream.orders.request-header.set.X-Tenant", "a")).getMessage();
+        assertTrue(message.contains("did you mean sluice.upstream.orders.request-headers.set.X-Tenant?"), message);
+    }
+
+    @Test
+    void unknownKeyFarFromEveryKnownKeyGetsNoSuggestionButTheKnownKeys() {
+        String message = failure(minimalWith("sluice.upstream.orders.colour", "blue")).getMessage();
+        assertFalse(message.contains("did you mean"), message);
+        assertTrue(message.contains("an upstream accepts balance, connect-timeout,"), message);
+    }
+
+    @Test
+    void unknownRouteKeyListsWhatARouteAccepts() {
+        String message = failure(minimalWith("sluice.route.orders.colour", "blue")).getMessage();
+        assertTrue(message.endsWith("unknown key; a route accepts path, strip-prefix, upstream"), message);
+    }
+
+    @Test
     void negativeMaxWaitingIsNamed() {
         ConfigurationException e = failure(minimalWith("sluice.upstream.orders.pool.max-waiting", "-1"));
         assertEquals("sluice.upstream.orders.pool.max-waiting", e.key());
@@ -123,7 +166,7 @@ class SettingsParserTest {
 
     @Test
     void ioThreadsAreCountedFromOne() {
-        assertEquals(12, parse(minimalWith("sluice.upstream.orders.pool.io-threads", "12")).upstreams().get("orders").ioThreads());
+        assertEquals(12, parse(minimalWith("sluice.upstream.orders.pool.io-threads", "12")).upstreams().get("orders").pool().ioThreads());
         assertEquals("sluice.upstream.orders.pool.io-threads = '0' is not allowed: a whole number of threads from 1 to 256",
                 failure(minimalWith("sluice.upstream.orders.pool.io-threads", "0")).getMessage());
     }
@@ -197,7 +240,7 @@ class SettingsParserTest {
     void hostRewriteNeedsAValue() {
         assertEquals("sluice.upstream.orders.host.rewrite", failure(minimalWith("sluice.upstream.orders.host", "rewrite")).key());
         assertEquals("api.example.com:8443", parse(minimalWith("sluice.upstream.orders.host", "rewrite",
-                "sluice.upstream.orders.host.rewrite", "api.example.com:8443")).upstreams().get("orders").hostRewrite());
+                "sluice.upstream.orders.host.rewrite", "api.example.com:8443")).upstreams().get("orders").headers().hostRewrite());
     }
 
     @Test
@@ -299,8 +342,8 @@ class SettingsParserTest {
     void rateLimitBurstDefaultsToTheRate() {
         UpstreamSettings orders = parse(minimalWith("sluice.upstream.orders.rate-limit", "50",
                 "sluice.upstream.orders.rate-limit.per-client", "5")).upstreams().get("orders");
-        assertEquals(new RateLimitSettings(50, 50, 0), orders.rateLimit());
-        assertEquals(new RateLimitSettings(5, 5, 100_000), orders.clientRateLimit());
+        assertEquals(new RateLimitSettings(50, 50, 0), orders.limits().upstreamWide());
+        assertEquals(new RateLimitSettings(5, 5, 100_000), orders.limits().perClient());
     }
 
     @Test
@@ -367,9 +410,9 @@ class SettingsParserTest {
 
     @Test
     void readBufferIs32KibByDefaultAndBounded() {
-        assertEquals(32 * 1024, parse(MINIMAL).upstreams().get("orders").readBuffer());
+        assertEquals(32 * 1024, parse(MINIMAL).upstreams().get("orders").pool().readBuffer());
         assertEquals(8192, parse(minimalWith("sluice.upstream.orders.pool.read-buffer", "8192"))
-                .upstreams().get("orders").readBuffer());
+                .upstreams().get("orders").pool().readBuffer());
         assertEquals("sluice.upstream.orders.pool.read-buffer = '512' is not allowed: a whole number of bytes from 1024 to 1048576",
                 failure(minimalWith("sluice.upstream.orders.pool.read-buffer", "512")).getMessage());
     }
@@ -447,7 +490,7 @@ class SettingsParserTest {
     @Test
     void ratesBeyondWhatTheLimiterCountsExactlyAreRefused() {
         assertEquals(10_000_000, parse(minimalWith("sluice.upstream.orders.rate-limit", "10000000"))
-                .upstreams().get("orders").rateLimit().rate());
+                .upstreams().get("orders").limits().upstreamWide().rate());
         assertEquals("sluice.upstream.orders.rate-limit", failure(minimalWith("sluice.upstream.orders.rate-limit", "10000001")).key());
     }
 

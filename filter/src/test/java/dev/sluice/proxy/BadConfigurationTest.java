@@ -45,8 +45,9 @@ class BadConfigurationTest {
     }
 
     @Test
-    void unknownKeyFailsStartNamingTheKey() throws IOException {
-        assertStartFails("typo", "sluice.upstream.main.timout");
+    void unknownKeyFailsStartNamingTheKeyAndTheOneMeant() throws IOException {
+        assertStartFails("typo", "sluice.upstream.main.timout = '500' is not allowed: unknown key;"
+                + " did you mean sluice.upstream.main.timeout?");
     }
 
     @Test
