@@ -24,8 +24,11 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
+import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,30 +43,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BundleDeploymentIT {
-    private static final String WEB_XML = """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
-              <filter>
-                <filter-name>sluice</filter-name>
-                <filter-class>dev.sluice.SluiceFilter</filter-class>
-                <async-supported>true</async-supported>
-              </filter>
-              <filter-mapping>
-                <filter-name>sluice</filter-name>
-                <url-pattern>/*</url-pattern>
-              </filter-mapping>
-              <!-- Tomcat runs filters only for a request some servlet is mapped to. -->
-              <servlet>
-                <servlet-name>default</servlet-name>
-                <servlet-class>org.apache.catalina.servlets.DefaultServlet</servlet-class>
-              </servlet>
-              <servlet-mapping>
-                <servlet-name>default</servlet-name>
-                <url-pattern>/</url-pattern>
-              </servlet-mapping>
-            </web-app>
-            """;
-
     private final List<LogRecord> httpClientLog = new CopyOnWriteArrayList<>();
     private final Logger shaded = Logger.getLogger("dev.sluice.shaded.hc");
     private final Handler collect = new Handler() {
@@ -97,7 +76,6 @@ class BundleDeploymentIT {
         Path app = dir.resolve("app");
         Files.createDirectories(app.resolve("WEB-INF/lib"));
         Files.createDirectories(app.resolve("WEB-INF/classes/META-INF"));
-        Files.writeString(app.resolve("WEB-INF/web.xml"), WEB_XML);
         Files.copy(Path.of(System.getProperty("bundle.jar")), app.resolve("WEB-INF/lib/sluice-filter-bundle.jar"));
         Files.writeString(app.resolve("WEB-INF/classes/META-INF/microprofile-config.properties"), """
                 sluice.route.api.path=/api
@@ -118,7 +96,20 @@ class BundleDeploymentIT {
             connector.setProperty("address", "127.0.0.1");
             connector.setPort(0);
             tomcat.setConnector(connector);
-            tomcat.addWebapp("/shop", app.toString());
+            Context context = tomcat.addWebapp("/shop", app.toString());
+            // Declared as web.xml would declare it, by class name: the class comes from WEB-INF/lib.
+            FilterDef sluice = new FilterDef();
+            sluice.setFilterName("sluice");
+            sluice.setFilterClass("dev.sluice.SluiceFilter");
+            sluice.setAsyncSupported("true");
+            context.addFilterDef(sluice);
+            FilterMap everything = new FilterMap();
+            everything.setFilterName("sluice");
+            everything.addURLPattern("/*");
+            context.addFilterMap(everything);
+            // Tomcat runs filters only for a request some servlet is mapped to.
+            Tomcat.addServlet(context, "default", "org.apache.catalina.servlets.DefaultServlet");
+            context.addServletMappingDecoded("/", "default");
             tomcat.start();
             HttpClient client = HttpClient.newHttpClient();
             response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/shop/api/items")).build(),
