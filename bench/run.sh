@@ -45,9 +45,7 @@ log() { echo "[bench] $*" >&2; }
 # ---- build and fetch ----
 mkdir -p "$T"
 log "building Sluice, the mitre reference WAR and the design minimum"
-(cd "$ROOT" && mvn -q -B -DskipTests install)
-mvn -q -B -f "$BENCH/mitre-war/pom.xml" package
-mvn -q -B -f "$BENCH/bare-war/pom.xml" package
+(cd "$ROOT" && mvn -q -B -DskipTests -Pbench -pl war-example,bench/mitre-war,bench/bare-war -am package)
 if [ ! -d "$T/apache-tomcat-$TOMCAT_VERSION" ]; then
     log "fetching Tomcat $TOMCAT_VERSION from Maven Central"
     mvn -q -B dependency:copy -Dartifact=org.apache.tomcat:tomcat:$TOMCAT_VERSION:zip -DoutputDirectory="$T"

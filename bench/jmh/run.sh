@@ -5,6 +5,6 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-(cd "$ROOT" && mvn -q -B -DskipTests install)
-mvn -q -B -f "$HERE/pom.xml" package
+# The filter comes from the same build (the root POM's "bench" profile), not from ~/.m2.
+(cd "$ROOT" && mvn -q -B -DskipTests -Pbench -pl bench/jmh -am package)
 exec java -cp "$HERE/target/classes:$(cat "$HERE/target/classpath.txt")" org.openjdk.jmh.Main "$@"

@@ -1,7 +1,8 @@
 package dev.sluice;
 
+import dev.sluice.config.ApplicationConfig;
 import dev.sluice.config.ConfigurationException;
-import dev.sluice.config.SettingsParser;
+import dev.sluice.config.MicroProfileConfigMissing;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.routing.Route;
 import dev.sluice.reload.Reloader;
@@ -22,10 +23,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
-import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.ConfigProvider;
-import org.eclipse.microprofile.config.spi.ConfigProviderResolver;
-
 /**
  * The Sluice servlet filter: requests whose path matches a configured route are forwarded to
  * that route's upstream, without holding a container thread while the upstream works; every other
@@ -44,16 +41,25 @@ public class SluiceFilter implements Filter {
     /** All the request path reads; a reload replaces it whole, and a request reads it once. */
     private volatile Snapshot snapshot;
     private Reloader reloader;
-    /** The application's configuration, released as the filter stops: a shared resolver keeps it, and with it the class loader. */
-    private Config config;
+    /**
+     * The application's configuration, released as the filter stops. Held through a class of
+     * Sluice's own: a container that reflects on this class's fields loads their types, and the
+     * MicroProfile Config API may be missing.
+     */
+    private ApplicationConfig config;
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         SluiceSettings settings;
         try {
-            config = ConfigProvider.getConfig(loader);
-            settings = SettingsParser.parse(config);
+            MicroProfileConfigMissing.requireApi(SluiceFilter.class.getClassLoader());
+            config = ApplicationConfig.open(loader);
+            settings = config.settings();
+        } catch (MicroProfileConfigMissing e) {
+            // Said here, as the container would only report that a filter failed to start.
+            LOG.log(System.Logger.Level.ERROR, e.getMessage());
+            throw new ServletException(e.getMessage(), e);
         } catch (ConfigurationException e) {
             destroy();
             LOG.log(System.Logger.Level.ERROR, "Sluice not started: " + e.getMessage());
@@ -115,7 +121,7 @@ public class SluiceFilter implements Filter {
             reloader = null;
         }
         if (config != null) {
-            ConfigProviderResolver.instance().releaseConfig(config);
+            config.close();
             config = null;
         }
     }

@@ -4,7 +4,6 @@ import dev.sluice.upstream.Node;
 
 import dev.sluice.bench.MicroBenchmark;
 import dev.sluice.config.NodeSettings;
-import dev.sluice.config.Scheme;
 import dev.sluice.config.SettingsParser;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.UpstreamSettings;
@@ -20,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Setup;
@@ -52,7 +52,7 @@ public class HeaderCopyBenchmark extends MicroBenchmark {
                 "sluice.trusted-proxies", "10.1.0.0/16");
         SluiceSettings settings = SettingsParser.parse(config.keySet(), key -> Optional.ofNullable(config.get(key)));
         upstream = settings.upstreams().get("orders");
-        node = Node.of(0, new NodeSettings("10.0.0.11", 8080, 1), Scheme.HTTP);
+        node = new Node(0, new NodeSettings("10.0.0.11", 8080, 1), new HttpHost("http", "10.0.0.11", 8080), "10.0.0.11:8080");
         headers = new RequestHeaders(settings.forwarding());
 
         List<String[]> browser = List.of(
