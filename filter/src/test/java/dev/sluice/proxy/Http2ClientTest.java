@@ -29,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
-import org.apache.coyote.http2.Http2Protocol;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
@@ -49,8 +48,9 @@ import org.junit.jupiter.api.io.TempDir;
  * from the client's host must come from there.
  *
  * <p>The Arquillian adapter's embedded Tomcat cannot enable HTTP/2 on its connector, so this test
- * starts an embedded Tomcat of its own with Tomcat's {@code Http2Protocol} (cleartext h2c; TLS h2
- * takes the same path past the handshake) and deploys the same kind of WAR into it.
+ * starts an embedded Tomcat of its own with the connector of {@code tomcat-config/server.xml}, which
+ * adds Tomcat's {@code Http2Protocol} (cleartext h2c; TLS h2 takes the same path past the
+ * handshake), and deploys the same kind of WAR into it.
  */
 class Http2ClientTest {
     /** Larger than every window on the way (Sluice's, HTTP/2's 64 KiB), so flow control takes part. */
@@ -94,10 +94,9 @@ class Http2ClientTest {
         Files.createDirectories(dir.resolve("tomcat").resolve(tomcat.getHost().getAppBase())); // where the WAR is unpacked
         // A name of its own, so that its JMX names stay clear of the Arquillian container's.
         tomcat.getEngine().setName("http2-test");
-        Connector connector = new Connector();
+        Connector connector = ShippedConnector.create();
         connector.setProperty("address", "127.0.0.1");
         connector.setPort(0);
-        connector.addUpgradeProtocol(new Http2Protocol());
         tomcat.setConnector(connector);
         tomcat.addWebapp("/h2", war.getAbsolutePath());
         tomcat.start();
