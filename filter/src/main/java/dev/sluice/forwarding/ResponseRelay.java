@@ -11,7 +11,6 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -588,15 +587,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             return false;
         }
         failureLog.log(System.Logger.Level.WARNING, () -> cause + "; answered " + cause.status());
-        response.resetBuffer(); // a body gathered in part goes
-        byte[] body = (cause.status() + " " + cause.reason() + "\n").getBytes(StandardCharsets.US_ASCII);
-        response.setStatus(cause.status());
-        response.setContentType("text/plain;charset=US-ASCII");
-        response.setContentLength(body.length);
-        response.setHeader("Via", via);
-        if (cause.retryAfterSeconds() > 0) {
-            response.setHeader("Retry-After", Integer.toString(cause.retryAfterSeconds()));
-        }
+        byte[] body = FailureAnswer.upstreamFailed(response, cause, via);
         headApplied = true;
         pending.clear();
         pending.append(ByteBuffer.wrap(body));
