@@ -1,7 +1,6 @@
 package dev.sluice.forwarding;
 
 import dev.sluice.container.ContainerAbort;
-import dev.sluice.http.HopByHop;
 import dev.sluice.upstream.ThrottledLog;
 
 import jakarta.servlet.AsyncContext;
@@ -11,9 +10,7 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -36,9 +33,9 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * failure reported by the container: that thread waits for the other to leave the container's
  * code before giving the request back ({@link #containerFailed}).
  *
- * <p>Flow control: HttpClient stops reading the upstream socket when its window (the upstream's
- * {@code response-buffer}) is used up. Bytes are given back to the window only once the
- * servlet output accepted them, so a slow client slows the upstream instead of filling the heap.
+ * <p>Flow control: bytes go back to HttpClient's window ({@link FlowWindow}) only once the servlet
+ * output accepted them. The head is translated by {@link ResponseHead}; a failure before it was
+ * applied is answered by {@link FailureAnswer}, after it by cutting the client's connection.
  *
  * <p>Writes go out one container-buffer slice at a time, each flushed, so the output stays ready
  * while the client keeps up and the reactor thread that read the bytes sends them on at once
@@ -104,8 +101,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private final Outcome outcome;
     private final ThrottledLog failureLog;
     private final AsyncContext async;
-    /** Credit owed to HttpClient's window before it is worth a wake-up of the reactor: half the window. */
-    private final int settleAt;
+    private final FlowWindow window;
     private final int wholeBodyLimit;
     /**
      * The container's response buffer, enlarged to {@link #STREAM_SLICE} for a streamed body once
@@ -116,7 +112,6 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
     private final PendingBytes pending = new PendingBytes();
     private final AtomicInteger signals = new AtomicInteger();
-    private final AtomicInteger unsettledCredit = new AtomicInteger();
     private volatile HttpResponse head;
     private volatile long contentLength = -1;
     /** How the response's body goes to the client; known once the head has arrived. */
@@ -130,7 +125,6 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private volatile boolean ended;
     private volatile UpstreamFailure failure;
     private volatile Throwable clientFailure;
-    private volatile CapacityChannel capacity;
     private volatile FutureCallback<Void> resultCallback;
     /** Whether bytes wait for the client to take them, as of the last pass through the serialised part. */
     private volatile boolean clientBehind;
@@ -141,13 +135,12 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private boolean headApplied;
     private boolean failureHandled;
     private boolean done;
-    private int owed;
     /** Bytes taken from {@link #pending} that the client could not take yet: they go before anything newer. */
     private ByteBuffer unsent;
 
     ResponseRelay(AsyncContext async, HttpServletResponse response, ServletOutputStream out,
             String via, Outcome outcome, ThrottledLog failureLog, int window) {
-        this.settleAt = window / 2;
+        this.window = new FlowWindow(window);
         // Gathering more than the window would stall the upstream: nothing is credited until the write.
         this.wholeBodyLimit = Math.min(WHOLE_BODY_LIMIT, window);
         this.containerBuffer = response.getBufferSize();
@@ -193,8 +186,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
     @Override
     public void updateCapacity(CapacityChannel channel) throws IOException {
-        capacity = channel;
-        settleCredit(true);
+        window.channel(channel);
     }
 
     @Override
@@ -355,12 +347,12 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             return;
         }
         if (!headApplied) {
-            applyHead(head);
+            applyHead();
         }
         if (!out.isReady()) {
             return;
         }
-        settleOwed();
+        window.settleOwed();
         writeSlices(src, false);
     }
 
@@ -372,7 +364,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             if (clientFailure != null) {
                 finish();
                 outcome.clientFailed(clientFailure);
-                wakeUpstreamReading();
+                window.reopen();
                 return;
             }
             if (failure != null && !failureHandled) {
@@ -400,11 +392,11 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 } else if (pending.isEmpty() && unsent == null && !ended && !headAtOnce) {
                     return; // the head goes with the first body bytes
                 }
-                applyHead(head);
+                applyHead();
             }
             writePending();
-            settleCredit(false);
-            clientBehind = unsent != null || owed > 0 || !pending.isEmpty();
+            window.settle();
+            clientBehind = unsent != null || window.owes() || !pending.isEmpty();
         } catch (IOException | RuntimeException e) {
             clientBroke(e);
         }
@@ -427,7 +419,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         int length = bytes.remaining();
         out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), length);
         bytes.position(bytes.limit());
-        credit(length);
+        window.accepted(length);
     }
 
     /** A write to a client that went away, or the container refused the response. */
@@ -436,14 +428,14 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         clientFailure = e;
         finish();
         outcome.clientFailed(e);
-        wakeUpstreamReading();
+        window.reopen();
     }
 
     private void writePending() throws IOException {
         if (!out.isReady()) {
             return;
         }
-        settleOwed();
+        window.settleOwed();
         if (unsent != null) {
             if (!writeSlices(unsent, ended && pending.isEmpty())) {
                 return;
@@ -502,66 +494,21 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 out.flush();
             }
             if (!out.isReady()) {
-                owed += length;
+                window.writtenAhead(length);
                 return false;
             }
-            credit(length);
+            window.accepted(length);
         }
         return true;
     }
 
-    /** Bytes written while the client was slow were accepted once it is ready again. */
-    private void settleOwed() throws IOException {
-        if (owed > 0) {
-            credit(owed);
-            owed = 0;
-        }
-    }
-
-    private void applyHead(HttpResponse upstream) {
+    private void applyHead() {
         headApplied = true;
         if (body == Body.STREAMED && containerBuffer < STREAM_SLICE) {
             response.setBufferSize(STREAM_SLICE);
             containerBuffer = STREAM_SLICE;
         }
-        response.setStatus(upstream.getCode());
-        Set<String> named = HopByHop.namedByConnection(headerValues(upstream, "Connection"));
-        String upstreamVia = null;
-        String length = null;
-        for (Iterator<Header> it = upstream.headerIterator(); it.hasNext();) {
-            Header header = it.next();
-            String name = header.getName();
-            if (name.equalsIgnoreCase("Via")) {
-                upstreamVia = upstreamVia == null ? header.getValue() : upstreamVia + ", " + header.getValue();
-            } else if (name.equalsIgnoreCase("Content-Length")) {
-                length = header.getValue();
-            } else if (!HopByHop.isHopByHop(name, named)) {
-                response.addHeader(name, header.getValue());
-            }
-        }
-        response.setHeader("Via", upstreamVia == null ? via : upstreamVia + ", " + via);
-        // Last: once a gathered body has all its declared bytes, the container treats the response
-        // as committed and ignores any header set after the length. Only a length that frames the
-        // body: next to Transfer-Encoding it is wrong and must go (RFC 9112, 6.3), while an answer
-        // without a body (HEAD, 304) keeps the length of the body it stands for.
-        if (length != null && (body == Body.NONE || contentLength >= 0)) {
-            response.setHeader("Content-Length", length);
-        }
-    }
-
-    private static Iterator<String> headerValues(HttpResponse response, String name) {
-        Iterator<Header> headers = response.headerIterator(name);
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return headers.hasNext();
-            }
-
-            @Override
-            public String next() {
-                return headers.next().getValue();
-            }
-        };
+        ResponseHead.apply(head, response, via, body != Body.NONE, contentLength);
     }
 
     /**
@@ -594,43 +541,6 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         contentLength = body.length;
         ended = true;
         return true;
-    }
-
-    /** Counts bytes the client side accepted, to be returned to HttpClient's window. */
-    private void credit(int bytes) {
-        unsettledCredit.addAndGet(bytes);
-    }
-
-    /**
-     * Returns window to HttpClient only for bytes the client side accepted, never more. From a
-     * container thread every update wakes the reactor, so credit is kept until half the window is
-     * owed: until then the reactor still has window to read with. When the window runs out
-     * HttpClient asks through {@link #updateCapacity}, and whatever is owed is returned then.
-     */
-    private void settleCredit(boolean askedFor) throws IOException {
-        CapacityChannel channel = capacity;
-        if (channel != null && (askedFor || unsettledCredit.get() >= settleAt)) {
-            int bytes = unsettledCredit.getAndSet(0);
-            if (bytes > 0) {
-                channel.update(bytes);
-            }
-        }
-    }
-
-    /**
-     * An upstream paused by flow control would sit on its pooled connection until the socket
-     * timeout, cancelled or not: reopening the window lets the next read reach {@link #consume},
-     * which fails the exchange at once.
-     */
-    private void wakeUpstreamReading() {
-        CapacityChannel channel = capacity;
-        if (channel != null) {
-            try {
-                channel.update(Integer.MAX_VALUE / 2);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.DEBUG, "upstream connection already closed", e);
-            }
-        }
     }
 
     private void finish() {

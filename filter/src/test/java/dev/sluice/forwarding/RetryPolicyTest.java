@@ -17,18 +17,18 @@ class RetryPolicyTest {
 
     @Test
     void aPostWhoseConnectionNeverOpenedGoesToAnotherNode() {
-        assertTrue(RetryPolicy.mayRetry(Kind.NOT_CONNECTED, "POST", false, TWO_RETRIES, NOW, 2, true));
+        assertTrue(retried(Kind.NOT_CONNECTED, "POST"));
     }
 
     @Test
     void aPostThatReachedTheNodeDoesNotGoAgain() {
-        assertFalse(RetryPolicy.mayRetry(Kind.IO, "POST", false, TWO_RETRIES, NOW, 2, true));
+        assertFalse(retried(Kind.IO, "POST"));
     }
 
     @Test
     void aGetThatReachedTheNodeGoesToAnother() {
-        assertTrue(RetryPolicy.mayRetry(Kind.IO, "GET", false, TWO_RETRIES, NOW, 2, true));
-        assertTrue(RetryPolicy.mayRetry(Kind.IO, "DELETE", false, TWO_RETRIES, NOW, 2, true));
+        assertTrue(retried(Kind.IO, "GET"));
+        assertTrue(retried(Kind.IO, "DELETE"));
     }
 
     @Test
@@ -58,11 +58,16 @@ class RetryPolicyTest {
 
     @Test
     void aRequestThatWaitedForAPooledConnectionIsAnsweredInsteadOfRetried() {
-        assertFalse(RetryPolicy.mayRetry(Kind.POOL_WAIT, "GET", false, TWO_RETRIES, NOW, 2, true));
+        assertFalse(retried(Kind.POOL_WAIT, "GET"));
     }
 
     @Test
     void aMalformedResponseIsNotRetriedEvenForAGet() {
-        assertFalse(RetryPolicy.mayRetry(Kind.OTHER, "GET", false, TWO_RETRIES, NOW, 2, true));
+        assertFalse(retried(Kind.OTHER, "GET"));
+    }
+
+    /** A first attempt's failure, with attempts, nodes and time left. */
+    private static boolean retried(Kind kind, String method) {
+        return RetryPolicy.mayRetry(kind, method, false, TWO_RETRIES, NOW, 2, true);
     }
 }

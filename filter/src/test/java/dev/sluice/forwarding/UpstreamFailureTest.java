@@ -81,19 +81,15 @@ class UpstreamFailureTest {
     @Test
     void aMalformedResponseIsABadGatewayThatNeitherCountsNorGoesAgain() {
         UpstreamFailure failure = UpstreamFailure.of("api", "127.0.0.1:1", new ProtocolException("invalid status line"));
-        assertEquals(Kind.OTHER, failure.kind());
         assertEquals(502, failure.status());
-        assertFalse(failure.kind().countsAgainstNode());
-        assertFalse(failure.kind().mayRetry(true));
+        assertNeitherCountsNorGoesAgain(Kind.OTHER, failure);
     }
 
     @Test
     void aClientThatStallsItsUploadGetsA408AndTheNodeIsNotBlamed() {
         UpstreamFailure failure = UpstreamFailure.clientStalled("api", new SocketTimeoutException(), true);
-        assertEquals(Kind.CLIENT, failure.kind());
         assertEquals(408, failure.status());
-        assertFalse(failure.kind().countsAgainstNode());
-        assertFalse(failure.kind().mayRetry(true));
+        assertNeitherCountsNorGoesAgain(Kind.CLIENT, failure);
     }
 
     @Test
@@ -106,6 +102,12 @@ class UpstreamFailureTest {
         assertEquals("429 Too Many Requests\n", new String(FailureAnswer.body(429)));
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> FailureAnswer.body(418));
         assertTrue(unknown.getMessage().startsWith("status"), unknown.getMessage());
+    }
+
+    private static void assertNeitherCountsNorGoesAgain(Kind expected, UpstreamFailure failure) {
+        assertEquals(expected, failure.kind());
+        assertFalse(failure.kind().countsAgainstNode(), "counts against the node");
+        assertFalse(failure.kind().mayRetry(true), "may go again");
     }
 
     private static ConnectException refusedConnection() throws IOException {
