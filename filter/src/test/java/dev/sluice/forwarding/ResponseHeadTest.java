@@ -18,10 +18,7 @@ class ResponseHeadTest {
 
     @Test
     void theStatusAndEndToEndHeadersPassAsTheUpstreamSentThem() {
-        BasicHttpResponse upstream = new BasicHttpResponse(201);
-        upstream.addHeader("Location", "/items/7");
-        upstream.addHeader("Set-Cookie", "a=1");
-        upstream.addHeader("Set-Cookie", "b=2");
+        BasicHttpResponse upstream = upstream(201, "Location", "/items/7", "Set-Cookie", "a=1", "Set-Cookie", "b=2");
         apply(upstream, true, 0);
         assertEquals(201, sent.getStatus());
         assertEquals("/items/7", response.getHeader("Location"));
@@ -30,11 +27,8 @@ class ResponseHeadTest {
 
     @Test
     void hopByHopHeadersAndThoseTheConnectionHeaderNamesStayBehind() {
-        BasicHttpResponse upstream = new BasicHttpResponse(200);
-        upstream.addHeader("Connection", "keep-alive, X-Upstream-Only");
-        upstream.addHeader("Keep-Alive", "timeout=5");
-        upstream.addHeader("X-Upstream-Only", "secret");
-        upstream.addHeader("X-Kept", "yes");
+        BasicHttpResponse upstream = upstream(200, "Connection", "keep-alive, X-Upstream-Only",
+                "Keep-Alive", "timeout=5", "X-Upstream-Only", "secret", "X-Kept", "yes");
         apply(upstream, true, 0);
         assertNull(response.getHeader("Connection"));
         assertNull(response.getHeader("Keep-Alive"));
@@ -44,9 +38,7 @@ class ResponseHeadTest {
 
     @Test
     void thisHopsViaComesAfterTheUpstreamsInOneHeader() {
-        BasicHttpResponse upstream = new BasicHttpResponse(200);
-        upstream.addHeader("Via", "1.1 origin");
-        upstream.addHeader("Via", "1.0 cache");
+        BasicHttpResponse upstream = upstream(200, "Via", "1.1 origin", "Via", "1.0 cache");
         apply(upstream, true, 0);
         assertEquals(List.of("1.1 origin, 1.0 cache, " + VIA), List.copyOf(response.getHeaders("Via")));
     }
@@ -59,17 +51,14 @@ class ResponseHeadTest {
 
     @Test
     void aDeclaredLengthFramesTheBody() {
-        BasicHttpResponse upstream = new BasicHttpResponse(200);
-        upstream.addHeader("Content-Length", "5");
+        BasicHttpResponse upstream = upstream(200, "Content-Length", "5");
         apply(upstream, true, 5);
         assertEquals(5, sent.getContentLengthLong());
     }
 
     @Test
     void aLengthNextToChunkedCodingIsDropped() {
-        BasicHttpResponse upstream = new BasicHttpResponse(200);
-        upstream.addHeader("Transfer-Encoding", "chunked");
-        upstream.addHeader("Content-Length", "5");
+        BasicHttpResponse upstream = upstream(200, "Transfer-Encoding", "chunked", "Content-Length", "5");
         apply(upstream, true, -1);
         assertEquals(-1, sent.getContentLengthLong());
         assertNull(response.getHeader("Transfer-Encoding"), "the container frames the body its own way");
@@ -77,8 +66,7 @@ class ResponseHeadTest {
 
     @Test
     void anAnswerWithoutABodyKeepsTheLengthOfTheBodyItStandsFor() {
-        BasicHttpResponse upstream = new BasicHttpResponse(200);
-        upstream.addHeader("Content-Length", "1234");
+        BasicHttpResponse upstream = upstream(200, "Content-Length", "1234");
         apply(upstream, false, -1);
         assertEquals(1234, sent.getContentLengthLong());
     }
@@ -96,6 +84,15 @@ class ResponseHeadTest {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** An upstream response head with these headers, given as name, value, name, value... */
+    private static BasicHttpResponse upstream(int status, String... headers) {
+        BasicHttpResponse upstream = new BasicHttpResponse(status);
+        for (int i = 0; i < headers.length; i += 2) {
+            upstream.addHeader(headers[i], headers[i + 1]);
+        }
+        return upstream;
     }
 
     private void apply(BasicHttpResponse upstream, boolean hasBody, long contentLength) {
