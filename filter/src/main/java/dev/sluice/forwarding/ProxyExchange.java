@@ -90,7 +90,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         boolean undeclared = length < 0 && hasBodyOfUndeclaredLength(request);
         if (length > 0 || undeclared) {
             ServletInputStream in = request.getInputStream();
-            in.setReadListener(new RequestBody(in, undeclared ? -1 : length, bodyBuffers, this));
+            in.setReadListener(RequestBody.reader(in, undeclared ? -1 : length, bodyBuffers, this));
         } else {
             firstAttempt();
         }
@@ -214,7 +214,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             // and send_timeout would: the client's exchange ends, the node is not blamed.
             upstream.counters().countFailure();
             relay.upstreamFailed(UpstreamFailure.clientStalled(upstream.name(), cause,
-                    body instanceof RequestBody streamed && streamed.waitingForClient()));
+                    body instanceof StreamedBody streamed && streamed.waitingForClient()));
             return;
         }
         UpstreamFailure failure = UpstreamFailure.of(upstream.name(), node.address(), cause, kind);
@@ -251,7 +251,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
      */
     private boolean stalledByClient(Exception cause) {
         return UpstreamFailure.timedOutWhileConnected(cause)
-                && (body instanceof RequestBody streamed && streamed.waitingForClient() || relay.waitingForClient());
+                && (body instanceof StreamedBody streamed && streamed.waitingForClient() || relay.waitingForClient());
     }
 
     @Override
