@@ -11,8 +11,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.EntityDetails;
@@ -28,8 +26,8 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * class moves it across without parking either.
  *
  * <p>Every touch of the servlet response happens in {@link #drain()}, which runs on whichever thread
- * signalled last while no other thread is inside it (a work-in-progress counter, no lock: a thread
- * that finds another draining leaves its signal and returns). The one exception is a client
+ * signalled last while no other thread is inside it ({@link DrainGate}: no lock, a thread that
+ * finds another draining leaves its signal and returns). The one exception is a client
  * failure reported by the container: that thread waits for the other to leave the container's
  * code before giving the request back ({@link #containerFailed}).
  *
@@ -37,44 +35,15 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * output accepted them. The head is translated by {@link ResponseHead}; a failure before it was
  * applied is answered by {@link FailureAnswer}, after it by cutting the client's connection.
  *
- * <p>Writes go out one container-buffer slice at a time, each flushed, so the output stays ready
- * while the client keeps up and the reactor thread that read the bytes sends them on at once
- * ({@link #writeSlices}). Bytes that arrive while the client cannot take them wait in
- * {@link PendingBytes} until the container calls back. A body with a declared length of up to
- * {@link #WHOLE_BODY_LIMIT} is gathered whole in the container's response buffer (enlarged for it
- * when needed) before the head is applied ({@link #gather}), so that an upstream failing
- * half-way through it gets its client a clean 502 instead of a cut connection.
+ * <p>The body goes in one of three ways ({@link ResponseBody}): none; gathered whole in the
+ * container's response buffer before the head is applied, so that an upstream failing half-way
+ * through it gets its client a clean 502 instead of a cut connection; or streamed, one flushed
+ * container-buffer slice at a time, so the output stays ready while the client keeps up and the
+ * reactor thread that read the bytes sends them on at once. Bytes that arrive while the client
+ * cannot take them wait in {@link PendingBytes} until the container calls back.
  */
-final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener {
+final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener, DrainGate.Drain {
     private static final System.Logger LOG = System.getLogger(ResponseRelay.class.getName());
-    /**
-     * Bodies up to this length (and the window) are gathered whole before anything is sent.
-     * Gathering delays the first byte by the time the upstream takes to send the rest, which for
-     * a few tens of KiB is one or two socket reads; larger bodies stream as they come.
-     */
-    private static final int WHOLE_BODY_LIMIT = 64 * 1024;
-    private static final String EVENT_STREAM = "text/event-stream";
-    /**
-     * The least container buffer a streamed body is written through, so the most one flush sends.
-     * Tomcat's default is 8 KiB, and each flush costs its non-blocking bookkeeping and at least
-     * one socket write. With Tomcat's socket write buffer raised as tomcat-config does, 64 KiB
-     * slices took about a quarter off the CPU per byte of a 10 MiB download; at its default they
-     * measure level. A slow client holds at most one slice in the
-     * container; the rest waits in the window.
-     */
-    private static final int STREAM_SLICE = 64 * 1024;
-    /** How long a container thread reporting a client failure waits for another thread to leave the container's code. */
-    private static final long QUIESCE_LIMIT_NANOS = 200_000_000L;
-
-    /** The three ways a response's body is relayed. */
-    private enum Body {
-        /** No body: the head alone, then the end. */
-        NONE,
-        /** Small enough to be gathered whole before anything is sent (see {@link #gather}). */
-        GATHERED,
-        /** Too large to gather, or of unknown length: it goes out as it comes, in slices. */
-        STREAMED
-    }
 
     /** What the relay reports back to its exchange. */
     interface Outcome {
@@ -104,18 +73,18 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private final FlowWindow window;
     private final int wholeBodyLimit;
     /**
-     * The container's response buffer, enlarged to {@link #STREAM_SLICE} for a streamed body once
-     * its head applies: a body that fits it never reaches the socket before its end. Touched
-     * only in the serialised part after construction.
+     * The container's response buffer, enlarged for a streamed body once its head applies: a body
+     * that fits it never reaches the socket before its end. Touched only in the serialised part
+     * after construction.
      */
     private int containerBuffer;
 
     private final PendingBytes pending = new PendingBytes();
-    private final AtomicInteger signals = new AtomicInteger();
+    private final DrainGate gate = new DrainGate(this);
     private volatile HttpResponse head;
     private volatile long contentLength = -1;
     /** How the response's body goes to the client; known once the head has arrived. */
-    private volatile Body body = Body.NONE;
+    private volatile ResponseBody body = ResponseBody.NONE;
     /**
      * Whether the head goes to the client as soon as it arrives: for an event stream, whose first
      * event may come much later. Any other streamed head goes with the first body bytes, in one
@@ -128,8 +97,6 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private volatile FutureCallback<Void> resultCallback;
     /** Whether bytes wait for the client to take them, as of the last pass through the serialised part. */
     private volatile boolean clientBehind;
-    /** The thread inside the serialised part's calls into the container, if any (see {@link #containerFailed}). */
-    private volatile Thread inContainer;
 
     // Touched only inside drain().
     private boolean headApplied;
@@ -141,8 +108,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     ResponseRelay(AsyncContext async, HttpServletResponse response, ServletOutputStream out,
             String via, Outcome outcome, ThrottledLog failureLog, int window) {
         this.window = new FlowWindow(window);
-        // Gathering more than the window would stall the upstream: nothing is credited until the write.
-        this.wholeBodyLimit = Math.min(WHOLE_BODY_LIMIT, window);
+        this.wholeBodyLimit = ResponseBody.wholeBodyLimit(window);
         this.containerBuffer = response.getBufferSize();
         this.failureLog = failureLog;
         this.async = async;
@@ -161,8 +127,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             ended = true;
         } else {
             contentLength = entity.getContentLength();
-            body = contentLength >= 0 && contentLength <= wholeBodyLimit ? Body.GATHERED : Body.STREAMED;
-            headAtOnce = body == Body.STREAMED && isEventStream(entity.getContentType());
+            body = ResponseBody.of(contentLength, wholeBodyLimit);
+            headAtOnce = body == ResponseBody.STREAMED && ResponseBody.isEventStream(entity.getContentType());
         }
         Header retryAfter = response.getFirstHeader("Retry-After");
         outcome.responseHead(response.getCode(), retryAfter == null ? null : retryAfter.getValue());
@@ -173,10 +139,6 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         } else {
             this.resultCallback = resultCallback;
         }
-    }
-
-    private static boolean isEventStream(String contentType) {
-        return contentType != null && contentType.regionMatches(true, 0, EVENT_STREAM, 0, EVENT_STREAM.length());
     }
 
     @Override
@@ -195,23 +157,23 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             // Failing the exchange makes HttpClient drop the connection rather than pool it.
             throw new IOException("client went away", clientFailure);
         }
-        if (signals.compareAndSet(0, 1)) {
+        if (gate.tryEnter()) {
             // Alone in the serialised part: when the client can take the bytes now, write them
             // straight from HttpClient's buffer, with no copy and no hand-off to another thread.
-            inContainer = Thread.currentThread();
+            gate.enterContainer();
             try {
                 writeInline(src);
             } catch (IOException | RuntimeException e) {
                 clientBroke(e);
             }
-            inContainer = null;
+            gate.leaveContainer();
             if (src.hasRemaining()) {
                 pending.append(src);
             }
-            drainLoop();
+            gate.drainLoop();
         } else {
             pending.append(src);
-            signal();
+            gate.signal();
         }
     }
 
@@ -272,7 +234,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     /**
      * The container reports, on its own thread, that the client's connection broke: gives up the
      * response, and returns only once no other thread is inside the relay's calls into the
-     * container (bounded by {@link #QUIESCE_LIMIT_NANOS}).
+     * container (for at most a bounded time: {@link DrainGate#awaitOthersOutOfContainer}).
      *
      * <p>Why it waits: when a flush from HttpClient's reactor thread finds the client gone, Tomcat
      * 10.1 hands the error to a container thread, which calls here and, once we return, completes
@@ -280,12 +242,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      * and about to store the exception on the response: stored after the recycling, it fails
      * whichever request the connection's processor serves next. Holding the container thread
      * until the reactor thread is out of the container's code keeps that store on this request.
-     * Only container threads wait: a reactor thread waiting on a container thread that waits for
-     * HttpClient (cancelling the exchange) would stall every connection of that reactor.
      */
     void containerFailed(Throwable cause) {
         clientFailed(cause);
-        awaitContainerCallsOfOthers();
+        gate.awaitOthersOutOfContainer();
     }
 
     /** The client's connection broke (its body could not be read, or the container said so): give up the response. */
@@ -296,42 +256,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         signal();
     }
 
-    private void awaitContainerCallsOfOthers() {
-        Thread other = inContainer;
-        if (other == null || other == Thread.currentThread()) {
-            return;
-        }
-        long deadline = System.nanoTime() + QUIESCE_LIMIT_NANOS;
-        for (int spins = 0; inContainer == other; spins++) {
-            if (spins < 100) {
-                Thread.onSpinWait();
-            } else if (System.nanoTime() - deadline > 0) {
-                LOG.log(System.Logger.Level.WARNING, "response relay still busy on " + other.getName()
-                        + " after the client failed; giving the request back to the container");
-                return;
-            } else {
-                LockSupport.parkNanos(20_000);
-            }
-        }
-    }
-
     // ---- the serialised part ----
 
     private void signal() {
-        if (signals.getAndIncrement() == 0) {
-            drainLoop();
-        }
-    }
-
-    /** Called holding the one pass into the serialised part; drains until no signal is left. */
-    private void drainLoop() {
-        int missed = 1;
-        do {
-            inContainer = Thread.currentThread();
-            drain();
-            inContainer = null;
-            missed = signals.addAndGet(-missed);
-        } while (missed != 0);
+        gate.signal();
     }
 
     /** The fast path of {@link #consume}: only when nothing waits before these bytes. */
@@ -340,9 +268,9 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 || !src.hasArray()) {
             return;
         }
-        if (body == Body.GATHERED) {
+        if (body == ResponseBody.GATHERED) {
             if (out.isReady()) {
-                gather(src);
+                ResponseBody.gather(response, out, src, contentLength, window);
             }
             return;
         }
@@ -353,10 +281,12 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             return;
         }
         window.settleOwed();
-        writeSlices(src, false);
+        ResponseBody.writeSlices(out, src, false, contentLength, containerBuffer, window);
     }
 
-    private void drain() {
+    /** Everything that touches the servlet response: one thread at a time, through the {@link DrainGate}. */
+    @Override
+    public void drain() {
         if (done) {
             return;
         }
@@ -377,13 +307,13 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 if (head == null) {
                     return;
                 }
-                if (body == Body.GATHERED) {
+                if (body == ResponseBody.GATHERED) {
                     boolean whole = ended; // read first: every append happens before the end
                     if (!out.isReady()) {
                         return; // the container calls back
                     }
                     for (ByteBuffer bytes; (bytes = pending.take()) != null;) {
-                        gather(bytes);
+                        ResponseBody.gather(response, out, bytes, contentLength, window);
                         pending.recycle(bytes);
                     }
                     if (!whole) {
@@ -402,26 +332,6 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         }
     }
 
-    /**
-     * Puts body bytes into the container's response buffer, first sized to hold the whole body;
-     * only when {@code isReady()} said so, as the container demands even of writes it will only
-     * buffer (right after the listener is set it says no until its first call back).
-     * Nothing is sent: the head is not applied yet and the buffer does not fill, so the response
-     * stays uncommitted until the body is whole, and an upstream failure half-way through can
-     * still be answered with a clean 502 ({@link #answerFailure}). The bytes are copied once,
-     * into a buffer the container keeps for its next responses.
-     */
-    private void gather(ByteBuffer bytes) throws IOException {
-        if (response.getBufferSize() < contentLength) {
-            // Only before the first byte: once the buffer holds the body, it is never smaller.
-            response.setBufferSize((int) contentLength);
-        }
-        int length = bytes.remaining();
-        out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), length);
-        bytes.position(bytes.limit());
-        window.accepted(length);
-    }
-
     /** A write to a client that went away, or the container refused the response. */
     private void clientBroke(Exception e) {
         LOG.log(System.Logger.Level.DEBUG, "response to the client failed", e);
@@ -437,7 +347,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         }
         window.settleOwed();
         if (unsent != null) {
-            if (!writeSlices(unsent, ended && pending.isEmpty())) {
+            if (!ResponseBody.writeSlices(out, unsent, ended && pending.isEmpty(), contentLength, containerBuffer, window)) {
                 return;
             }
             pending.recycle(unsent);
@@ -461,7 +371,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 }
                 return;
             }
-            if (!writeSlices(bytes, last)) {
+            if (!ResponseBody.writeSlices(out, bytes, last, contentLength, containerBuffer, window)) {
                 unsent = bytes;
                 return;
             }
@@ -469,46 +379,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         }
     }
 
-    /**
-     * Writes one slice of the container's buffer size at a time and flushes each. A slice goes
-     * into the container's buffer whole and the flush sends it, so nothing is left behind in
-     * Tomcat's socket buffer and the output stays ready for as long as the client keeps up: the
-     * reactor thread moves the body on its own, as a blocking proxy's thread would, without a
-     * dispatch. (A larger write leaves its last 8 KiB in the socket buffer: isReady() turns false,
-     * which costs a poller round trip and a container dispatch, and the pieces after the first are
-     * copied into fresh heap buffers first.) A body the buffer holds whole, and the last slice of
-     * a finished body, are left for the one flush that ends the response ({@link #writePending}).
-     *
-     * @param endsBody whether these are the body's last bytes
-     * @return whether the client took all of them and can take more; if not, the rest stays in
-     *         {@code bytes} to be written when the container calls back
-     */
-    private boolean writeSlices(ByteBuffer bytes, boolean endsBody) throws IOException {
-        boolean fitsContainerBuffer = contentLength >= 0 && contentLength <= containerBuffer;
-        while (bytes.hasRemaining()) {
-            int length = Math.min(bytes.remaining(), containerBuffer);
-            out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), length);
-            bytes.position(bytes.position() + length);
-            boolean leftForComplete = fitsContainerBuffer || (endsBody && !bytes.hasRemaining());
-            if (!leftForComplete && out.isReady()) {
-                out.flush();
-            }
-            if (!out.isReady()) {
-                window.writtenAhead(length);
-                return false;
-            }
-            window.accepted(length);
-        }
-        return true;
-    }
-
     private void applyHead() {
         headApplied = true;
-        if (body == Body.STREAMED && containerBuffer < STREAM_SLICE) {
-            response.setBufferSize(STREAM_SLICE);
-            containerBuffer = STREAM_SLICE;
-        }
-        ResponseHead.apply(head, response, via, body != Body.NONE, contentLength);
+        containerBuffer = body.containerBuffer(response, containerBuffer);
+        ResponseHead.apply(head, response, via, body != ResponseBody.NONE, contentLength);
     }
 
     /**
@@ -521,7 +395,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      */
     private boolean answerFailure() {
         UpstreamFailure cause = failure;
-        if (ended && (body == Body.GATHERED || headApplied)) {
+        if (ended && (body == ResponseBody.GATHERED || headApplied)) {
             return true; // the upstream's response is whole; a late failure report changes nothing
         }
         if (headApplied) {
