@@ -11,16 +11,12 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The entry to forwarding, one step per stage: the call rate limits, then one {@link ProxyExchange}
  * per admitted request.
  */
 public final class Forwarder {
-    private static final byte[] TOO_MANY = "429 Too Many Requests\n".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] OVERLOADED = "503 Service Unavailable\n".getBytes(StandardCharsets.US_ASCII);
-
     private final RequestHeaders headers;
     private final ThrottledLog misconfiguration = new ThrottledLog(System.getLogger(Forwarder.class.getName()));
     private final BodyBuffers bodyBuffers;
@@ -75,7 +71,7 @@ public final class Forwarder {
         if (route.upstream().counters().exchanges() >= route.upstream().settings().maxInFlight()) {
             route.upstream().counters().countOverloaded();
             response.setHeader("Retry-After", "1");
-            shortAnswer(response, 503, OVERLOADED);
+            FailureAnswer.write(response, 503);
             return;
         }
         route.upstream().counters().countRequest();
@@ -88,13 +84,6 @@ public final class Forwarder {
         response.setHeader("RateLimit-Limit", Integer.toString(refusal.limit()));
         response.setHeader("RateLimit-Remaining", Integer.toString(refusal.remaining()));
         response.setHeader("RateLimit-Reset", Long.toString(refusal.resetSeconds()));
-        shortAnswer(response, 429, TOO_MANY);
-    }
-
-    private static void shortAnswer(HttpServletResponse response, int status, byte[] body) throws IOException {
-        response.setStatus(status);
-        response.setContentType("text/plain;charset=US-ASCII");
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
+        FailureAnswer.write(response, 429);
     }
 }

@@ -4,7 +4,6 @@ import dev.sluice.upstream.Upstream;
 import dev.sluice.upstream.Node;
 import dev.sluice.routing.Route;
 
-import dev.sluice.config.RetrySettings;
 import dev.sluice.health.UpstreamHealth;
 
 import jakarta.servlet.AsyncContext;
@@ -16,33 +15,24 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.util.BitSet;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.core5.concurrent.FutureCallback;
-import org.apache.hc.core5.http.RequestNotExecutedException;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 
 /**
  * One proxied request, from the filter's {@code startAsync} to the last byte: picks a node, builds
  * the upstream request (target, headers), wires the request body ({@link RequestBody}) and the
- * response ({@link ResponseRelay}), retries failed attempts on untried nodes where that is safe, and
- * ties the failures of both sides together. The container thread leaves as soon as the upstream call
+ * response ({@link ResponseRelay}), retries failed attempts as {@link RetryPolicy} allows, and
+ * ties the failures of both sides together, each classified by {@link UpstreamFailure}. The container thread leaves as soon as the upstream call
  * is under way.
  */
 final class ProxyExchange implements FutureCallback<Void>, AsyncListener, RequestBody.Sink, ResponseRelay.Outcome {
     private static final System.Logger LOG = System.getLogger(ProxyExchange.class.getName());
-    /** RFC 9110 §9.2.2. */
-    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
 
     private final Route route;
     private final Upstream upstream;
@@ -100,7 +90,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         boolean undeclared = length < 0 && hasBodyOfUndeclaredLength(request);
         if (length > 0 || undeclared) {
             ServletInputStream in = request.getInputStream();
-            in.setReadListener(new RequestBody(in, undeclared ? -1 : length, bodyBuffers, this));
+            in.setReadListener(RequestBody.reader(in, undeclared ? -1 : length, bodyBuffers, this));
         } else {
             firstAttempt();
         }
@@ -144,22 +134,12 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     }
 
     /**
-     * Sends the request to a node not tried yet and not out of rotation (or, with fail-open and
-     * every node out, to any untried node).
+     * Sends the request to the node {@link RetryPolicy#nextNode} chooses.
      *
      * @return whether there was such a node
      */
     private boolean attempt() {
-        UpstreamHealth health = upstream.health();
-        BitSet excluded = tried;
-        if (health.anyEjected()) {
-            excluded = (BitSet) tried.clone();
-            health.excludeEjected(excluded);
-        }
-        node = upstream.pick(client.address(), excluded);
-        if (node == null && excluded != tried && health.failOpen()) {
-            node = upstream.pick(client.address(), tried);
-        }
+        node = RetryPolicy.nextNode(upstream, client.address(), tried);
         if (node == null) {
             return false;
         }
@@ -222,10 +202,9 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     @Override
     public void failed(Exception cause) {
         upstream.counters().attemptEnded(node.index());
-        if (staleResends > 0 && !clientGone && (body == null || body instanceof BufferedEntity)
-                && UpstreamFailure.causedBy(cause, RequestNotExecutedException.class)) {
-            // A pooled connection the node had closed: the request never left, so this says
-            // nothing about the node. Send it again on a fresh connection, to the same node.
+        UpstreamFailure.Kind kind = UpstreamFailure.classify(cause);
+        if (kind.mayResendOnSameNode() && staleResends > 0 && canSendAgain()) {
+            // The request never left, so this says nothing about the node.
             staleResends--;
             send();
             return;
@@ -235,15 +214,15 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             // and send_timeout would: the client's exchange ends, the node is not blamed.
             upstream.counters().countFailure();
             relay.upstreamFailed(UpstreamFailure.clientStalled(upstream.name(), cause,
-                    body instanceof RequestBody streamed && streamed.waitingForClient()));
+                    body instanceof StreamedBody streamed && streamed.waitingForClient()));
             return;
         }
-        UpstreamFailure failure = UpstreamFailure.of(upstream.name(), node.address(), cause);
-        if (!clientGone && !UpstreamFailure.waitedForPool(cause) && UpstreamFailure.causedBy(cause, IOException.class)) {
+        UpstreamFailure failure = UpstreamFailure.of(upstream.name(), node.address(), cause, kind);
+        if (!clientGone && kind.countsAgainstNode()) {
             upstream.health().failed(node.index());
             upstream.counters().nodeFailed(node.index());
         }
-        if (mayRetry(cause) && attempt()) {
+        if (mayRetry(kind) && attempt()) {
             Node retried = node;
             upstream.failureLog().log(System.Logger.Level.INFO, () -> failure + "; retried on node " + retried.address());
             upstream.counters().countRetry();
@@ -253,31 +232,17 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         relay.upstreamFailed(failure);
     }
 
-    /**
-     * A failed attempt is tried again on an untried node only while nothing of its response has
-     * arrived, the body can be sent again, attempts and time are left, and the request may have
-     * been processed at most once: a connection that never opened is always safe; any other I/O
-     * failure only for idempotent methods, or with an {@code Idempotency-Key} where configured.
-     */
-    private boolean mayRetry(Exception cause) {
-        RetrySettings retry = upstream.settings().retry();
-        if (attemptsLeft <= 0 || clientGone || relay.responseStarted() || tried.cardinality() >= upstream.size()
-                || UpstreamFailure.waitedForPool(cause)) {
-            // A request that waited for a connection has used its time; 503 tells the client when to come back.
-            return false;
-        }
-        if (body != null && !(body instanceof BufferedEntity)) {
-            return false;
-        }
-        if (retry.deadline() != null && System.nanoTime() - startNanos > retry.deadline().toNanos()) {
-            return false;
-        }
-        if (neverConnected(cause)) {
-            return true;
-        }
-        boolean idempotent = IDEMPOTENT.contains(request.getMethod())
-                || retry.nonIdempotentWithKey() && request.getHeader("Idempotency-Key") != null;
-        return idempotent && UpstreamFailure.causedBy(cause, IOException.class);
+    /** Whether the client is still there and the request, body included, can be sent once more. */
+    private boolean canSendAgain() {
+        return !clientGone && (body == null || body instanceof BufferedEntity);
+    }
+
+    /** Whether a failed attempt goes again to an untried node: never once any of its response has arrived. */
+    private boolean mayRetry(UpstreamFailure.Kind kind) {
+        return canSendAgain() && !relay.responseStarted()
+                && RetryPolicy.mayRetry(kind, request.getMethod(), request.getHeader("Idempotency-Key") != null,
+                        upstream.settings().retry(), System.nanoTime() - startNanos, attemptsLeft,
+                        tried.cardinality() < upstream.size());
     }
 
     /**
@@ -285,13 +250,8 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
      * of a streamed request body, or for the client to read the response it was sent.
      */
     private boolean stalledByClient(Exception cause) {
-        return UpstreamFailure.causedBy(cause, SocketTimeoutException.class) && !neverConnected(cause)
-                && (body instanceof RequestBody streamed && streamed.waitingForClient() || relay.waitingForClient());
-    }
-
-    private static boolean neverConnected(Throwable cause) {
-        return UpstreamFailure.causedBy(cause, ConnectException.class) || UpstreamFailure.causedBy(cause, ConnectTimeoutException.class)
-                || UpstreamFailure.causedBy(cause, UnknownHostException.class) || UpstreamFailure.causedBy(cause, NoRouteToHostException.class);
+        return UpstreamFailure.timedOutWhileConnected(cause)
+                && (body instanceof StreamedBody streamed && streamed.waitingForClient() || relay.waitingForClient());
     }
 
     @Override

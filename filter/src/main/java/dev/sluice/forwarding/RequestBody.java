@@ -1,37 +1,24 @@
 package dev.sluice.forwarding;
 
-import dev.sluice.upstream.LaneThread;
-
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-
-import org.apache.hc.core5.http.nio.DataStreamChannel;
-
 /**
- * The client's request body on its way upstream, read with Servlet non-blocking I/O.
+ * The client's request body on its way upstream, read with Servlet non-blocking I/O in one of two
+ * modes: a body whose declared length fits {@code sluice.request-buffer} is read whole before the
+ * upstream is called ({@link WholeBody}); any other is read into a bounded queue and streams once
+ * more than that has come ({@link StreamedBody}).
  *
- * <p>Up to {@code limit} bytes are read before the upstream is called. A body that ends within
- * that becomes a {@link BufferedEntity}: one hand-off, a Content-Length, and replayable. A longer
- * body streams: this object becomes the HttpClient producer, and at most about {@code limit} bytes
- * wait between the two sides. When that much waits, reading stops (the container then stops
- * reading the socket, so the client is slowed down rather than buffered) and the producer resumes it
- * once the upstream has taken half.
- *
- * <p>Threads: container threads call the listener methods, the I/O reactor calls the producer
- * methods, and only one of them reads the servlet stream at a time: the reader that finds the
- * queue full hands reading over through {@code paused}, and the producer takes it back.
+ * <p>Both take the container's {@code onAllDataRead} as a signal, not as the end itself. Tomcat's
+ * HTTP/2 streams can report all data read while the last DATA frame's bytes are still to be read:
+ * their check reads the stream's buffer, then its end-of-stream flag, and the connection thread
+ * fills the buffer and sets the flag without the check's lock, so a check that reads the buffer
+ * just before it is filled and the flag just after it is set finds an empty buffer at the end of
+ * the stream. Ending there cut the last few KiB off about one upload in fifty, or left one with a
+ * declared length hanging. So what is left is read first, and the end is declared only once a
+ * check made since the signal finds nothing left.
  */
-final class RequestBody extends BodyEntity implements ReadListener {
+final class RequestBody {
     /** Who learns when the body is ready to send, or broken. */
     interface Sink {
         /** The upstream call can start with this entity. Called once. */
@@ -48,270 +35,20 @@ final class RequestBody extends BodyEntity implements ReadListener {
         void bodyEndedShort(long received);
     }
 
-    private final ServletInputStream in;
-    private final BodyBuffers buffers;
-    private final int limit;
-    private final Sink sink;
-    private final Queue<ByteBuffer> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicLong queued = new AtomicLong();
-    private final AtomicBoolean paused = new AtomicBoolean();
-    /** The container said the body was read to its end ({@link #onAllDataRead}); see {@link #tryEnd}. */
-    private volatile boolean endSignalled;
-    /** The body's end, declared once, by whoever confirms it: nothing more will be queued. */
-    private final AtomicBoolean ended = new AtomicBoolean();
-    /** Threads inside {@link #readAvailable} (at most one, by the hand-over protocol, but counted for {@link #tryEnd}). */
-    private final AtomicInteger readers = new AtomicInteger();
-    private volatile boolean streaming;
-    private volatile DataStreamChannel channel;
-    /**
-     * The pooled arrays the body is read into, filled one after the other, when its declared
-     * length fits the buffer; {@code null} otherwise. Container threads only, until the body is
-     * handed on.
-     */
-    private final List<byte[]> whole;
-    /** Container threads only: bytes of the body read into {@link #whole}, every array but the last one full. */
-    private long filled;
-    /** Container threads only: reads into {@link #whole} that found the end, with bytes missing, since the last byte came. */
-    private int shortEnds;
+    private RequestBody() {
+    }
 
     /**
-     * @param in the client's body, in non-blocking mode once this is its listener
+     * The listener that reads the body in the mode its length calls for.
+     *
+     * @param in the client's body, in non-blocking mode once the listener is set
      * @param length the declared Content-Length, or -1 when chunked
      * @param buffers the bytes held before the upstream is called (and in flight while streaming),
      *        and the arrays a body that fits is read into
      */
-    RequestBody(ServletInputStream in, long length, BodyBuffers buffers, Sink sink) {
-        super(length);
-        this.in = in;
-        this.buffers = buffers;
-        this.limit = buffers.limit();
-        this.sink = sink;
-        this.whole = length > 0 && length <= limit ? new ArrayList<>((int) ((length + BodyBuffers.CHUNK - 1) / BodyBuffers.CHUNK)) : null;
-    }
-
-    @Override
-    public void onDataAvailable() throws IOException {
-        if (whole != null) {
-            readWhole();
-        } else {
-            readAvailable();
-        }
-    }
-
-    /**
-     * Fills each array before taking the next, as Tomcat hands over 8 KiB at a time. The body is
-     * handed on once all its declared bytes are in and the container has signalled the end
-     * ({@link #onAllDataRead}), whichever comes last.
-     */
-    private void readWhole() throws IOException {
-        long length = getContentLength();
-        while (!ended.get() && in.isReady()) {
-            if (filled == length) {
-                // The container still says ready with every declared byte in: the end is there to
-                // be read. Jetty learns of it only by that read, and signals it only then; once it
-                // has, another read would make it signal again (see atEnd).
-                if (!endSignalled && in.read() >= 0) {
-                    throw new IOException("request body longer than its Content-Length");
-                }
-                break;
-            }
-            int offset = (int) (filled % BodyBuffers.CHUNK);
-            if (offset == 0) {
-                whole.add(buffers.take());
-            }
-            int n = in.read(whole.get(whole.size() - 1), offset, (int) Math.min(BodyBuffers.CHUNK - offset, length - filled));
-            if (n < 0) {
-                // Tomcat's HTTP/2 streams can show the end once before the last bytes (see
-                // onAllDataRead); Jetty shows a body consumed before Sluice as an end again after
-                // every read of it, which would keep a container thread reading.
-                if (endSignalled && ++shortEnds > 1 && ended.compareAndSet(false, true)) {
-                    whole.forEach(buffers::give);
-                    sink.bodyEndedShort(filled);
-                }
-                return;
-            }
-            shortEnds = 0;
-            filled += n;
-        }
-        if (filled == length && endSignalled && ended.compareAndSet(false, true)) {
-            List<ByteBuffer> chunks = new ArrayList<>(whole.size());
-            long left = filled;
-            for (byte[] array : whole) {
-                int n = (int) Math.min(BodyBuffers.CHUNK, left);
-                chunks.add(ByteBuffer.wrap(array, 0, n));
-                left -= n;
-            }
-            sink.bodyReady(new BufferedEntity(chunks, filled, whole, buffers));
-        }
-    }
-
-    /**
-     * Taken as a signal, not as the end itself. Tomcat's HTTP/2 streams can report all data read
-     * while the last DATA frame's bytes are still to be read: their check reads the stream's
-     * buffer, then its end-of-stream flag, and the connection thread fills the buffer and sets
-     * the flag without the check's lock, so a check that reads the buffer just before it is filled
-     * and the flag just after it is set finds an empty buffer at the end of the stream. Ending
-     * there cut the last few KiB off about one upload in fifty, or left one with a declared length
-     * hanging. A check made after the flag was seen sees the bytes, so the end is declared only
-     * when one made since this signal finds nothing left ({@link #tryEnd}), and what is left is
-     * read first.
-     */
-    @Override
-    public void onAllDataRead() throws IOException {
-        endSignalled = true;
-        if (whole != null) {
-            readWhole();
-        } else if (!paused.get() && readers.get() == 0) {
-            readAvailable();
-        } else if (streaming) {
-            // Reading is handed over to the producer (or under way): it ends the body when done.
-            wakeProducer();
-        }
-    }
-
-    /**
-     * Declares the end of a body read into the queue once the container has signalled it and, with
-     * no reader inside, the input reports itself finished; the readers counted again after, so
-     * that bytes taken meanwhile are in the queue before the end is declared.
-     */
-    private void tryEnd() {
-        if (readers.get() != 0 || !atEnd() || readers.get() != 0 || !ended.compareAndSet(false, true)) {
-            return;
-        }
-        if (streaming) {
-            wakeProducer();
-        } else {
-            sink.bodyReady(new BufferedEntity(List.copyOf(queue), queued.get()));
-        }
-    }
-
-    /**
-     * The end has been signalled and, checked since, nothing is left. Reading on would find only
-     * the end again, and Jetty answers every read of the end with another {@code onAllDataRead},
-     * whose read would bring another: a busy loop on a container thread until the exchange ends.
-     */
-    private boolean atEnd() {
-        return endSignalled && in.isFinished();
-    }
-
-    @Override
-    public void onError(Throwable cause) {
-        sink.bodyFailed(cause);
-    }
-
-    private void readAvailable() throws IOException {
-        boolean added = false;
-        readers.incrementAndGet();
-        try {
-            while (!atEnd() && in.isReady()) {
-                if (queued.get() > limit) {
-                    paused.set(true);
-                    // The producer may have drained everything between our check and the flag.
-                    if (queued.get() > limit || !paused.compareAndSet(true, false)) {
-                        return;
-                    }
-                    continue;
-                }
-                byte[] chunk = buffers.take();
-                int n = in.read(chunk);
-                if (n < 0) {
-                    break;
-                }
-                queue.add(ByteBuffer.wrap(chunk, 0, n));
-                added = true;
-                if (queued.addAndGet(n) > limit && !streaming) {
-                    streaming = true;
-                    sink.bodyReady(this);
-                }
-            }
-        } finally {
-            readers.decrementAndGet();
-            if (added && streaming) {
-                wakeProducer();
-            }
-        }
-        tryEnd();
-    }
-
-    private void wakeProducer() {
-        DataStreamChannel ch = channel;
-        if (ch != null) {
-            ch.requestOutput();
-        }
-    }
-
-    @Override
-    public int available() {
-        long waiting = queued.get();
-        if (waiting > 0) {
-            return (int) Math.min(Integer.MAX_VALUE, waiting);
-        }
-        return ended.get() ? 1 : 0;
-    }
-
-    @Override
-    public void produce(DataStreamChannel ch) throws IOException {
-        channel = ch;
-        for (;;) {
-            // Read before gathering: once the end is declared, every byte is in the queue.
-            boolean end = ended.get();
-            ByteBuffer staging = LaneThread.gather(queue.iterator(), 0);
-            if (!staging.hasRemaining()) {
-                if (end) {
-                    ch.endStream();
-                }
-                break;
-            }
-            int written = ch.write(staging);
-            queued.addAndGet(-written);
-            skip(written);
-            if (staging.hasRemaining()) {
-                break;
-            }
-        }
-        if (paused.get() && queued.get() <= limit / 2 && paused.compareAndSet(true, false)) {
-            try {
-                readAvailable();
-            } catch (IOException e) {
-                sink.bodyFailed(e);
-            }
-        }
-    }
-
-    /**
-     * Takes {@code sent} bytes off the head of the queue: the chunks sent whole, whose arrays go
-     * back to the pool, and the position of the one sent in part. Only the producer reads the
-     * queued chunks once they are queued, so it may move them and, once sent, reuse them.
-     */
-    private void skip(int sent) {
-        int left = sent;
-        while (left > 0) {
-            ByteBuffer head = queue.peek();
-            int n = Math.min(left, head.remaining());
-            head.position(head.position() + n);
-            left -= n;
-            if (!head.hasRemaining()) {
-                queue.poll();
-                buffers.give(head.array());
-            }
-        }
-    }
-
-    /**
-     * Whether the upstream side has sent everything the client has given so far and waits for
-     * more: the client, not the upstream, is what holds the exchange up.
-     */
-    boolean waitingForClient() {
-        return !ended.get() && queued.get() == 0;
-    }
-
-    @Override
-    public boolean isRepeatable() {
-        return false;
-    }
-
-    @Override
-    public void releaseResources() {
-        queue.clear();
+    static ReadListener reader(ServletInputStream in, long length, BodyBuffers buffers, Sink sink) {
+        return length > 0 && length <= buffers.limit()
+                ? new WholeBody(in, length, buffers, sink)
+                : new StreamedBody(in, length, buffers, sink);
     }
 }

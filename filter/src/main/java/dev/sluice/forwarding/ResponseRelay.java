@@ -1,7 +1,6 @@
 package dev.sluice.forwarding;
 
 import dev.sluice.container.ContainerAbort;
-import dev.sluice.http.HopByHop;
 import dev.sluice.upstream.ThrottledLog;
 
 import jakarta.servlet.AsyncContext;
@@ -11,12 +10,7 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.EntityDetails;
@@ -32,53 +26,24 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * class moves it across without parking either.
  *
  * <p>Every touch of the servlet response happens in {@link #drain()}, which runs on whichever thread
- * signalled last while no other thread is inside it (a work-in-progress counter, no lock: a thread
- * that finds another draining leaves its signal and returns). The one exception is a client
+ * signalled last while no other thread is inside it ({@link DrainGate}: no lock, a thread that
+ * finds another draining leaves its signal and returns). The one exception is a client
  * failure reported by the container: that thread waits for the other to leave the container's
  * code before giving the request back ({@link #containerFailed}).
  *
- * <p>Flow control: HttpClient stops reading the upstream socket when its window (the upstream's
- * {@code response-buffer}) is used up. Bytes are given back to the window only once the
- * servlet output accepted them, so a slow client slows the upstream instead of filling the heap.
+ * <p>Flow control: bytes go back to HttpClient's window ({@link FlowWindow}) only once the servlet
+ * output accepted them. The head is translated by {@link ResponseHead}; a failure before it was
+ * applied is answered by {@link FailureAnswer}, after it by cutting the client's connection.
  *
- * <p>Writes go out one container-buffer slice at a time, each flushed, so the output stays ready
- * while the client keeps up and the reactor thread that read the bytes sends them on at once
- * ({@link #writeSlices}). Bytes that arrive while the client cannot take them wait in
- * {@link PendingBytes} until the container calls back. A body with a declared length of up to
- * {@link #WHOLE_BODY_LIMIT} is gathered whole in the container's response buffer (enlarged for it
- * when needed) before the head is applied ({@link #gather}), so that an upstream failing
- * half-way through it gets its client a clean 502 instead of a cut connection.
+ * <p>The body goes in one of three ways ({@link ResponseBody}): none; gathered whole in the
+ * container's response buffer before the head is applied, so that an upstream failing half-way
+ * through it gets its client a clean 502 instead of a cut connection; or streamed, one flushed
+ * container-buffer slice at a time, so the output stays ready while the client keeps up and the
+ * reactor thread that read the bytes sends them on at once. Bytes that arrive while the client
+ * cannot take them wait in {@link PendingBytes} until the container calls back.
  */
-final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener {
+final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener, DrainGate.Drain {
     private static final System.Logger LOG = System.getLogger(ResponseRelay.class.getName());
-    /**
-     * Bodies up to this length (and the window) are gathered whole before anything is sent.
-     * Gathering delays the first byte by the time the upstream takes to send the rest, which for
-     * a few tens of KiB is one or two socket reads; larger bodies stream as they come.
-     */
-    private static final int WHOLE_BODY_LIMIT = 64 * 1024;
-    private static final String EVENT_STREAM = "text/event-stream";
-    /**
-     * The least container buffer a streamed body is written through, so the most one flush sends.
-     * Tomcat's default is 8 KiB, and each flush costs its non-blocking bookkeeping and at least
-     * one socket write. With Tomcat's socket write buffer raised as tomcat-config does, 64 KiB
-     * slices took about a quarter off the CPU per byte of a 10 MiB download; at its default they
-     * measure level. A slow client holds at most one slice in the
-     * container; the rest waits in the window.
-     */
-    private static final int STREAM_SLICE = 64 * 1024;
-    /** How long a container thread reporting a client failure waits for another thread to leave the container's code. */
-    private static final long QUIESCE_LIMIT_NANOS = 200_000_000L;
-
-    /** The three ways a response's body is relayed. */
-    private enum Body {
-        /** No body: the head alone, then the end. */
-        NONE,
-        /** Small enough to be gathered whole before anything is sent (see {@link #gather}). */
-        GATHERED,
-        /** Too large to gather, or of unknown length: it goes out as it comes, in slices. */
-        STREAMED
-    }
 
     /** What the relay reports back to its exchange. */
     interface Outcome {
@@ -105,23 +70,21 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private final Outcome outcome;
     private final ThrottledLog failureLog;
     private final AsyncContext async;
-    /** Credit owed to HttpClient's window before it is worth a wake-up of the reactor: half the window. */
-    private final int settleAt;
+    private final FlowWindow window;
     private final int wholeBodyLimit;
     /**
-     * The container's response buffer, enlarged to {@link #STREAM_SLICE} for a streamed body once
-     * its head applies: a body that fits it never reaches the socket before its end. Touched
-     * only in the serialised part after construction.
+     * The container's response buffer, enlarged for a streamed body once its head applies: a body
+     * that fits it never reaches the socket before its end. Touched only in the serialised part
+     * after construction.
      */
     private int containerBuffer;
 
     private final PendingBytes pending = new PendingBytes();
-    private final AtomicInteger signals = new AtomicInteger();
-    private final AtomicInteger unsettledCredit = new AtomicInteger();
+    private final DrainGate gate = new DrainGate(this);
     private volatile HttpResponse head;
     private volatile long contentLength = -1;
     /** How the response's body goes to the client; known once the head has arrived. */
-    private volatile Body body = Body.NONE;
+    private volatile ResponseBody body = ResponseBody.NONE;
     /**
      * Whether the head goes to the client as soon as it arrives: for an event stream, whose first
      * event may come much later. Any other streamed head goes with the first body bytes, in one
@@ -131,26 +94,21 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     private volatile boolean ended;
     private volatile UpstreamFailure failure;
     private volatile Throwable clientFailure;
-    private volatile CapacityChannel capacity;
     private volatile FutureCallback<Void> resultCallback;
     /** Whether bytes wait for the client to take them, as of the last pass through the serialised part. */
     private volatile boolean clientBehind;
-    /** The thread inside the serialised part's calls into the container, if any (see {@link #containerFailed}). */
-    private volatile Thread inContainer;
 
     // Touched only inside drain().
     private boolean headApplied;
     private boolean failureHandled;
     private boolean done;
-    private int owed;
     /** Bytes taken from {@link #pending} that the client could not take yet: they go before anything newer. */
     private ByteBuffer unsent;
 
     ResponseRelay(AsyncContext async, HttpServletResponse response, ServletOutputStream out,
             String via, Outcome outcome, ThrottledLog failureLog, int window) {
-        this.settleAt = window / 2;
-        // Gathering more than the window would stall the upstream: nothing is credited until the write.
-        this.wholeBodyLimit = Math.min(WHOLE_BODY_LIMIT, window);
+        this.window = new FlowWindow(window);
+        this.wholeBodyLimit = ResponseBody.wholeBodyLimit(window);
         this.containerBuffer = response.getBufferSize();
         this.failureLog = failureLog;
         this.async = async;
@@ -169,8 +127,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             ended = true;
         } else {
             contentLength = entity.getContentLength();
-            body = contentLength >= 0 && contentLength <= wholeBodyLimit ? Body.GATHERED : Body.STREAMED;
-            headAtOnce = body == Body.STREAMED && isEventStream(entity.getContentType());
+            body = ResponseBody.of(contentLength, wholeBodyLimit);
+            headAtOnce = body == ResponseBody.STREAMED && ResponseBody.isEventStream(entity.getContentType());
         }
         Header retryAfter = response.getFirstHeader("Retry-After");
         outcome.responseHead(response.getCode(), retryAfter == null ? null : retryAfter.getValue());
@@ -183,10 +141,6 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         }
     }
 
-    private static boolean isEventStream(String contentType) {
-        return contentType != null && contentType.regionMatches(true, 0, EVENT_STREAM, 0, EVENT_STREAM.length());
-    }
-
     @Override
     public void informationResponse(HttpResponse response, HttpContext context) {
         // 1xx answers stay between us and the upstream: the container speaks 100-continue itself.
@@ -194,8 +148,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
 
     @Override
     public void updateCapacity(CapacityChannel channel) throws IOException {
-        capacity = channel;
-        settleCredit(true);
+        window.channel(channel);
     }
 
     @Override
@@ -204,23 +157,23 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             // Failing the exchange makes HttpClient drop the connection rather than pool it.
             throw new IOException("client went away", clientFailure);
         }
-        if (signals.compareAndSet(0, 1)) {
+        if (gate.tryEnter()) {
             // Alone in the serialised part: when the client can take the bytes now, write them
             // straight from HttpClient's buffer, with no copy and no hand-off to another thread.
-            inContainer = Thread.currentThread();
+            gate.enterContainer();
             try {
                 writeInline(src);
             } catch (IOException | RuntimeException e) {
                 clientBroke(e);
             }
-            inContainer = null;
+            gate.leaveContainer();
             if (src.hasRemaining()) {
                 pending.append(src);
             }
-            drainLoop();
+            gate.drainLoop();
         } else {
             pending.append(src);
-            signal();
+            gate.signal();
         }
     }
 
@@ -281,7 +234,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
     /**
      * The container reports, on its own thread, that the client's connection broke: gives up the
      * response, and returns only once no other thread is inside the relay's calls into the
-     * container (bounded by {@link #QUIESCE_LIMIT_NANOS}).
+     * container (for at most a bounded time: {@link DrainGate#awaitOthersOutOfContainer}).
      *
      * <p>Why it waits: when a flush from HttpClient's reactor thread finds the client gone, Tomcat
      * 10.1 hands the error to a container thread, which calls here and, once we return, completes
@@ -289,12 +242,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      * and about to store the exception on the response: stored after the recycling, it fails
      * whichever request the connection's processor serves next. Holding the container thread
      * until the reactor thread is out of the container's code keeps that store on this request.
-     * Only container threads wait: a reactor thread waiting on a container thread that waits for
-     * HttpClient (cancelling the exchange) would stall every connection of that reactor.
      */
     void containerFailed(Throwable cause) {
         clientFailed(cause);
-        awaitContainerCallsOfOthers();
+        gate.awaitOthersOutOfContainer();
     }
 
     /** The client's connection broke (its body could not be read, or the container said so): give up the response. */
@@ -305,42 +256,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         signal();
     }
 
-    private void awaitContainerCallsOfOthers() {
-        Thread other = inContainer;
-        if (other == null || other == Thread.currentThread()) {
-            return;
-        }
-        long deadline = System.nanoTime() + QUIESCE_LIMIT_NANOS;
-        for (int spins = 0; inContainer == other; spins++) {
-            if (spins < 100) {
-                Thread.onSpinWait();
-            } else if (System.nanoTime() - deadline > 0) {
-                LOG.log(System.Logger.Level.WARNING, "response relay still busy on " + other.getName()
-                        + " after the client failed; giving the request back to the container");
-                return;
-            } else {
-                LockSupport.parkNanos(20_000);
-            }
-        }
-    }
-
     // ---- the serialised part ----
 
     private void signal() {
-        if (signals.getAndIncrement() == 0) {
-            drainLoop();
-        }
-    }
-
-    /** Called holding the one pass into the serialised part; drains until no signal is left. */
-    private void drainLoop() {
-        int missed = 1;
-        do {
-            inContainer = Thread.currentThread();
-            drain();
-            inContainer = null;
-            missed = signals.addAndGet(-missed);
-        } while (missed != 0);
+        gate.signal();
     }
 
     /** The fast path of {@link #consume}: only when nothing waits before these bytes. */
@@ -349,23 +268,25 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 || !src.hasArray()) {
             return;
         }
-        if (body == Body.GATHERED) {
+        if (body == ResponseBody.GATHERED) {
             if (out.isReady()) {
-                gather(src);
+                ResponseBody.gather(response, out, src, contentLength, window);
             }
             return;
         }
         if (!headApplied) {
-            applyHead(head);
+            applyHead();
         }
         if (!out.isReady()) {
             return;
         }
-        settleOwed();
-        writeSlices(src, false);
+        window.settleOwed();
+        ResponseBody.writeSlices(out, src, false, contentLength, containerBuffer, window);
     }
 
-    private void drain() {
+    /** Everything that touches the servlet response: one thread at a time, through the {@link DrainGate}. */
+    @Override
+    public void drain() {
         if (done) {
             return;
         }
@@ -373,7 +294,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             if (clientFailure != null) {
                 finish();
                 outcome.clientFailed(clientFailure);
-                wakeUpstreamReading();
+                window.reopen();
                 return;
             }
             if (failure != null && !failureHandled) {
@@ -386,13 +307,13 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 if (head == null) {
                     return;
                 }
-                if (body == Body.GATHERED) {
+                if (body == ResponseBody.GATHERED) {
                     boolean whole = ended; // read first: every append happens before the end
                     if (!out.isReady()) {
                         return; // the container calls back
                     }
                     for (ByteBuffer bytes; (bytes = pending.take()) != null;) {
-                        gather(bytes);
+                        ResponseBody.gather(response, out, bytes, contentLength, window);
                         pending.recycle(bytes);
                     }
                     if (!whole) {
@@ -401,34 +322,14 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 } else if (pending.isEmpty() && unsent == null && !ended && !headAtOnce) {
                     return; // the head goes with the first body bytes
                 }
-                applyHead(head);
+                applyHead();
             }
             writePending();
-            settleCredit(false);
-            clientBehind = unsent != null || owed > 0 || !pending.isEmpty();
+            window.settle();
+            clientBehind = unsent != null || window.owes() || !pending.isEmpty();
         } catch (IOException | RuntimeException e) {
             clientBroke(e);
         }
-    }
-
-    /**
-     * Puts body bytes into the container's response buffer, first sized to hold the whole body;
-     * only when {@code isReady()} said so, as the container demands even of writes it will only
-     * buffer (right after the listener is set it says no until its first call back).
-     * Nothing is sent: the head is not applied yet and the buffer does not fill, so the response
-     * stays uncommitted until the body is whole, and an upstream failure half-way through can
-     * still be answered with a clean 502 ({@link #answerFailure}). The bytes are copied once,
-     * into a buffer the container keeps for its next responses.
-     */
-    private void gather(ByteBuffer bytes) throws IOException {
-        if (response.getBufferSize() < contentLength) {
-            // Only before the first byte: once the buffer holds the body, it is never smaller.
-            response.setBufferSize((int) contentLength);
-        }
-        int length = bytes.remaining();
-        out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), length);
-        bytes.position(bytes.limit());
-        credit(length);
     }
 
     /** A write to a client that went away, or the container refused the response. */
@@ -437,16 +338,16 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         clientFailure = e;
         finish();
         outcome.clientFailed(e);
-        wakeUpstreamReading();
+        window.reopen();
     }
 
     private void writePending() throws IOException {
         if (!out.isReady()) {
             return;
         }
-        settleOwed();
+        window.settleOwed();
         if (unsent != null) {
-            if (!writeSlices(unsent, ended && pending.isEmpty())) {
+            if (!ResponseBody.writeSlices(out, unsent, ended && pending.isEmpty(), contentLength, containerBuffer, window)) {
                 return;
             }
             pending.recycle(unsent);
@@ -470,7 +371,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
                 }
                 return;
             }
-            if (!writeSlices(bytes, last)) {
+            if (!ResponseBody.writeSlices(out, bytes, last, contentLength, containerBuffer, window)) {
                 unsent = bytes;
                 return;
             }
@@ -478,91 +379,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
         }
     }
 
-    /**
-     * Writes one slice of the container's buffer size at a time and flushes each. A slice goes
-     * into the container's buffer whole and the flush sends it, so nothing is left behind in
-     * Tomcat's socket buffer and the output stays ready for as long as the client keeps up: the
-     * reactor thread moves the body on its own, as a blocking proxy's thread would, without a
-     * dispatch. (A larger write leaves its last 8 KiB in the socket buffer: isReady() turns false,
-     * which costs a poller round trip and a container dispatch, and the pieces after the first are
-     * copied into fresh heap buffers first.) A body the buffer holds whole, and the last slice of
-     * a finished body, are left for the one flush that ends the response ({@link #writePending}).
-     *
-     * @param endsBody whether these are the body's last bytes
-     * @return whether the client took all of them and can take more; if not, the rest stays in
-     *         {@code bytes} to be written when the container calls back
-     */
-    private boolean writeSlices(ByteBuffer bytes, boolean endsBody) throws IOException {
-        boolean fitsContainerBuffer = contentLength >= 0 && contentLength <= containerBuffer;
-        while (bytes.hasRemaining()) {
-            int length = Math.min(bytes.remaining(), containerBuffer);
-            out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), length);
-            bytes.position(bytes.position() + length);
-            boolean leftForComplete = fitsContainerBuffer || (endsBody && !bytes.hasRemaining());
-            if (!leftForComplete && out.isReady()) {
-                out.flush();
-            }
-            if (!out.isReady()) {
-                owed += length;
-                return false;
-            }
-            credit(length);
-        }
-        return true;
-    }
-
-    /** Bytes written while the client was slow were accepted once it is ready again. */
-    private void settleOwed() throws IOException {
-        if (owed > 0) {
-            credit(owed);
-            owed = 0;
-        }
-    }
-
-    private void applyHead(HttpResponse upstream) {
+    private void applyHead() {
         headApplied = true;
-        if (body == Body.STREAMED && containerBuffer < STREAM_SLICE) {
-            response.setBufferSize(STREAM_SLICE);
-            containerBuffer = STREAM_SLICE;
-        }
-        response.setStatus(upstream.getCode());
-        Set<String> named = HopByHop.namedByConnection(headerValues(upstream, "Connection"));
-        String upstreamVia = null;
-        String length = null;
-        for (Iterator<Header> it = upstream.headerIterator(); it.hasNext();) {
-            Header header = it.next();
-            String name = header.getName();
-            if (name.equalsIgnoreCase("Via")) {
-                upstreamVia = upstreamVia == null ? header.getValue() : upstreamVia + ", " + header.getValue();
-            } else if (name.equalsIgnoreCase("Content-Length")) {
-                length = header.getValue();
-            } else if (!HopByHop.isHopByHop(name, named)) {
-                response.addHeader(name, header.getValue());
-            }
-        }
-        response.setHeader("Via", upstreamVia == null ? via : upstreamVia + ", " + via);
-        // Last: once a gathered body has all its declared bytes, the container treats the response
-        // as committed and ignores any header set after the length. Only a length that frames the
-        // body: next to Transfer-Encoding it is wrong and must go (RFC 9112, 6.3), while an answer
-        // without a body (HEAD, 304) keeps the length of the body it stands for.
-        if (length != null && (body == Body.NONE || contentLength >= 0)) {
-            response.setHeader("Content-Length", length);
-        }
-    }
-
-    private static Iterator<String> headerValues(HttpResponse response, String name) {
-        Iterator<Header> headers = response.headerIterator(name);
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return headers.hasNext();
-            }
-
-            @Override
-            public String next() {
-                return headers.next().getValue();
-            }
-        };
+        containerBuffer = body.containerBuffer(response, containerBuffer);
+        ResponseHead.apply(head, response, via, body != ResponseBody.NONE, contentLength);
     }
 
     /**
@@ -575,7 +395,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
      */
     private boolean answerFailure() {
         UpstreamFailure cause = failure;
-        if (ended && (body == Body.GATHERED || headApplied)) {
+        if (ended && (body == ResponseBody.GATHERED || headApplied)) {
             return true; // the upstream's response is whole; a late failure report changes nothing
         }
         if (headApplied) {
@@ -588,58 +408,13 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener 
             return false;
         }
         failureLog.log(System.Logger.Level.WARNING, () -> cause + "; answered " + cause.status());
-        response.resetBuffer(); // a body gathered in part goes
-        byte[] body = (cause.status() + " " + cause.reason() + "\n").getBytes(StandardCharsets.US_ASCII);
-        response.setStatus(cause.status());
-        response.setContentType("text/plain;charset=US-ASCII");
-        response.setContentLength(body.length);
-        response.setHeader("Via", via);
-        if (cause.retryAfterSeconds() > 0) {
-            response.setHeader("Retry-After", Integer.toString(cause.retryAfterSeconds()));
-        }
+        byte[] body = FailureAnswer.upstreamFailed(response, cause, via);
         headApplied = true;
         pending.clear();
         pending.append(ByteBuffer.wrap(body));
         contentLength = body.length;
         ended = true;
         return true;
-    }
-
-    /** Counts bytes the client side accepted, to be returned to HttpClient's window. */
-    private void credit(int bytes) {
-        unsettledCredit.addAndGet(bytes);
-    }
-
-    /**
-     * Returns window to HttpClient only for bytes the client side accepted, never more. From a
-     * container thread every update wakes the reactor, so credit is kept until half the window is
-     * owed: until then the reactor still has window to read with. When the window runs out
-     * HttpClient asks through {@link #updateCapacity}, and whatever is owed is returned then.
-     */
-    private void settleCredit(boolean askedFor) throws IOException {
-        CapacityChannel channel = capacity;
-        if (channel != null && (askedFor || unsettledCredit.get() >= settleAt)) {
-            int bytes = unsettledCredit.getAndSet(0);
-            if (bytes > 0) {
-                channel.update(bytes);
-            }
-        }
-    }
-
-    /**
-     * An upstream paused by flow control would sit on its pooled connection until the socket
-     * timeout, cancelled or not: reopening the window lets the next read reach {@link #consume},
-     * which fails the exchange at once.
-     */
-    private void wakeUpstreamReading() {
-        CapacityChannel channel = capacity;
-        if (channel != null) {
-            try {
-                channel.update(Integer.MAX_VALUE / 2);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.DEBUG, "upstream connection already closed", e);
-            }
-        }
     }
 
     private void finish() {

@@ -4,43 +4,118 @@ import dev.sluice.upstream.PoolWait;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.util.concurrent.TimeoutException;
 
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
+import org.apache.hc.core5.http.RequestNotExecutedException;
 import org.apache.hc.core5.util.DeadlineTimeoutException;
 
 /**
- * Why an upstream exchange failed, and the status the client gets for it when nothing was sent
- * yet: 504 for a timeout, 503 when the pool had no connection to lend in time, 502 for everything
- * else (refused or reset connections, malformed responses).
+ * Why an upstream exchange failed: its {@link Kind}, which says whether it counts against the
+ * node and whether the request may go again, and the status the client gets for it when nothing
+ * was sent yet: 504 for a timeout, 503 when the pool had no connection to lend in time, 502 for
+ * everything else (refused or reset connections, malformed responses).
  *
  * @param upstream the upstream's name
  * @param node the node's address, or {@code null} when no node was chosen
  * @param exception the cause
+ * @param kind what sort of failure it is
  * @param status the status to answer with
- * @param reason the status's reason phrase, for the short body
  * @param retryAfterSeconds a Retry-After value to send, or 0 for none
  */
-public record UpstreamFailure(String upstream, String node, Exception exception, int status, String reason, int retryAfterSeconds) {
+public record UpstreamFailure(String upstream, String node, Exception exception, Kind kind, int status, int retryAfterSeconds) {
 
+    /** What sort of failure, as far as the node's health and another attempt are concerned. */
+    public enum Kind {
+        /**
+         * A pooled connection the node had closed: the request never left, so it may be sent again
+         * on a fresh connection to the same node ({@link #mayResendOnSameNode}). Once such resends
+         * are used up it is an I/O failure like any other.
+         */
+        STALE_CONNECTION,
+        /** No pooled connection came in time: nothing was sent, and it says nothing about the node. */
+        POOL_WAIT,
+        /** The connection never opened (refused, connect timeout, unknown host, no route): safe to send elsewhere. */
+        NOT_CONNECTED,
+        /** An I/O failure once connected (reset, read timeout): the request may have been processed. */
+        IO,
+        /** Anything else (a malformed response, a cancelled exchange): not the node's I/O, never retried. */
+        OTHER,
+        /** Not the upstream's doing: the client stalled, or its body ended short. */
+        CLIENT,
+        /** No node could be sent the request. */
+        NO_NODE;
+
+        /** Whether the failure counts against the node's health (unless the client had gone by then). */
+        public boolean countsAgainstNode() {
+            return this == STALE_CONNECTION || this == NOT_CONNECTED || this == IO;
+        }
+
+        /**
+         * Whether another node may be sent the request: always when it never reached one, after
+         * any other I/O failure only if processing it twice is harmless.
+         *
+         * @param idempotent whether the request may be processed more than once
+         */
+        public boolean mayRetry(boolean idempotent) {
+            return this == NOT_CONNECTED || idempotent && (this == IO || this == STALE_CONNECTION);
+        }
+
+        /** Whether the request may go again to the same node, on a fresh connection: it never left. */
+        public boolean mayResendOnSameNode() {
+            return this == STALE_CONNECTION;
+        }
+    }
+
+    /** The kind of failure an exception from an attempt stands for. */
+    static Kind classify(Throwable cause) {
+        if (causedBy(cause, RequestNotExecutedException.class)) {
+            return Kind.STALE_CONNECTION;
+        }
+        if (waitedForPool(cause)) {
+            return Kind.POOL_WAIT;
+        }
+        if (neverConnected(cause)) {
+            return Kind.NOT_CONNECTED;
+        }
+        return causedBy(cause, IOException.class) ? Kind.IO : Kind.OTHER;
+    }
+
+    /** An attempt's failure, of the kind {@link #classify} finds. */
     static UpstreamFailure of(String upstream, String node, Exception exception) {
+        return of(upstream, node, exception, classify(exception));
+    }
+
+    static UpstreamFailure of(String upstream, String node, Exception exception, Kind kind) {
         if (waitedForPool(exception)) {
-            return new UpstreamFailure(upstream, node, exception, 503, "Service Unavailable", 1);
+            return new UpstreamFailure(upstream, node, exception, kind, 503, 1);
         }
         if (causedBy(exception, InterruptedIOException.class) || causedBy(exception, TimeoutException.class)) {
-            return new UpstreamFailure(upstream, node, exception, 504, "Gateway Timeout", 0);
+            return new UpstreamFailure(upstream, node, exception, kind, 504, 0);
         }
-        return new UpstreamFailure(upstream, node, exception, 502, "Bad Gateway", 0);
+        return new UpstreamFailure(upstream, node, exception, kind, 502, 0);
     }
 
     static UpstreamFailure allDown(String upstream, long retryAfterSeconds) {
         return new UpstreamFailure(upstream, null, new IllegalStateException("every node is out of rotation"),
-                503, "Service Unavailable", (int) Math.min(Integer.MAX_VALUE, retryAfterSeconds));
+                Kind.NO_NODE, 503, (int) Math.min(Integer.MAX_VALUE, retryAfterSeconds));
     }
 
     static UpstreamFailure noNode(String upstream) {
-        return new UpstreamFailure(upstream, null, new IllegalStateException("no node can take traffic"),
-                503, "Service Unavailable", 1);
+        return new UpstreamFailure(upstream, null, new IllegalStateException("no node can take traffic"), Kind.NO_NODE, 503, 1);
+    }
+
+    /**
+     * Whether the attempt's connection timed out while reading or writing, not while opening:
+     * when the exchange was waiting for the client then, the client stalled it ({@link #clientStalled}).
+     */
+    static boolean timedOutWhileConnected(Throwable cause) {
+        return causedBy(cause, SocketTimeoutException.class) && !neverConnected(cause);
     }
 
     /**
@@ -53,15 +128,15 @@ public record UpstreamFailure(String upstream, String node, Exception exception,
     static UpstreamFailure clientStalled(String upstream, Exception timeout, boolean sending) {
         return sending
                 ? new UpstreamFailure(upstream, null, new IOException("the client sent no more of its request body within the"
-                        + " upstream's timeout", timeout), 408, "Request Timeout", 0)
+                        + " upstream's timeout", timeout), Kind.CLIENT, 408, 0)
                 : new UpstreamFailure(upstream, null, new IOException("the client read nothing more of the response within the"
-                        + " upstream's timeout", timeout), 504, "Gateway Timeout", 0);
+                        + " upstream's timeout", timeout), Kind.CLIENT, 504, 0);
     }
 
     /** Not an upstream's failure: the request's body ended short of its declared length before anything was sent. */
     static UpstreamFailure requestBodyShort(String upstream, long received, long declared) {
         return new UpstreamFailure(upstream, null, new IOException("not forwarded: the request body ended after " + received
-                + " of its " + declared + " declared bytes (read by something before Sluice?)"), 500, "Internal Server Error", 0);
+                + " of its " + declared + " declared bytes (read by something before Sluice?)"), Kind.CLIENT, 500, 0);
     }
 
     /**
@@ -71,6 +146,11 @@ public record UpstreamFailure(String upstream, String node, Exception exception,
      */
     public static boolean waitedForPool(Throwable failure) {
         return causedBy(failure, ConnectionRequestTimeoutException.class) || causedBy(failure, DeadlineTimeoutException.class);
+    }
+
+    private static boolean neverConnected(Throwable cause) {
+        return causedBy(cause, ConnectException.class) || causedBy(cause, ConnectTimeoutException.class)
+                || causedBy(cause, UnknownHostException.class) || causedBy(cause, NoRouteToHostException.class);
     }
 
     /** Whether the failure or any of its causes is of this type. */

@@ -94,7 +94,7 @@ class BufferedEntityTest {
         return bytes;
     }
 
-    /** The body {@link #expected} as {@link RequestBody} lays it out: full chunks, then the rest. */
+    /** The body {@link #expected} as {@link WholeBody} lays it out: full chunks, then the rest. */
     private BufferedEntity pooledBody(int length) {
         byte[] bytes = expected(length);
         List<byte[]> arrays = new ArrayList<>();

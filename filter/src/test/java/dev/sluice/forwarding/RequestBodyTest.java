@@ -14,8 +14,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * How a body of declared length small enough to be read whole meets a container's end of input,
- * driven through a scripted input stream as containers drive the listener.
+ * How a request body is read in each of its two modes, and how a body of declared length small
+ * enough to be read whole meets a container's end of input, driven through a scripted input
+ * stream as containers drive the listener.
  */
 class RequestBodyTest {
     /** An input stream whose reads answer from a script: a byte count, or -1 for the end. */
@@ -82,7 +83,7 @@ class RequestBodyTest {
         // brings another onAllDataRead.
         ScriptedInput in = new ScriptedInput(-1, -1, -1, -1);
         RecordingSink sink = new RecordingSink();
-        RequestBody body = new RequestBody(in, 7, new BodyBuffers(65_536), sink);
+        ReadListener body = RequestBody.reader(in, 7, new BodyBuffers(65_536), sink);
         for (int i = 0; i < 4; i++) {
             body.onAllDataRead();
         }
@@ -97,12 +98,32 @@ class RequestBodyTest {
         // Tomcat's HTTP/2 streams can show the end once before the last DATA frame's bytes.
         ScriptedInput in = new ScriptedInput(3, -1);
         RecordingSink sink = new RecordingSink();
-        RequestBody body = new RequestBody(in, 7, new BodyBuffers(65_536), sink);
+        ReadListener body = RequestBody.reader(in, 7, new BodyBuffers(65_536), sink);
         body.onDataAvailable();
         body.onAllDataRead();
         in.reads.add(4);
         body.onDataAvailable();
         assertEquals(List.of(7L), sink.ready);
         assertEquals(List.of(), sink.endedShort);
+    }
+
+    @Test
+    void aChunkedBodyThatEndsWithinTheBufferGoesUpWithItsLength() throws Exception {
+        ScriptedInput in = new ScriptedInput(5, 4);
+        RecordingSink sink = new RecordingSink();
+        ReadListener body = RequestBody.reader(in, -1, new BodyBuffers(65_536), sink);
+        body.onDataAvailable();
+        assertEquals(List.of(), sink.ready, "not before the container signalled the end");
+        body.onAllDataRead();
+        assertEquals(List.of(9L), sink.ready);
+    }
+
+    @Test
+    void aChunkedBodyLongerThanTheBufferStreamsBeforeItsEnd() throws Exception {
+        ScriptedInput in = new ScriptedInput(5, 4, 3);
+        RecordingSink sink = new RecordingSink();
+        ReadListener body = RequestBody.reader(in, -1, new BodyBuffers(8), sink);
+        body.onDataAvailable();
+        assertEquals(List.of(-1L), sink.ready, "handed on at once, of unknown length");
     }
 }
