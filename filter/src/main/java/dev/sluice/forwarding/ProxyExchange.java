@@ -232,9 +232,13 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         relay.upstreamFailed(failure);
     }
 
-    /** Whether the client is still there and the request, body included, can be sent once more. */
+    /**
+     * Whether the client is still there and the request, body included, can be sent once more: a
+     * body read whole replays; a streamed one only while no attempt has taken any of it.
+     */
     private boolean canSendAgain() {
-        return !clientGone && (body == null || body instanceof BufferedEntity);
+        return !clientGone && (body == null || body instanceof BufferedEntity
+                || body instanceof StreamedBody streamed && streamed.untouched());
     }
 
     /** Whether a failed attempt goes again to an untried node: never once any of its response has arrived. */

@@ -44,6 +44,11 @@ final class StreamedBody extends BodyEntity implements ReadListener {
     private final AtomicInteger readers = new AtomicInteger();
     private volatile boolean streaming;
     private volatile DataStreamChannel channel;
+    /**
+     * Whether HttpClient has asked for any of the body: until it does, every byte read is still in
+     * the queue, so an attempt whose connection never opened can hand the body to the next one.
+     */
+    private volatile boolean produced;
 
     /**
      * @param in the client's body, in non-blocking mode once this is its listener
@@ -161,6 +166,7 @@ final class StreamedBody extends BodyEntity implements ReadListener {
 
     @Override
     public void produce(DataStreamChannel ch) throws IOException {
+        produced = true;
         channel = ch;
         for (;;) {
             // Read before gathering: once the end is declared, every byte is in the queue.
@@ -215,13 +221,28 @@ final class StreamedBody extends BodyEntity implements ReadListener {
         return !ended.get() && queued.get() == 0;
     }
 
+    /**
+     * Whether no attempt has taken any of the body yet, so that it can still go to another node
+     * whole: what was read waits in the queue (reading paused once {@code limit} bytes wait), and
+     * the rest is still the client's to send.
+     */
+    boolean untouched() {
+        return !produced;
+    }
+
     @Override
     public boolean isRepeatable() {
         return false;
     }
 
+    /**
+     * HttpClient calls this as each attempt ends. The queue is kept for the next attempt while no
+     * attempt has taken any of it (a connection that never opened); otherwise it is dropped.
+     */
     @Override
     public void releaseResources() {
-        queue.clear();
+        if (produced) {
+            queue.clear();
+        }
     }
 }

@@ -10,7 +10,6 @@ import dev.sluice.testing.RawResponse;
 import dev.sluice.testing.RecordedRequest;
 import dev.sluice.testing.TestOrigin;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
 import org.jboss.arquillian.container.test.api.Deployment;
@@ -81,18 +80,5 @@ class RequestBodiesTest extends SluiceInTomcat {
         assertEquals("chunked", seen.header("Transfer-Encoding"));
         assertNull(seen.header("Content-Length"));
         assertArrayEquals(body, seen.body());
-    }
-
-    /** The body in chunks of 7,000 bytes. */
-    private static byte[] chunk(byte[] body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int offset = 0; offset < body.length; offset += 7_000) {
-            int length = Math.min(7_000, body.length - offset);
-            out.writeBytes((Integer.toHexString(length) + "\r\n").getBytes(US_ASCII));
-            out.write(body, offset, length);
-            out.writeBytes("\r\n".getBytes(US_ASCII));
-        }
-        out.writeBytes("0\r\n\r\n".getBytes(US_ASCII));
-        return out.toByteArray();
     }
 }

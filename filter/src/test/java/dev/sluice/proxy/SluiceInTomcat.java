@@ -1,5 +1,6 @@
 package dev.sluice.proxy;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sluice.testing.RawClient;
@@ -7,6 +8,7 @@ import dev.sluice.testing.RawResponse;
 import dev.sluice.testing.RecordedRequest;
 import dev.sluice.testing.TestOrigin;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URL;
 import java.time.Duration;
@@ -74,6 +76,19 @@ abstract class SluiceInTomcat {
             client.send("POST " + inApplication(path) + " HTTP/1.1\r\nHost: localhost\r\n" + String.join("\r\n", headerLines) + "\r\n\r\n", body);
             return client.readResponse();
         }
+    }
+
+    /** The body in HTTP/1.1 chunked coding, in chunks of 7,000 bytes. */
+    static byte[] chunk(byte[] body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int offset = 0; offset < body.length; offset += 7_000) {
+            int length = Math.min(7_000, body.length - offset);
+            out.writeBytes((Integer.toHexString(length) + "\r\n").getBytes(US_ASCII));
+            out.write(body, offset, length);
+            out.writeBytes("\r\n".getBytes(US_ASCII));
+        }
+        out.writeBytes("0\r\n\r\n".getBytes(US_ASCII));
+        return out.toByteArray();
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.sluice.testing.OriginBehaviours;
 import dev.sluice.testing.RawResponse;
 import dev.sluice.testing.TestOrigin;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
@@ -43,6 +44,9 @@ class UpstreamFailuresTest extends SluiceInTomcat {
         // narrow: one connection, one waiting: a third request in flight is refused with 503.
         return SluiceDeployment.war("failures", SluiceDeployment.route("api", node)
                 + SluiceDeployment.route("dead", "127.0.0.1:" + deadPort)
+                // Round robin sends every other request to the refusing node first; passive health
+                // off, so it stays in rotation and each of those requests must move on by itself.
+                + SluiceDeployment.route("half-dead", "127.0.0.1:" + deadPort + ", " + node, "health.max-fails=0")
                 + SluiceDeployment.route("slow", node, "timeout=300")
                 + SluiceDeployment.route("narrow", node, "pool.max-connections=1", "pool.max-waiting=1"));
     }
@@ -52,6 +56,32 @@ class UpstreamFailuresTest extends SluiceInTomcat {
         RawResponse response = get("/dead/x");
         assertEquals(502, response.status());
         assertTrue(new String(response.body(), US_ASCII).contains("Bad Gateway"));
+    }
+
+    /**
+     * An upload larger than the request buffer streams, yet nothing of it is sent before a
+     * connection exists: when the first node refuses, the whole body goes to the next node.
+     */
+    @Test
+    void aStreamedUploadMovesOnWhenTheFirstNodeRefusesTheConnection() throws IOException {
+        byte[] body = Handlers.pattern(200 * 1024);
+        for (int i = 0; i < 4; i++) {
+            RawResponse response = post("/half-dead/upload", body, "Content-Length: " + body.length);
+            assertEquals(200, response.status(), "upload " + i);
+            String echoed = new String(response.body(), US_ASCII);
+            assertTrue(echoed.contains("body-length=" + body.length + "\n"), "upload " + i + ": " + echoed);
+            assertTrue(echoed.contains("body-sha256=" + Handlers.sha256(new ByteArrayInputStream(body))), "upload " + i);
+        }
+    }
+
+    @Test
+    void aStreamedChunkedUploadMovesOnWhenTheFirstNodeRefusesTheConnection() throws IOException {
+        byte[] body = Handlers.pattern(200 * 1024);
+        for (int i = 0; i < 4; i++) {
+            RawResponse response = post("/half-dead/upload", chunk(body), "Transfer-Encoding: chunked");
+            assertEquals(200, response.status(), "upload " + i);
+            assertTrue(new String(response.body(), US_ASCII).contains("body-length=" + body.length + "\n"), "upload " + i);
+        }
     }
 
     @Test
