@@ -79,7 +79,7 @@ class MissingMicroProfileConfigTest {
         List<Logger> tomcatReports = List.of(Logger.getLogger("org.apache.catalina.core.StandardContext"),
                 Logger.getLogger("org.apache.catalina.core.ContainerBase.[" + ENGINE + "].[localhost].[/" + name + "]"));
         tomcatReports.forEach(logger -> logger.setLevel(Level.OFF));
-        try (LogCapture log = LogCapture.start()) {
+        try (LogCapture log = LogCapture.expecting(Level.SEVERE, "Sluice cannot start")) {
             tomcat.start();
             assertFalse(context.getState().isAvailable(), "the application must not start");
             assertNotEquals(200, RawClient.get(connector.getLocalPort(), "/" + name + "/app/x").status(), "nor answer");
