@@ -191,7 +191,7 @@ S5=$T/memory.tsv
 # seconds; half-way through, the RSS as the load left it, then a full GC, the live heap and the RSS
 # after it. Both RSS figures matter: a full GC gives back the pages of a heap that had grown (G1
 # uncommits the surplus), so the RSS after it favours a proxy whose heap grew under the earlier
-# scenarios over one that stayed small (docs/dev/performance-log.md, item 23).
+# scenarios over one that stayed small.
 under_load() { # label target conns path [wrk options...]
     local label=$1 target=$2 conns=$3 path=$4; shift 4
     wrk -t2 -c"$conns" -d6s "$@" "${URL[$target]}$path" > /dev/null &
@@ -217,10 +217,10 @@ done
 # ---- S6: an open load on S4's path ----
 # wrk is a closed loop: a connection sends its next request only once the last is answered, so a
 # proxy that falls behind is sent less and hides part of its delay. OpenLoad sends at a fixed rate,
-# as independent clients would, and charges each request from the moment it was due (item 38).
+# as independent clients would, and charges each request from the moment it was due.
 # One rate every target carries; one twice what a proxy holding a thread per request can carry
 # (200 threads each waiting 200 ms: 1,000 a second). BENCH_OPEN_RATES="800 2000 3000" adds one
-# near Sluice's limit on a 2-core machine (item 40).
+# near Sluice's limit on a 2-core machine.
 OPEN_RATES=${BENCH_OPEN_RATES:-800 2000}
 OPEN=$T/open.tsv
 : > "$OPEN"
