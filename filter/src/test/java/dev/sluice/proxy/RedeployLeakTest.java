@@ -101,6 +101,7 @@ class RedeployLeakTest {
     }
 
     /** Deploys the WAR, proxies a few requests through its route, and undeploys it. */
+    @SuppressWarnings("deprecation") // addServletMappingDecoded, deprecated in 10.1 yet still how a servlet added by hand is mapped
     private ClassLoader deployServeUndeploy() throws Exception {
         StandardContext context = new StandardContext();
         context.setName("/leak");
