@@ -10,18 +10,11 @@ import java.lang.reflect.Method;
 /**
  * The container behind a request or response, for the few things the Servlet API leaves out
  * (cutting a connection, knowing a body was consumed), which each container offers its own way.
- * Told once per class, by the package of the container's own object beneath any wrappers.
+ * Told by the package of the container's own object beneath any wrappers.
  */
 enum ServletContainer {
     JETTY, UNDERTOW, OTHER;
 
-    private static final ClassValue<ServletContainer> BY_CLASS = new ClassValue<>() {
-        @Override
-        protected ServletContainer computeValue(Class<?> type) {
-            String name = type.getName();
-            return name.startsWith("org.eclipse.jetty.") ? JETTY : name.startsWith("io.undertow.") ? UNDERTOW : OTHER;
-        }
-    };
     /** Per class: Undertow's public {@code getExchange()}, on its requests and responses alike. */
     private static final ClassValue<Method> UNDERTOW_EXCHANGE = publicMethod("getExchange");
 
@@ -39,8 +32,14 @@ enum ServletContainer {
         };
     }
 
+    /**
+     * Told anew each time, from the class's name (which the class keeps): a value cached per class
+     * in a {@link ClassValue} would be this enum, held by the container's class and so keeping
+     * the application's class loader after an undeploy.
+     */
     static ServletContainer of(Object containersOwn) {
-        return BY_CLASS.get(containersOwn.getClass());
+        String name = containersOwn.getClass().getName();
+        return name.startsWith("org.eclipse.jetty.") ? JETTY : name.startsWith("io.undertow.") ? UNDERTOW : OTHER;
     }
 
     /** The container's own request beneath the application's wrappers. */
