@@ -42,20 +42,14 @@ final class ResponseHead {
                 upstreamVia = upstreamVia == null ? header.getValue() : upstreamVia + ", " + header.getValue();
             } else if (name.equalsIgnoreCase("Content-Length")) {
                 length = header.getValue();
-            } else if (HopByHop.isHopByHop(name, named)) {
-                continue;
-            } else if (rewrite == null) {
-                response.addHeader(name, header.getValue());
-            } else if (!rewrite.removes(name)) {
-                response.addHeader(name, rewrite.value(name, header.getValue()));
+            } else if (!HopByHop.isHopByHop(name, named) && (rewrite == null || !rewrite.removes(name))) {
+                response.addHeader(name, rewrite == null ? header.getValue() : rewrite.value(name, header.getValue()));
             }
         }
-        if (rewrite == null) {
+        if (rewrite == null || !rewrite.removes("Via")) {
             response.setHeader("Via", upstreamVia == null ? via : upstreamVia + ", " + via);
-        } else {
-            if (!rewrite.removes("Via")) {
-                response.setHeader("Via", upstreamVia == null ? via : upstreamVia + ", " + via);
-            }
+        }
+        if (rewrite != null) {
             rewrite.setAndAdd(response);
         }
         // Last: once a gathered body has all its declared bytes, the container treats the response
