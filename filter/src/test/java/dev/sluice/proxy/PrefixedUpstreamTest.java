@@ -51,6 +51,12 @@ class PrefixedUpstreamTest extends SluiceInTomcat {
                 sluice.route.kept.path=/kept
                 sluice.route.kept.upstream=kept
                 sluice.upstream.kept.nodes=%1$s
+                sluice.upstream.kept.redirect.map=http://login.internal/ -> https://login.example.com/
+                sluice.route.passed.path=/passed
+                sluice.route.passed.upstream=passed
+                sluice.route.passed.strip-prefix=true
+                sluice.upstream.passed.nodes=%1$s
+                sluice.upstream.passed.host=pass
                 """.formatted(node));
     }
 
@@ -86,6 +92,19 @@ class PrefixedUpstreamTest extends SluiceInTomcat {
     void aRouteThatKeepsItsPrefixPassesRedirectsUntouched() throws IOException {
         redirect("kept-login", "/login");
         assertEquals("/login", get("/kept/kept-login").header("Location"));
+    }
+
+    @Test
+    void aRedirectNamingTheHostSluiceSentIsTheUpstreamsToo() throws IOException {
+        ANSWERS.on("to-own-host", exchange -> exchange.response().status(302, "Found")
+                .header("Location", "http://" + exchange.request().header("Host") + "/page").send(new byte[0]));
+        assertEquals("http://localhost:" + port() + inApplication("/passed/page"), get("/passed/to-own-host").header("Location"));
+    }
+
+    @Test
+    void aMappedRedirectIsReplacedOnARouteThatKeepsItsPrefix() throws IOException {
+        redirect("to-login-service", "http://login.internal/start?app=kept");
+        assertEquals("https://login.example.com/start?app=kept", get("/kept/to-login-service").header("Location"));
     }
 
     @Test
