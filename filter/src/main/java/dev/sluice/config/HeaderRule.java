@@ -1,8 +1,9 @@
 package dev.sluice.config;
 
 /**
- * A change to the request headers before they go upstream, applied after the client's headers
- * were copied: removals first, then {@code set} (replaces any value) and {@code add} (appends).
+ * A change to the request headers before they go upstream, or to the response headers before they
+ * go to the client, applied after the other side's headers were copied: removals first, then
+ * {@code set} (replaces any value) and {@code add} (appends).
  *
  * @param action what to do
  * @param name the header name, a valid token

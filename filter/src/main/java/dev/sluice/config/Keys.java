@@ -131,6 +131,27 @@ final class Keys {
             .values("header names, comma separated")
             .means("Headers removed from the request, before set and add.");
 
+    // Response headers, redirects and cookies
+    static final Key SET_RESPONSE_HEADER = Key.define(TABLE, UPSTREAM, "response-headers.set." + Key.HEADER_NAME)
+            .values("a header value")
+            .means("Sets the response header `<Name>` to this value, replacing the upstream's.");
+    static final Key ADD_RESPONSE_HEADER = Key.define(TABLE, UPSTREAM, "response-headers.add." + Key.HEADER_NAME)
+            .values("a header value")
+            .means("Adds this value to the response header `<Name>`, after the upstream's values.");
+    static final Key REMOVE_RESPONSE_HEADERS = Key.define(TABLE, UPSTREAM, "response-headers.remove")
+            .values("header names, comma separated")
+            .means("Headers removed from the response, before set and add.");
+    static final Key REDIRECT_REWRITE = Key.define(TABLE, UPSTREAM, "redirect.rewrite").choice(RedirectMode.class)
+            .byDefault("auto")
+            .means("Where the upstream's own URLs in `Location`, `Content-Location`, `Refresh` and cookie paths are"
+                    + " rewritten to the client's view.");
+    static final Key REDIRECT_MAP = Key.define(TABLE, UPSTREAM, "redirect.map")
+            .values("`<from> -> <to>` pairs, comma separated")
+            .means("URL beginnings in `Location`, `Content-Location` and `Refresh` replaced as written, before `redirect.rewrite`.");
+    static final Key COOKIE_DOMAIN = Key.define(TABLE, UPSTREAM, "cookie.domain")
+            .values("`<from> -> <to>` pairs, comma separated")
+            .means("Cookie domains the upstream sets, replaced by `<to>`, or dropped when `<to>` is empty.");
+
     // TLS
     static final Key TRUST_STORE = Key.define(TABLE, UPSTREAM, "tls.trust-store")
             .values("a PEM file, or a PKCS12 file `*.p12`/`*.pfx`").computed("the JVM's")

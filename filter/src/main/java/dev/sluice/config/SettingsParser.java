@@ -9,12 +9,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 import org.eclipse.microprofile.config.Config;
 
@@ -29,9 +27,8 @@ public final class SettingsParser {
 
     /** Re-reading every source more often would cost more than any change could be urgent. */
     private static final int MIN_RELOAD_INTERVAL_MS = 100;
-    private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
-    /** Headers a rule may not touch: their values belong to the connection, the framing or the Host mode. */
-    private static final Set<String> PROTECTED_HEADERS = Set.of("content-length", "host", "expect");
+        /** Headers a rule may not touch: their values belong to the connection, the framing or the Host mode. */
+    private static final Set<String> PROTECTED_HEADERS = HopByHop.caseInsensitive("content-length", "host", "expect");
     private static final String CIDR_LIST = "a comma separated list of IP addresses or CIDR blocks";
 
     private final KeyValues values;
@@ -121,7 +118,7 @@ public final class SettingsParser {
             }
         }
         String via = values.textOrDefault(Keys.VIA, null);
-        if (!TOKEN.matcher(via).matches()) {
+        if (!HeaderRulesReader.TOKEN.matcher(via).matches()) {
             throw new ConfigurationException(Keys.VIA.in(null), via, "a token (letters, digits and !#$%&'*+.^_`|~-)");
         }
         return new ForwardingSettings(trusted, values.flag(Keys.FORWARDED_HEADER, null), via,
@@ -184,7 +181,7 @@ public final class SettingsParser {
         CallLimitSettings limits = new CallLimitSettings(
                 rateLimit(name, Keys.RATE_LIMIT, Keys.RATE_LIMIT_BURST, null),
                 rateLimit(name, Keys.CLIENT_RATE_LIMIT, Keys.CLIENT_RATE_LIMIT_BURST, Keys.MAX_CLIENTS));
-        return new UpstreamSettings(name, scheme, nodes, balance, headers(name), timeouts, pool(name),
+        return new UpstreamSettings(name, scheme, nodes, balance, headers(name), ResponseReader.response(values, name), timeouts, pool(name),
                 values.integer(Keys.RESPONSE_BUFFER, name), retry, limits, TlsReader.tls(values, name, scheme),
                 HealthReader.health(values, name));
     }
@@ -229,40 +226,8 @@ public final class SettingsParser {
         } else if (rewrite != null) {
             throw new ConfigurationException(rewriteKey, rewrite, "only allowed together with host=rewrite");
         }
-        return new HeaderSettings(hostMode, rewrite, headerRules(upstream));
-    }
-
-    private List<HeaderRule> headerRules(String upstream) {
-        List<HeaderRule> rules = new ArrayList<>();
-        String removeKey = Keys.REMOVE_HEADERS.in(upstream);
-        for (String header : values.text(removeKey).map(v -> v.split(",")).orElse(new String[0])) {
-            rules.add(new HeaderRule(HeaderRule.Action.REMOVE, headerName(removeKey, header.trim()), null));
-        }
-        for (Key kind : List.of(Keys.SET_HEADER, Keys.ADD_HEADER)) {
-            String prefix = Key.Scope.UPSTREAM.prefix(upstream) + kind.patternPrefix();
-            for (String name : values.names()) {
-                if (name.startsWith(prefix)) {
-                    String header = headerName(name, name.substring(prefix.length()));
-                    String headerValue = values.raw(name);
-                    if (headerValue.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
-                        throw new ConfigurationException(name, headerValue, "a header value without control characters");
-                    }
-                    HeaderRule.Action action = kind == Keys.SET_HEADER ? HeaderRule.Action.SET : HeaderRule.Action.ADD;
-                    rules.add(new HeaderRule(action, header, headerValue.trim()));
-                }
-            }
-        }
-        return rules;
-    }
-
-    private static String headerName(String key, String header) {
-        if (!TOKEN.matcher(header).matches()) {
-            throw new ConfigurationException(key, header, "a header name (letters, digits and !#$%&'*+.^_`|~-)");
-        }
-        if (HopByHop.isFixed(header) || PROTECTED_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
-            throw new ConfigurationException(key, header, "not a hop-by-hop, framing or Host header;"
-                    + " those belong to the connection (use host=rewrite for Host)");
-        }
-        return header;
+        return new HeaderSettings(hostMode, rewrite, HeaderRulesReader.rules(values, upstream, Keys.REMOVE_HEADERS,
+                Keys.SET_HEADER, Keys.ADD_HEADER, PROTECTED_HEADERS, "not a hop-by-hop, framing or Host header;"
+                        + " those belong to the connection (use host=rewrite for Host)"));
     }
 }

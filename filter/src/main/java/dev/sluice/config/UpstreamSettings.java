@@ -10,6 +10,7 @@ import java.util.List;
  * @param nodes at least one node, at least one of them with a weight above 0
  * @param balance how a node is picked
  * @param headers the Host header and the changes to the request headers
+ * @param response the changes to the response headers, redirects and cookies
  * @param timeouts how long the nodes may take
  * @param pool the connection pool
  * @param responseBuffer bytes of a response read ahead of a client that is slower than the node:
@@ -25,6 +26,7 @@ public record UpstreamSettings(
         List<NodeSettings> nodes,
         BalanceSettings balance,
         HeaderSettings headers,
+        ResponseSettings response,
         TimeoutSettings timeouts,
         PoolSettings pool,
         int responseBuffer,

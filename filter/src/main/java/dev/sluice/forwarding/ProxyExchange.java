@@ -80,7 +80,8 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         // after which Jetty calls no listener.
         upstream.counters().exchangeStarted();
         ServletOutputStream out = response.getOutputStream();
-        relay = new ResponseRelay(async, response, out, headers.responseVia(), this, upstream.failureLog(),
+        relay = new ResponseRelay(async, response, out, headers.responseVia(),
+                ResponseRewrite.of(route, request, client.trusted()), this, upstream.failureLog(),
                 upstream.settings().responseBuffer());
         // Set now so the container's first onWritePossible happens while the upstream works,
         // and the response can be written straight from the reactor thread when it arrives.

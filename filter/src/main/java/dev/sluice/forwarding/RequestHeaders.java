@@ -131,7 +131,7 @@ final class RequestHeaders {
      * it (Tomcat makes no {@code Host} header of it). The port is left out when it is the scheme's
      * default, as clients send it. {@code null} for an HTTP/1.0 request without {@code Host}.
      */
-    private static String clientAuthority(HttpServletRequest request) {
+    static String clientAuthority(HttpServletRequest request) {
         String host = request.getHeader("Host");
         if (host != null || !request.getProtocol().startsWith("HTTP/2")) {
             return host;

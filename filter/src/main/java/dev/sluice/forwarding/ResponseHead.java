@@ -13,7 +13,8 @@ import org.apache.hc.core5.http.HttpResponse;
 /**
  * The upstream's response head as the client gets it: the status, the end-to-end headers (hop-by-hop
  * ones and those the upstream's {@code Connection} names stay behind), this hop's {@code Via} after
- * the upstream's, and {@code Content-Length} only where it frames the body.
+ * the upstream's, and {@code Content-Length} only where it frames the body; then the upstream's
+ * response rules and URL rewriting ({@link ResponseRewrite}), when it has any.
  */
 final class ResponseHead {
     private ResponseHead() {
@@ -26,8 +27,10 @@ final class ResponseHead {
      * @param hasBody whether the upstream's response has a body
      * @param contentLength the body's length, or -1 when it is not declared (chunked, or until the
      *        connection closes)
+     * @param rewrite the exchange's changes to the head, or {@code null} when it has none
      */
-    static void apply(HttpResponse upstream, HttpServletResponse response, String via, boolean hasBody, long contentLength) {
+    static void apply(HttpResponse upstream, HttpServletResponse response, String via, boolean hasBody, long contentLength,
+            ResponseRewrite rewrite) {
         response.setStatus(upstream.getCode());
         Set<String> named = HopByHop.namedByConnection(headerValues(upstream, "Connection"));
         String upstreamVia = null;
@@ -39,11 +42,16 @@ final class ResponseHead {
                 upstreamVia = upstreamVia == null ? header.getValue() : upstreamVia + ", " + header.getValue();
             } else if (name.equalsIgnoreCase("Content-Length")) {
                 length = header.getValue();
-            } else if (!HopByHop.isHopByHop(name, named)) {
-                response.addHeader(name, header.getValue());
+            } else if (!HopByHop.isHopByHop(name, named) && (rewrite == null || !rewrite.removes(name))) {
+                response.addHeader(name, rewrite == null ? header.getValue() : rewrite.value(name, header.getValue()));
             }
         }
-        response.setHeader("Via", upstreamVia == null ? via : upstreamVia + ", " + via);
+        if (rewrite == null || !rewrite.removes("Via")) {
+            response.setHeader("Via", upstreamVia == null ? via : upstreamVia + ", " + via);
+        }
+        if (rewrite != null) {
+            rewrite.setAndAdd(response);
+        }
         // Last: once a gathered body has all its declared bytes, the container treats the response
         // as committed and ignores any header set after the length. Only a length that frames the
         // body: next to Transfer-Encoding it is wrong and must go (RFC 9112, 6.3), while an answer

@@ -67,6 +67,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private final HttpServletResponse response;
     private final ServletOutputStream out;
     private final String via;
+    private final ResponseRewrite rewrite;
     private final Outcome outcome;
     private final ThrottledLog failureLog;
     private final AsyncContext async;
@@ -106,7 +107,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private ByteBuffer unsent;
 
     ResponseRelay(AsyncContext async, HttpServletResponse response, ServletOutputStream out,
-            String via, Outcome outcome, ThrottledLog failureLog, int window) {
+            String via, ResponseRewrite rewrite, Outcome outcome, ThrottledLog failureLog, int window) {
         this.window = new FlowWindow(window);
         this.wholeBodyLimit = ResponseBody.wholeBodyLimit(window);
         this.containerBuffer = response.getBufferSize();
@@ -115,6 +116,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         this.response = response;
         this.out = out;
         this.via = via;
+        this.rewrite = rewrite;
         this.outcome = outcome;
     }
 
@@ -382,7 +384,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private void applyHead() {
         headApplied = true;
         containerBuffer = body.containerBuffer(response, containerBuffer);
-        ResponseHead.apply(head, response, via, body != ResponseBody.NONE, contentLength);
+        ResponseHead.apply(head, response, via, body != ResponseBody.NONE, contentLength, rewrite);
     }
 
     /**

@@ -326,6 +326,70 @@ class SettingsParserTest {
         }
     }
 
+    private static ResponseSettings response(String... keyValues) {
+        return parse(minimalWith(keyValues)).upstreams().get("orders").response();
+    }
+
+    @Test
+    void responseHeaderRulesAreParsedAsTheRequestRulesAre() {
+        assertEquals(List.of(
+                new HeaderRule(HeaderRule.Action.REMOVE, "Server", null),
+                new HeaderRule(HeaderRule.Action.SET, "X-Frame-Options", "DENY"),
+                new HeaderRule(HeaderRule.Action.ADD, "Vary", "Origin")), response(
+                "sluice.upstream.orders.response-headers.add.Vary", "Origin",
+                "sluice.upstream.orders.response-headers.set.X-Frame-Options", "DENY",
+                "sluice.upstream.orders.response-headers.remove", "Server").rules());
+    }
+
+    @Test
+    void hopByHopAndFramingResponseHeadersCannotBeChanged() {
+        for (String name : List.of("Connection", "Transfer-Encoding", "Content-Length", "Keep-Alive", "Proxy-Authenticate")) {
+            String key = "sluice.upstream.orders.response-headers.set." + name;
+            assertEquals(key, failure(minimalWith(key, "x")).key(), name);
+        }
+        assertEquals("sluice.upstream.orders.response-headers.remove",
+                failure(minimalWith("sluice.upstream.orders.response-headers.remove", "Server, transfer-encoding")).key());
+    }
+
+    @Test
+    void responseHeaderValueWithControlCharactersIsRefused() {
+        String key = "sluice.upstream.orders.response-headers.add.X-Note";
+        assertEquals(key, failure(minimalWith(key, "a\nb")).key());
+    }
+
+    @Test
+    void redirectsAreRewrittenAutomaticallyAndNothingElseByDefault() {
+        ResponseSettings response = response();
+        assertEquals(RedirectMode.AUTO, response.redirect());
+        assertTrue(response.appliesTo(true));
+        assertFalse(response.appliesTo(false), "a route that keeps its prefix passes responses untouched");
+    }
+
+    @Test
+    void redirectMapAndCookieDomainsAreReadAsPairs() {
+        ResponseSettings response = response(
+                "sluice.upstream.orders.redirect.map", "https://login.internal/ -> https://login.example.com/, http://a:1 -> /",
+                "sluice.upstream.orders.cookie.domain", "app.internal -> example.com, intranet ->");
+        assertEquals(List.of(new Replacement("https://login.internal/", "https://login.example.com/"), new Replacement("http://a:1", "/")),
+                response.redirectMap());
+        assertEquals(List.of(new Replacement("app.internal", "example.com"), new Replacement("intranet", "")), response.cookieDomains());
+    }
+
+    @Test
+    void aPairWithoutArrowOrWithSpacesInsideIsNamed() {
+        for (String bad : List.of("app.internal", "-> example.com", "a b -> c", "a -> b -> c")) {
+            ConfigurationException e = failure(minimalWith("sluice.upstream.orders.cookie.domain", bad));
+            assertEquals("sluice.upstream.orders.cookie.domain", e.key(), bad);
+        }
+    }
+
+    @Test
+    void redirectRewriteTakesItsChoices() {
+        assertEquals(RedirectMode.OFF, response("sluice.upstream.orders.redirect.rewrite", "off").redirect());
+        assertEquals("sluice.upstream.orders.redirect.rewrite",
+                failure(minimalWith("sluice.upstream.orders.redirect.rewrite", "default")).key());
+    }
+
     @Test
     void headerValueWithControlCharactersIsRefused() {
         String key = "sluice.upstream.orders.request-headers.add.X-Tag";

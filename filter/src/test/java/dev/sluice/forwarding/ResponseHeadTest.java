@@ -96,6 +96,6 @@ class ResponseHeadTest {
     }
 
     private void apply(BasicHttpResponse upstream, boolean hasBody, long contentLength) {
-        ResponseHead.apply(upstream, response.getResponse(), VIA, hasBody, contentLength);
+        ResponseHead.apply(upstream, response.getResponse(), VIA, hasBody, contentLength, null);
     }
 }
