@@ -18,9 +18,17 @@ import java.util.logging.SimpleFormatter;
  * {@link LogCapture#logged}. A line held at the end of the run is judged so too.
  */
 public final class HeldLog extends Handler {
-    private static final List<LogRecord> HELD = new ArrayList<>();
-    private static final Set<LogRecord> EXPECTED = ConcurrentHashMap.newKeySet();
+    private static final List<Held> HELD = new ArrayList<>();
+    /** Lines a test asserted, by their record's sequence number. */
+    private static final Set<Long> EXPECTED = ConcurrentHashMap.newKeySet();
     private static final SimpleFormatter FORMAT = new SimpleFormatter();
+
+    /**
+     * A line as text: a record itself would keep its parameters and exception alive, objects of an
+     * undeployed application among them, and with them that application's class loader.
+     */
+    private record Held(long sequence, Level level, String text) {
+    }
 
     public HeldLog() {
         setFormatter(FORMAT);
@@ -29,15 +37,16 @@ public final class HeldLog extends Handler {
     @Override
     public void publish(LogRecord record) {
         if (isLoggable(record)) {
+            Held line = new Held(record.getSequenceNumber(), record.getLevel(), FORMAT.format(record));
             synchronized (HELD) {
-                HELD.add(record);
+                HELD.add(line);
             }
         }
     }
 
     /** Marks a line as one a test asserted: it is no sign of a problem. */
     static void expected(LogRecord record) {
-        EXPECTED.add(record);
+        EXPECTED.add(record.getSequenceNumber());
     }
 
     /** Prints every held line (for a failed test), then forgets them. */
@@ -51,17 +60,17 @@ public final class HeldLog extends Handler {
     }
 
     private static void print(String heading, Level atLeast) {
-        List<LogRecord> shown;
+        List<Held> shown;
         synchronized (HELD) {
             shown = HELD.stream()
-                    .filter(r -> r.getLevel().intValue() >= atLeast.intValue() && (atLeast == Level.ALL || !EXPECTED.contains(r)))
+                    .filter(h -> h.level().intValue() >= atLeast.intValue() && (atLeast == Level.ALL || !EXPECTED.contains(h.sequence())))
                     .toList();
             HELD.clear();
             EXPECTED.clear();
         }
         if (!shown.isEmpty()) {
             StringBuilder text = new StringBuilder(heading).append(System.lineSeparator());
-            shown.forEach(r -> text.append(FORMAT.format(r)));
+            shown.forEach(h -> text.append(h.text()));
             System.err.print(text);
         }
     }
