@@ -9,6 +9,7 @@ import dev.sluice.health.UpstreamHealth;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -179,6 +180,9 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     @Override
     public void bodyFailed(Throwable cause) {
+        // A container that failed the read answers 400 itself (Tomcat does), and its error page
+        // would show this exception's trace, through Sluice's frames, to whoever cut the upload.
+        request.removeAttribute(RequestDispatcher.ERROR_EXCEPTION);
         relay.clientFailed(cause);
     }
 
