@@ -47,6 +47,8 @@ class FuzzedConfigurationTest {
                 throw new AssertionError("iteration " + i + ": " + e + " for " + shown(given), e);
             }
         }
+        System.out.println("FuzzedConfigurationTest: " + ITERATIONS + " configurations, " + accepted + " accepted, "
+                + (ITERATIONS - accepted) + " refused naming a given key");
         // A fuzzer that only ever builds broken configurations tests the first check alone.
         assertTrue(accepted > ITERATIONS / 20, "only " + accepted + " configurations were valid");
     }

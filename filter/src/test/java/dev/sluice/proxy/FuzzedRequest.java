@@ -50,38 +50,40 @@ final class FuzzedRequest {
      * @param context the application's context path, e.g. {@code /wirefuzz}
      */
     static FuzzedRequest random(Random random, String context, int port) {
-        String method = pick(random, METHODS);
-        StringBuilder target = new StringBuilder(random.nextInt(40) == 0 ? "*" : context + pick(random, PREFIXES));
+        // Two in five requests are well formed, so that proxied answers are checked often too.
+        boolean tame = random.nextInt(5) < 2;
+        String method = tame ? pick(random, METHODS, 11) : pick(random, METHODS);
+        StringBuilder target = new StringBuilder(random.nextInt(40) == 0 && !tame ? "*" : context + pick(random, PREFIXES));
         for (int n = random.nextInt(5); n > 0; n--) {
-            target.append(pick(random, SEGMENTS));
+            target.append(tame ? pick(random, SEGMENTS, 2) : pick(random, SEGMENTS));
         }
-        if (random.nextInt(30) == 0) {
+        if (!tame && random.nextInt(30) == 0) {
             target.append('/').append("a".repeat(random.nextBoolean() ? 5_000 : 70_000));
         }
         if (random.nextInt(20) == 0) {
             target.insert(0, "http://localhost:" + port); // absolute form
         }
         StringBuilder head = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n");
-        if (random.nextInt(15) > 0) {
+        if (tame || random.nextInt(15) > 0) {
             head.append("Host: localhost:").append(port).append("\r\n");
         }
-        if (random.nextInt(20) == 0) {
+        if (!tame && random.nextInt(20) == 0) {
             head.append("Host: ").append(random.nextBoolean() ? "other" : "a b").append("\r\n");
         }
-        for (int n = random.nextInt(4); n > 0; n--) {
+        for (int n = tame ? 0 : random.nextInt(4); n > 0; n--) {
             head.append(pick(random, HEADER_NAMES)).append(": ").append(headerValue(random)).append("\r\n");
         }
-        if (random.nextInt(40) == 0) {
+        if (!tame && random.nextInt(40) == 0) {
             head.append(" folded continuation\r\n");
         }
-        if (random.nextInt(40) == 0) {
+        if (!tame && random.nextInt(40) == 0) {
             head.append("NoColonHere\r\n");
         }
         byte[] body = randomBody(random);
         ByteArrayOutputStream rest = new ByteArrayOutputStream();
         long expected = -1;
         boolean halfClose = false;
-        switch (random.nextInt(9)) {
+        switch (tame ? pick(random, new Integer[] {0, 3, 6}) : random.nextInt(9)) {
             case 0, 1, 2 -> expected = 0;
             case 3 -> {
                 head.append("Content-Length: ").append(body.length).append("\r\n");
@@ -165,7 +167,12 @@ final class FuzzedRequest {
     }
 
     private static <T> T pick(Random random, T[] options) {
-        return options[random.nextInt(options.length)];
+        return pick(random, options, options.length);
+    }
+
+    /** One of the first {@code count} options. */
+    private static <T> T pick(Random random, T[] options, int count) {
+        return options[random.nextInt(count)];
     }
 
     /** The head, abbreviated, and the body's size. */
