@@ -182,7 +182,11 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     public void bodyFailed(Throwable cause) {
         // A container that failed the read answers 400 itself (Tomcat does), and its error page
         // would show this exception's trace, through Sluice's frames, to whoever cut the upload.
-        request.removeAttribute(RequestDispatcher.ERROR_EXCEPTION);
+        try {
+            request.removeAttribute(RequestDispatcher.ERROR_EXCEPTION);
+        } catch (RuntimeException e) {
+            // The exchange is over and the container took its request back: no page follows.
+        }
         relay.clientFailed(cause);
     }
 

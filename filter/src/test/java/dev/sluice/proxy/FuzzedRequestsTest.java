@@ -94,7 +94,8 @@ class FuzzedRequestsTest extends SluiceInTomcat {
         byte[] request = concat(("PUT " + inApplication("/api/cut") + " HTTP/1.1\r\nHost: localhost\r\n"
                 + "Content-Length: " + (body.length + 50_000) + "\r\nConnection: close\r\n\r\n").getBytes(ISO_8859_1), body);
         String answer = new String(exchange(request, true), ISO_8859_1);
-        assertTrue(answer.startsWith("HTTP/1.1 4"), abbreviated(answer));
+        // The container may also just close: the client has stopped sending, and may be gone.
+        assertTrue(answer.isEmpty() || answer.startsWith("HTTP/1.1 4"), abbreviated(answer));
         assertFalse(isSluicesTrace(answer), answer);
     }
 
