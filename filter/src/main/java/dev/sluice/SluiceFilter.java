@@ -111,7 +111,18 @@ public class SluiceFilter implements Filter {
                     "Path parameters and empty segments are not allowed in the prefix of a route that strips it");
             return;
         }
+        if (isOptionsWithUntypedBody(http)) {
+            // RFC 9110 requires the type, and HttpClient refuses to send the request without it:
+            // the client's error, which must not be answered 502 and counted against the node.
+            httpResponse.sendError(HttpServletResponse.SC_BAD_REQUEST, "An OPTIONS request with a body needs a Content-Type");
+            return;
+        }
         current.forwarder().forward(route, path, http, httpResponse);
+    }
+
+    private static boolean isOptionsWithUntypedBody(HttpServletRequest request) {
+        return request.getMethod().equals("OPTIONS") && request.getContentType() == null
+                && (request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null);
     }
 
     @Override

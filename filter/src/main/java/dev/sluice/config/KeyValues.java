@@ -1,6 +1,7 @@
 package dev.sluice.config;
 
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -109,7 +110,13 @@ final class KeyValues {
         if (text.isEmpty()) {
             return null;
         }
-        Path path = Path.of(text.get());
+        Path path;
+        try {
+            path = Path.of(text.get());
+        } catch (InvalidPathException e) {
+            // A NUL or, on Windows, a character no file name may hold.
+            throw new ConfigurationException(key.in(owner), text.get(), "a readable file (" + e.getReason() + ")");
+        }
         if (!Files.isReadable(path) || Files.isDirectory(path)) {
             throw new ConfigurationException(key.in(owner), text.get(), "a readable file");
         }

@@ -63,7 +63,15 @@ final class KnownKeys {
             if (candidate == null) {
                 continue;
             }
-            int distance = distance(suffix, candidate);
+            // Only the fixed part is compared: the header name is the user's own, and the cost of
+            // comparing grows with the product of the lengths (a key of megabytes would exhaust
+            // the heap). Edits are never fewer than the difference in length.
+            String fixed = key.isPattern() ? key.patternPrefix() : candidate;
+            String typed = suffix.substring(0, suffix.length() - (candidate.length() - fixed.length()));
+            if (Math.abs(typed.length() - fixed.length()) > tolerance(candidate)) {
+                continue;
+            }
+            int distance = distance(typed, fixed);
             if (distance < bestDistance && distance <= tolerance(candidate)) {
                 best = candidate;
                 bestDistance = distance;

@@ -9,6 +9,7 @@ import dev.sluice.health.UpstreamHealth;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -180,6 +181,13 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     @Override
     public void bodyFailed(Throwable cause) {
+        // A container that failed the read answers 400 itself (Tomcat does), and its error page
+        // would show this exception's trace, through Sluice's frames, to whoever cut the upload.
+        try {
+            request.removeAttribute(RequestDispatcher.ERROR_EXCEPTION);
+        } catch (RuntimeException e) {
+            // The exchange is over and the container took its request back: no page follows.
+        }
         relay.clientFailed(cause);
     }
 

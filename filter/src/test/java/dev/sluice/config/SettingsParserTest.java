@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class SettingsParserTest {
@@ -133,6 +134,20 @@ class SettingsParserTest {
         String message = failure(minimalWith("sluice.upstream.orders.colour", "blue")).getMessage();
         assertFalse(message.contains("did you mean"), message);
         assertTrue(message.contains("an upstream accepts balance, connect-timeout,"), message);
+    }
+
+    @Test
+    @Timeout(10)
+    void unknownKeyOfAMegabyteIsRefusedByNameWithoutExhaustingTheHeap() {
+        String key = "sluice." + "k".repeat(1 << 20);
+        assertEquals(key, failure(minimalWith(key, "1")).key());
+    }
+
+    @Test
+    @Timeout(10)
+    void misspeltHeaderRuleWithAMegabyteHeaderNameIsRefusedQuickly() {
+        String key = "sluice.upstream.orders.request-header.set." + "X".repeat(1 << 20);
+        assertEquals(key, failure(minimalWith(key, "a")).key());
     }
 
     @Test
@@ -425,6 +440,12 @@ class SettingsParserTest {
     @Test
     void tlsKeysNeedHttps() {
         assertEquals("sluice.upstream.orders.tls.insecure", failure(minimalWith("sluice.upstream.orders.tls.insecure", "true")).key());
+    }
+
+    @Test
+    void trustStorePathWithANulCharacterIsNamed() {
+        assertEquals("sluice.upstream.orders.tls.trust-store", failure(minimalWith("sluice.upstream.orders.scheme", "https",
+                "sluice.upstream.orders.tls.trust-store", "/etc/ca\u0000.pem")).key());
     }
 
     @Test
