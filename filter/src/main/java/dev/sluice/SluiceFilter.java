@@ -8,7 +8,7 @@ import dev.sluice.routing.Route;
 import dev.sluice.reload.Reloader;
 import dev.sluice.reload.Snapshot;
 import dev.sluice.routing.RequestPaths;
-import dev.sluice.status.StatusJson;
+import dev.sluice.status.StatusView;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -21,7 +21,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The Sluice servlet filter: requests whose path matches a configured route are forwarded to
@@ -85,12 +84,7 @@ public class SluiceFilter implements Filter {
         String path = RequestPaths.inApplication(http.getRequestURI(), http.getContextPath());
         if (path != null && path.equals(current.status().path()) && current.status().allows(request.getRemoteAddr())
                 && current.status().allows(current.forwarder().clientAddress(http))) {
-            byte[] json = StatusJson.render(current.upstreams()).getBytes(StandardCharsets.UTF_8);
-            HttpServletResponse httpResponse = (HttpServletResponse) response;
-            httpResponse.setContentType("application/json");
-            httpResponse.setHeader("Cache-Control", "no-store");
-            httpResponse.setContentLength(json.length);
-            httpResponse.getOutputStream().write(json);
+            StatusView.answer(http, (HttpServletResponse) response, current.upstreams());
             return;
         }
         String matched = path == null ? null : RequestPaths.forMatching(path);

@@ -12,6 +12,7 @@ final class NodeHealth {
     private long ejectedUntil;
     private boolean ejected;
     private int timesEjected;
+    private long ejections;
     private boolean activeDown;
     private int checksInARow;
 
@@ -72,6 +73,11 @@ final class NodeHealth {
         return timesEjected;
     }
 
+    /** Every ejection since the node's state was made, escalated or not: for the status view. */
+    synchronized long ejections() {
+        return ejections;
+    }
+
     synchronized int consecutiveFailures() {
         return consecutiveFailures;
     }
@@ -110,6 +116,7 @@ final class NodeHealth {
     /** Takes the node out for exactly this long (it asked to be left alone). */
     synchronized long ejectFor(long now, long duration) {
         ejected = true;
+        ejections++;
         ejectedUntil = now + duration;
         consecutiveFailures = 0;
         return duration;

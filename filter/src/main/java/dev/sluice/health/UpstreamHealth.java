@@ -178,6 +178,16 @@ public final class UpstreamHealth {
         return out * 100 <= settings.maxEjectedPercent() * total;
     }
 
+    /** The node's state as figures, for the status views. */
+    public NodeState state(int node) {
+        long now = registry.now();
+        NodeHealth health = nodes[node];
+        NodeState.Condition condition = health.activeDown() ? NodeState.Condition.DOWN
+                : health.ejectedAt(now) ? NodeState.Condition.EJECTED : NodeState.Condition.UP;
+        long left = condition == NodeState.Condition.EJECTED ? (health.ejectedUntil() - now) / 1_000_000 : 0;
+        return new NodeState(condition, left, health.ejections(), health.consecutiveFailures());
+    }
+
     /** The node's state for the status view. */
     public String describe(int node) {
         long now = registry.now();

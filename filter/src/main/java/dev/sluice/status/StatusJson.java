@@ -1,47 +1,59 @@
 package dev.sluice.status;
 
-import dev.sluice.config.NodeSettings;
-import dev.sluice.upstream.Upstream;
-import dev.sluice.upstream.UpstreamCounters;
+import dev.sluice.upstream.RecentOutcomes;
 
 import java.util.List;
 
-import org.apache.hc.core5.pool.PoolStats;
-
-/** The read-only JSON view of every upstream: the same figures as the JMX MBeans. */
-public final class StatusJson {
+/**
+ * The read-only JSON view of every upstream: the JMX MBeans' figures, and those the page shows
+ * (each node's state as figures, ejections, recent error rate, the upstream's requests in flight).
+ */
+final class StatusJson {
     private StatusJson() {
     }
 
-    /** Renders the view now. */
-    public static String render(List<Upstream> upstreams) {
+    /** Renders the view of these figures. */
+    static String render(List<UpstreamFigures> upstreams) {
         StringBuilder json = new StringBuilder("{\"upstreams\":[");
         for (int u = 0; u < upstreams.size(); u++) {
-            Upstream upstream = upstreams.get(u);
-            UpstreamCounters counters = upstream.counters();
-            PoolStats pool = upstream.client().poolStats();
+            UpstreamFigures upstream = upstreams.get(u);
             json.append(u == 0 ? "" : ",").append("{\"name\":").append(string(upstream.name()))
-                    .append(",\"requests\":").append(counters.requests())
-                    .append(",\"retries\":").append(counters.retries())
-                    .append(",\"rateLimited\":").append(counters.rateLimited())
-                    .append(",\"failures\":").append(counters.failures())
-                    .append(",\"overloaded\":").append(counters.overloaded())
-                    .append(",\"pool\":{\"leased\":").append(pool.getLeased())
-                    .append(",\"available\":").append(pool.getAvailable())
-                    .append(",\"pending\":").append(pool.getPending())
-                    .append(",\"max\":").append(pool.getMax()).append("},\"nodes\":[");
-            List<NodeSettings> nodes = upstream.settings().nodes();
+                    .append(",\"requests\":").append(upstream.requests())
+                    .append(",\"retries\":").append(upstream.retries())
+                    .append(",\"rateLimited\":").append(upstream.rateLimited())
+                    .append(",\"failures\":").append(upstream.failures())
+                    .append(",\"overloaded\":").append(upstream.overloaded())
+                    .append(",\"pool\":{\"leased\":").append(upstream.pool().getLeased())
+                    .append(",\"available\":").append(upstream.pool().getAvailable())
+                    .append(",\"pending\":").append(upstream.pool().getPending())
+                    .append(",\"max\":").append(upstream.pool().getMax())
+                    .append("},\"exchanges\":").append(upstream.exchanges()).append(",\"nodes\":[");
+            List<UpstreamFigures.NodeFigures> nodes = upstream.nodes();
             for (int n = 0; n < nodes.size(); n++) {
-                json.append(n == 0 ? "" : ",").append("{\"address\":").append(string(nodes.get(n).address()))
-                        .append(",\"weight\":").append(nodes.get(n).weight())
-                        .append(",\"state\":").append(string(upstream.health().describe(n)))
-                        .append(",\"inFlight\":").append(counters.inFlight(n))
-                        .append(",\"successes\":").append(counters.successes(n))
-                        .append(",\"failures\":").append(counters.failures(n)).append('}');
+                node(json.append(n == 0 ? "" : ","), nodes.get(n));
             }
             json.append("]}");
         }
         return json.append("]}").toString();
+    }
+
+    private static void node(StringBuilder json, UpstreamFigures.NodeFigures node) {
+        json.append("{\"address\":").append(string(node.address()))
+                .append(",\"weight\":").append(node.weight())
+                .append(",\"state\":").append(string(node.state()))
+                .append(",\"inFlight\":").append(node.inFlight())
+                .append(",\"successes\":").append(node.successes())
+                .append(",\"failures\":").append(node.failures())
+                .append(",\"health\":").append(string(node.health().condition().label()))
+                .append(",\"ejectedMillisLeft\":").append(node.health().millisLeft())
+                .append(",\"ejections\":").append(node.health().ejections())
+                .append(",\"failuresInARow\":").append(node.health().failuresInARow())
+                .append(",\"recent\":{\"seconds\":").append(RecentOutcomes.WINDOW_SECONDS)
+                .append(",\"attempts\":").append(node.recent().attempts())
+                .append(",\"failures\":").append(node.recent().failures())
+                .append(",\"errorRate\":").append(node.recent().attempts() == 0 ? "null"
+                        : Double.toString(Math.round(node.recent().errorRate() * 10_000) / 10_000.0))
+                .append("}}");
     }
 
     private static String string(String text) {

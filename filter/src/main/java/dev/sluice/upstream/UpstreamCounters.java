@@ -9,6 +9,7 @@ public final class UpstreamCounters {
     private final AtomicInteger[] inFlight;
     private final LongAdder[] nodeSuccesses;
     private final LongAdder[] nodeFailures;
+    private final RecentOutcomes[] recent;
     private final LongAdder requests = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder rateLimited = new LongAdder();
@@ -19,10 +20,12 @@ public final class UpstreamCounters {
         inFlight = new AtomicInteger[nodes];
         nodeSuccesses = new LongAdder[nodes];
         nodeFailures = new LongAdder[nodes];
+        recent = new RecentOutcomes[nodes];
         for (int i = 0; i < nodes; i++) {
             inFlight[i] = new AtomicInteger();
             nodeSuccesses[i] = new LongAdder();
             nodeFailures[i] = new LongAdder();
+            recent[i] = new RecentOutcomes();
         }
     }
 
@@ -66,10 +69,12 @@ public final class UpstreamCounters {
 
     public void nodeSucceeded(int node) {
         nodeSuccesses[node].increment();
+        recent[node].success(System.nanoTime());
     }
 
     public void nodeFailed(int node) {
         nodeFailures[node].increment();
+        recent[node].failure(System.nanoTime());
     }
 
     /** Attempts on this node that have not ended. */
@@ -85,6 +90,11 @@ public final class UpstreamCounters {
     /** Attempts on this node that failed (no connection, timeout, reset, failure status). */
     public long failures(int node) {
         return nodeFailures[node].sum();
+    }
+
+    /** This node's attempts and failures of the last {@link RecentOutcomes#WINDOW_SECONDS} seconds. */
+    public RecentOutcomes.Window recent(int node) {
+        return recent[node].window(System.nanoTime());
     }
 
     public void countRequest() {

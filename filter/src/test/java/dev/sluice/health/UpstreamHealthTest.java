@@ -246,4 +246,40 @@ class UpstreamHealthTest {
         }
         assertFalse(health.anyEjected());
     }
+
+    @Test
+    void stateShowsAnEjectedNodeWithItsTimeLeftAndEjections() {
+        UpstreamHealth health = health(2, 3, 50);
+        for (int i = 0; i < 3; i++) {
+            health.failed(1);
+        }
+        now.addAndGet(40 * MS);
+        assertEquals(new NodeState(NodeState.Condition.EJECTED, 60, 1, 0), health.state(1));
+        assertEquals(new NodeState(NodeState.Condition.UP, 0, 0, 0), health.state(0));
+    }
+
+    @Test
+    void stateCountsEveryEjectionThoughTheEscalationStartsOver() {
+        UpstreamHealth health = health(2, 1, 50);
+        health.failed(1);
+        now.addAndGet(1_000 * MS);
+        health.failed(1);
+        assertEquals(2, health.state(1).ejections(), "the second ejection is #1 again after a quiet second, yet the second seen");
+    }
+
+    @Test
+    void stateShowsANodeTheActiveChecksHoldOutAsDown() {
+        UpstreamHealth health = health(2, new HealthSettings(3, Duration.ofMillis(100), Duration.ofMillis(250), 50,
+                Set.of(502), false, CHECK_ONCE));
+        health.checked(0, false);
+        assertEquals(NodeState.Condition.DOWN, health.state(0).condition());
+    }
+
+    @Test
+    void stateOfANodeInRotationCountsItsFailuresInARow() {
+        UpstreamHealth health = health(2, 3, 50);
+        health.failed(0);
+        health.failed(0);
+        assertEquals(new NodeState(NodeState.Condition.UP, 0, 0, 2), health.state(0));
+    }
 }

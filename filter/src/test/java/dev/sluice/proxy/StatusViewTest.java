@@ -55,7 +55,31 @@ class StatusViewTest extends SluiceInTomcat {
                 + ",\"failures\":0,\"overloaded\":0"), json);
         assertTrue(refused >= 1, "a burst of 5 cannot admit 7 at once");
         assertTrue(json.contains("{\"address\":\"127.0.0.1:" + a.port() + "\",\"weight\":3,\"state\":\"up\",\"inFlight\":0,"
-                + "\"successes\":" + (7 - refused) + ",\"failures\":0}"), json);
+                + "\"successes\":" + (7 - refused) + ",\"failures\":0,\"health\":\"up\",\"ejectedMillisLeft\":0,\"ejections\":0,"
+                + "\"failuresInARow\":0,\"recent\":{\"seconds\":60,\"attempts\":" + (7 - refused) + ",\"failures\":0,"
+                + "\"errorRate\":0.0}}"), json);
         assertTrue(json.contains("\"pool\":{\"leased\":0"), json);
+    }
+
+    @Test
+    void aBrowserGetsThePageUnderItsOwnPolicy() throws IOException {
+        RawResponse page = get("/_sluice/status", "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+        assertEquals(200, page.status());
+        assertEquals("text/html;charset=UTF-8", page.header("Content-Type"));
+        assertTrue(page.header("Content-Security-Policy").startsWith("default-src 'none'; style-src 'sha256-"),
+                page.header("Content-Security-Policy"));
+        assertEquals("nosniff", page.header("X-Content-Type-Options"));
+        assertEquals("no-store", page.header("Cache-Control"));
+        assertEquals("Accept", page.header("Vary"));
+        assertTrue(page.bodyText().contains("<tr class=\"node\" data-node=\"127.0.0.1:" + a.port() + "\" data-state=\"up\">"),
+                page.bodyText());
+    }
+
+    @Test
+    void aClientTakingAnythingGetsJson() throws IOException {
+        RawResponse view = get("/_sluice/status", "Accept: */*");
+        assertEquals("application/json", view.header("Content-Type"));
+        assertEquals("Accept", view.header("Vary"));
+        assertTrue(view.bodyText().startsWith("{\"upstreams\":[{\"name\":\"main\""), view.bodyText());
     }
 }

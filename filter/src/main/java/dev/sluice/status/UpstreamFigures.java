@@ -1,0 +1,49 @@
+package dev.sluice.status;
+
+import dev.sluice.config.NodeSettings;
+import dev.sluice.health.NodeState;
+import dev.sluice.upstream.RecentOutcomes;
+import dev.sluice.upstream.Upstream;
+import dev.sluice.upstream.UpstreamCounters;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.hc.core5.pool.PoolStats;
+
+/**
+ * One upstream's figures, read once for one rendering, so that the JSON view and the page show
+ * the same numbers from the same instant.
+ *
+ * @param exchanges requests admitted and not yet answered (attempts under way, waiting for a
+ *        connection, or reading the request body)
+ */
+record UpstreamFigures(String name, long requests, long retries, long rateLimited, long failures, long overloaded,
+        int exchanges, PoolStats pool, List<NodeFigures> nodes) {
+
+    /**
+     * @param state the state as one line of text, as JMX shows it
+     * @param health the state as figures
+     * @param recent the attempts of the last {@link RecentOutcomes#WINDOW_SECONDS} seconds
+     */
+    record NodeFigures(String address, int weight, String state, NodeState health, int inFlight, long successes,
+            long failures, RecentOutcomes.Window recent) {
+    }
+
+    static UpstreamFigures of(Upstream upstream) {
+        UpstreamCounters counters = upstream.counters();
+        List<NodeSettings> settings = upstream.settings().nodes();
+        List<NodeFigures> nodes = new ArrayList<>(settings.size());
+        for (int n = 0; n < settings.size(); n++) {
+            nodes.add(new NodeFigures(settings.get(n).address(), settings.get(n).weight(), upstream.health().describe(n),
+                    upstream.health().state(n), counters.inFlight(n), counters.successes(n), counters.failures(n),
+                    counters.recent(n)));
+        }
+        return new UpstreamFigures(upstream.name(), counters.requests(), counters.retries(), counters.rateLimited(),
+                counters.failures(), counters.overloaded(), counters.exchanges(), upstream.client().poolStats(), nodes);
+    }
+
+    static List<UpstreamFigures> of(List<Upstream> upstreams) {
+        return upstreams.stream().map(UpstreamFigures::of).toList();
+    }
+}
