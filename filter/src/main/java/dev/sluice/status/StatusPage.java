@@ -58,7 +58,7 @@ final class StatusPage {
                 <title>Sluice status</title>
                 <style>%s</style></head>
                 <body><h1>Sluice status</h1>
-                <p class="muted">As of <time>%s</time>; refreshes every %d s. Error rates cover the last %d s.</p>
+                <p class="muted">As of <time>%s</time>; refreshes every %d&nbsp;s. Error rates cover the last %d&nbsp;s.</p>
                 """.formatted(REFRESH_SECONDS, STYLE, now.truncatedTo(ChronoUnit.SECONDS), REFRESH_SECONDS,
                 RecentOutcomes.WINDOW_SECONDS));
         if (upstreams.isEmpty()) {

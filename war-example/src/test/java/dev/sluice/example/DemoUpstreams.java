@@ -39,28 +39,33 @@ public final class DemoUpstreams {
     public static void main(String[] args) throws IOException {
         for (String port : args.length == 0 ? new String[] {"9101", "9102"} : args) {
             String name = "demo-" + port;
-            HttpServer server;
             try {
-                server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(port)), 64);
+                start(name, Integer.parseInt(port));
             } catch (BindException e) {
                 System.err.println(name + ": port " + port + " is taken (another run of the example?): " + e.getMessage());
                 System.exit(1);
                 return;
             }
-            server.createContext("/", exchange -> {
-                try (exchange) {
-                    exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
-                    exchange.getResponseHeaders().set("X-Served-By", name);
-                    if ("/download".equals(exchange.getRequestURI().getPath())) {
-                        download(exchange);
-                    } else {
-                        describe(name, exchange);
-                    }
-                }
-            });
-            server.start();
             System.out.println(name + " listening on 127.0.0.1:" + port);
         }
+    }
+
+    /** Starts one service on loopback at this port (0: any free one), answering as {@code name}. */
+    static HttpServer start(String name, int port) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
+                exchange.getResponseHeaders().set("X-Served-By", name);
+                if ("/download".equals(exchange.getRequestURI().getPath())) {
+                    download(exchange);
+                } else {
+                    describe(name, exchange);
+                }
+            }
+        });
+        server.start();
+        return server;
     }
 
     private static void describe(String name, HttpExchange exchange) throws IOException {
