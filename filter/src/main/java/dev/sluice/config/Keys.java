@@ -29,7 +29,8 @@ final class Keys {
             .byDefault("65536")
             .means("Request bodies up to this size are read whole before the upstream is called; longer ones stream.");
     static final Key STATUS_PATH = Key.define(TABLE, FILTER, "status.path").values("a path starting with `/`")
-            .means("Where a read-only JSON view of every upstream answers; none turns the view off.");
+            .means("Where a read-only view of every upstream answers, as a page for a browser and as JSON for "
+            + "everyone else; none turns the view off.");
     static final Key STATUS_ALLOW = Key.define(TABLE, FILTER, "status.allow")
             .values("IP addresses or CIDR blocks, comma separated").byDefault("127.0.0.1/32, ::1/128")
             .means("The only clients the status view answers.");

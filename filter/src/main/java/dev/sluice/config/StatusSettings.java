@@ -6,7 +6,7 @@ import dev.sluice.clientip.IpLiterals;
 import java.util.List;
 
 /**
- * The JSON status view.
+ * The status view: a page for browsers, JSON for machines.
  *
  * @param path the path inside the application where it answers, or {@code null} when it is off
  * @param allowed the only client addresses it answers; everyone else's request goes down the
