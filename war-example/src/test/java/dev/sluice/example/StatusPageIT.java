@@ -47,6 +47,8 @@ class StatusPageIT {
     private String serving;
     private String failing;
     private HeadlessChromium.Load load;
+    /** The JSON view as it first showed the ejection. */
+    private String json;
 
     @BeforeAll
     void ejectANodeAndOpenThePage(@TempDir Path dir) throws Exception {
@@ -98,7 +100,7 @@ class StatusPageIT {
             HttpResponse<String> greeting = client.send(HttpRequest.newBuilder(base.resolve("/api/greetings/hello")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, greeting.statusCode(), greeting.body());
-            String json = client.send(HttpRequest.newBuilder(base.resolve("/_sluice/status")).build(),
+            json = client.send(HttpRequest.newBuilder(base.resolve("/_sluice/status")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             if (json.contains("\"address\":\"" + failing + "\",\"weight\":1,\"state\":\"ejected")) {
                 return;
@@ -139,6 +141,16 @@ class StatusPageIT {
     @Test
     void anotherUpstreamListingTheNodeShowsItEjectedToo() {
         assertTrue(row("echo", failing).contains("data-state=\"ejected\""), row("echo", failing));
+    }
+
+    @Test
+    void theJsonViewShowsMachinesTheSame() {
+        String greetings = json.substring(json.indexOf("{\"name\":\"greetings\""));
+        Matcher node = Pattern.compile("\\{\"address\":\"" + Pattern.quote(failing) + "\",[^{]*\\{[^}]*\\}\\}").matcher(greetings);
+        assertTrue(node.find(), greetings);
+        assertTrue(node.group().contains(",\"health\":\"ejected\",\"ejectedMillisLeft\":"), node.group());
+        assertTrue(node.group().contains(",\"ejections\":1,\"failuresInARow\":0,\"recent\":{\"seconds\":60,\"attempts\":3,"
+                + "\"failures\":3,\"errorRate\":1.0}}"), node.group());
     }
 
     @Test
