@@ -36,6 +36,9 @@ final class HeadlessChromium {
 
     /** Loads the page in a window of this size and writes its screenshot (PNG) to {@code screenshot}. */
     static Load load(URI page, int width, int height, Path screenshot, Path workDir) throws IOException, InterruptedException {
+        if (!Files.isExecutable(EXECUTABLE)) {
+            throw new IOException(EXECUTABLE + " is missing: run bash .ci/test-tools (it installs Debian's chromium)");
+        }
         Path profile = Files.createTempDirectory(workDir, "chromium-profile");
         Path out = workDir.resolve("chromium.out");
         Path err = workDir.resolve("chromium.err");
