@@ -21,9 +21,9 @@ import org.apache.catalina.core.StandardContext;
 /**
  * The soak: Sluice in a real (embedded) Tomcat with the shipped connector settings, on loopback,
  * under a steady mix of requests for a bounded time while its upstreams misbehave on a schedule.
- * Upstream {@code steady}: two good nodes' worth of answers from node A and faulty node B (which
- * breaks on the fault paths: resets before and mid-body, short and cut bodies, garbage, stalls
- * after the head, a first byte past the timeout) and a node that refuses every connection, with
+ * Upstream {@code steady}: good node A, faulty node B (which breaks on the fault paths: resets
+ * before and mid-body, short and cut bodies, garbage, stalls after the head, a first byte past the
+ * timeout) and a node that refuses every connection, with
  * retries and rate limits (per client, behind a trusted proxy, and upstream-wide). Upstream
  * {@code flaky}: node C goes down and comes back, node D's active checks flap. It reports the
  * figures after a warm-up and at the end (both once the load stopped and the pools went idle) and
