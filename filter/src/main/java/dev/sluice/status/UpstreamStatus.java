@@ -100,4 +100,9 @@ public final class UpstreamStatus implements UpstreamStatusMBean {
     public long getOverloaded() {
         return upstream.counters().overloaded();
     }
+
+    @Override
+    public long getTrackedClients() {
+        return upstream.limits().trackedClients();
+    }
 }

@@ -37,4 +37,7 @@ public interface UpstreamStatusMBean {
 
     /** Calls refused with 503 because {@code pool.max-connections + pool.max-waiting} were in flight. */
     long getOverloaded();
+
+    /** Clients whose per-client rate-limit buckets are held now (bounded by {@code rate-limit.per-client.max-clients}). */
+    long getTrackedClients();
 }

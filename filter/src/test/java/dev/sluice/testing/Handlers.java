@@ -78,7 +78,12 @@ public final class Handlers {
      * generated on the fly. Also handy as a large request body.
      */
     public static InputStream stream(long length) {
-        return new PseudoRandomBytes(length);
+        return new PseudoRandomBytes(length, 0x9E3779B97F4A7C15L);
+    }
+
+    /** As {@link #stream(long)}, from another seed: bodies that differ request by request. */
+    public static InputStream stream(long length, long seed) {
+        return new PseudoRandomBytes(length, seed == 0 ? 1 : seed); // xorshift stays at 0 forever
     }
 
     /** A small body with a pattern that any lost, doubled or reordered byte breaks. */
@@ -146,10 +151,11 @@ public final class Handlers {
     /** An xorshift64 stream; one state, so the same length always yields the same bytes. */
     private static final class PseudoRandomBytes extends Http1.BulkInputStream {
         private long remaining;
-        private long state = 0x9E3779B97F4A7C15L;
+        private long state;
 
-        PseudoRandomBytes(long length) {
+        PseudoRandomBytes(long length, long seed) {
             this.remaining = length;
+            this.state = seed;
         }
 
         @Override

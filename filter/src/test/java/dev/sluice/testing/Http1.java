@@ -11,15 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The bits of HTTP/1.1 framing the test origin and the raw client share. */
-final class Http1 {
+/** The bits of HTTP/1.1 framing the test origin, the raw client and the soak's clients share. */
+public final class Http1 {
     private static final int MAX_LINE = 64 * 1024;
 
     private Http1() {
     }
 
     /** One line without its CRLF (or bare LF), or {@code null} at a clean end of stream. */
-    static String readLine(InputStream in) throws IOException {
+    public static String readLine(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         for (int b; (b = in.read()) != '\n';) {
             if (b < 0) {
@@ -40,7 +40,7 @@ final class Http1 {
     }
 
     /** Header lines up to the empty line, in order and case as received; EOFException if the stream ends first. */
-    static List<Map.Entry<String, String>> readHeaders(InputStream in) throws IOException {
+    public static List<Map.Entry<String, String>> readHeaders(InputStream in) throws IOException {
         List<Map.Entry<String, String>> headers = new ArrayList<>();
         for (;;) {
             String line = readLine(in);
@@ -58,7 +58,7 @@ final class Http1 {
         }
     }
 
-    static String first(List<Map.Entry<String, String>> headers, String name) {
+    public static String first(List<Map.Entry<String, String>> headers, String name) {
         return headers.stream().filter(h -> h.getKey().equalsIgnoreCase(name)).map(Map.Entry::getValue)
                 .findFirst().orElse(null);
     }
@@ -78,7 +78,7 @@ final class Http1 {
     }
 
     /** The body framing the headers announce: chunked, Content-Length, or {@code null} for neither. */
-    static InputStream framedBody(InputStream in, List<Map.Entry<String, String>> headers) throws ProtocolException {
+    public static InputStream framedBody(InputStream in, List<Map.Entry<String, String>> headers) throws ProtocolException {
         if (isChunked(headers)) {
             return new Chunked(in);
         }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ProtocolException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -95,7 +96,15 @@ public final class TestOrigin implements AutoCloseable {
 
     /** Starts an origin listening on an ephemeral port of 127.0.0.1. */
     public static TestOrigin start(String name, Handler handler) throws IOException {
-        return started(new TestOrigin(name, handler, new ServerSocket(0, 200, InetAddress.getLoopbackAddress())));
+        return startOn(0, name, handler);
+    }
+
+    /** Starts an origin on this port of 127.0.0.1: a node that went down coming back where it was. */
+    public static TestOrigin startOn(int port, String name, Handler handler) throws IOException {
+        ServerSocket server = new ServerSocket();
+        server.setReuseAddress(true); // the port of a node just closed may still have connections in TIME_WAIT
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+        return started(new TestOrigin(name, handler, server));
     }
 
     /**
