@@ -33,16 +33,14 @@ final class HeaderRulesReader {
         }
         for (Key kind : List.of(set, add)) {
             String prefix = Key.Scope.UPSTREAM.prefix(upstream) + kind.patternPrefix();
-            for (String name : values.names()) {
-                if (name.startsWith(prefix)) {
-                    String header = headerName(name, name.substring(prefix.length()), protectedHeaders, why);
-                    String headerValue = values.raw(name);
-                    if (headerValue.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
-                        throw new ConfigurationException(name, headerValue, "a header value without control characters");
-                    }
-                    HeaderRule.Action action = kind == set ? HeaderRule.Action.SET : HeaderRule.Action.ADD;
-                    rules.add(new HeaderRule(action, header, headerValue.trim()));
+            for (String name : values.namesStartingWith(prefix)) {
+                String header = headerName(name, name.substring(prefix.length()), protectedHeaders, why);
+                String headerValue = values.raw(name);
+                if (headerValue.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+                    throw new ConfigurationException(name, headerValue, "a header value without control characters");
                 }
+                HeaderRule.Action action = kind == set ? HeaderRule.Action.SET : HeaderRule.Action.ADD;
+                rules.add(new HeaderRule(action, header, headerValue.trim()));
             }
         }
         return rules;

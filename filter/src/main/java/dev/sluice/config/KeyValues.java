@@ -36,6 +36,20 @@ final class KeyValues {
         return names;
     }
 
+    /**
+     * The names that start with the prefix, sorted: found by a binary search of the sorted names,
+     * so that reading a thousand upstreams' header rules does not scan every name once per upstream.
+     */
+    List<String> namesStartingWith(String prefix) {
+        int from = Collections.binarySearch(names, prefix);
+        from = from < 0 ? -from - 1 : from;
+        int to = from;
+        while (to < names.size() && names.get(to).startsWith(prefix)) {
+            to++;
+        }
+        return names.subList(from, to);
+    }
+
     /** The value set for a full key, trimmed; empty when unset or blank. */
     Optional<String> text(String fullKey) {
         return lookup.apply(fullKey).map(String::trim).filter(v -> !v.isEmpty());

@@ -14,8 +14,10 @@ import dev.sluice.status.UpstreamStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -115,16 +117,7 @@ public final class Reloader implements ReloaderMBean {
             SluiceSettings next = SettingsParser.parse(ConfigProviderResolver.instance().getBuilder().forClassLoader(loader)
                     .addDefaultSources().addDiscoveredSources().addDiscoveredConverters().build());
             lastRefusal = null;
-            if (next.equals(current.settings())) {
-                if (asked) {
-                    LOG.log(System.Logger.Level.INFO, "Sluice configuration read again: nothing changed");
-                }
-                return "unchanged: " + next.upstreams().size() + " upstreams, " + next.routes().size() + " routes";
-            }
-            Changes changes = new Changes(current.settings(), next);
-            swap(next);
-            LOG.log(System.Logger.Level.INFO, "Sluice configuration reloaded: {0}", changes.details());
-            return changes.summary();
+            return apply(next, asked);
         } catch (RuntimeException e) {
             if (asked || !Objects.equals(e.getMessage(), lastRefusal)) {
                 String message = "Sluice reload rejected, the running configuration stays: " + e.getMessage();
@@ -139,6 +132,20 @@ public final class Reloader implements ReloaderMBean {
         } finally {
             thread.setContextClassLoader(previous);
         }
+    }
+
+    /** Runs these settings if they differ from the running ones; what changed, in a line. */
+    synchronized String apply(SluiceSettings next, boolean asked) {
+        if (next.equals(current.settings())) {
+            if (asked) {
+                LOG.log(System.Logger.Level.INFO, "Sluice configuration read again: nothing changed");
+            }
+            return "unchanged: " + next.upstreams().size() + " upstreams, " + next.routes().size() + " routes";
+        }
+        Changes changes = new Changes(current.settings(), next);
+        swap(next);
+        LOG.log(System.Logger.Level.INFO, "Sluice configuration reloaded: {0}", changes.details());
+        return changes.summary();
     }
 
     /**
@@ -166,8 +173,10 @@ public final class Reloader implements ReloaderMBean {
             keepHealthOf(current == null ? List.of() : current.upstreams());
             throw e;
         }
+        Set<Upstream> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        kept.addAll(upstreams);
         List<Upstream> retired = current == null ? List.of()
-                : current.upstreams().stream().filter(u -> !upstreams.contains(u)).toList();
+                : current.upstreams().stream().filter(u -> !kept.contains(u)).toList();
         current = snapshot;
         publish.accept(snapshot);
 

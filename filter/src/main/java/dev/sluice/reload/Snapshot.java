@@ -7,6 +7,7 @@ import dev.sluice.routing.Route;
 import dev.sluice.upstream.Upstream;
 import dev.sluice.routing.Router;
 
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,7 @@ public record Snapshot(SluiceSettings settings, Router<Route> router, Forwarder 
 
     /** The running upstream of this name, or {@code null}. */
     Upstream upstream(String name) {
-        return upstreams.stream().filter(u -> u.name().equals(name)).findFirst().orElse(null);
+        int at = Collections.binarySearch(upstreams, name, (u, n) -> ((Upstream) u).name().compareTo((String) n));
+        return at < 0 ? null : upstreams.get(at);
     }
 }

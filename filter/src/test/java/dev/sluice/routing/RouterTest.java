@@ -3,6 +3,7 @@ package dev.sluice.routing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -56,5 +57,19 @@ class RouterTest {
     @Test
     void routesAreListedLongestPrefixFirst() {
         assertEquals(List.of("/api/orders", "/static", "/api"), router.routes());
+    }
+
+    @Test
+    void everyOneOfThousandsOfRoutesIsFoundAtItsDepth() {
+        List<String> prefixes = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            prefixes.add(i % 2 == 0 ? "/svc" + i : "/team-" + i % 7 + "/svc" + i);
+        }
+        Router<String> many = new Router<>(prefixes, Function.identity());
+        for (String prefix : prefixes) {
+            assertEquals(prefix, many.match(prefix + "/orders/1"));
+        }
+        assertNull(many.match("/svc1/orders"));
+        assertNull(many.match("/team-1"));
     }
 }

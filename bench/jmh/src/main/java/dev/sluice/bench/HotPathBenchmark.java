@@ -29,22 +29,32 @@ public class HotPathBenchmark extends MicroBenchmark {
     /** The routing table, in a state of its own so that only the routing benchmarks run per table size. */
     @State(Scope.Thread)
     public static class Routes {
-        /** Number of configured routes: a small gateway, and a large one. */
-        @Param({"10", "200"})
+        /** Number of configured routes: a small gateway, a large one, and one fronting thousands of services. */
+        @Param({"10", "1000", "10000"})
         int routes;
 
         Router<String> router;
         String routedPath;
         String unroutedPath;
 
+        /**
+         * Prefixes of one, two and three segments of varied lengths, as a gateway in front of many
+         * teams' services has them, so the table holds prefixes at nearly every length and depth a
+         * request path can reach, the worst case for a lookup per segment boundary.
+         */
         @Setup
         public void setUp() {
             List<String> prefixes = new ArrayList<>();
             for (int i = 0; i < routes; i++) {
-                prefixes.add("/api/service-" + i);
+                prefixes.add(switch (i % 3) {
+                    case 0 -> "/svc" + i;
+                    case 1 -> "/team-" + (i % 97) + "/svc" + i;
+                    default -> "/api/v" + (i % 7) + "/service-" + i;
+                });
             }
             router = new Router<>(prefixes, Function.identity());
-            routedPath = "/api/service-" + (routes / 2) + "/orders/42/items";
+            int hit = routes / 2 - routes / 2 % 3 + 2;
+            routedPath = "/api/v" + (hit % 7) + "/service-" + hit + "/orders/42/items";
             unroutedPath = "/app/pages/index.html";
         }
     }
