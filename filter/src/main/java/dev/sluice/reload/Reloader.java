@@ -43,6 +43,8 @@ import org.eclipse.microprofile.config.spi.ConfigProviderResolver;
  */
 public final class Reloader implements ReloaderMBean {
     private static final System.Logger LOG = System.getLogger(Reloader.class.getName());
+    /** Routes named one by one in the log at start; beyond them, a count. */
+    private static final int ROUTES_LOGGED = 20;
 
     private final String contextPath;
     private final ClassLoader loader;
@@ -76,10 +78,17 @@ public final class Reloader implements ReloaderMBean {
         // First: the filter's MBean claims the names its upstreams' MBeans then take.
         instance = Jmx.registerFirstFree(this, "Filter", contextPath);
         swap(settings);
-        for (Route route : current.router().routes()) {
+        // A line per route tells a small application what it runs; a gateway of thousands of routes
+        // would spend its start writing them, so past a screenful they are counted instead.
+        List<Route> routes = current.router().routes();
+        for (Route route : routes.subList(0, Math.min(routes.size(), ROUTES_LOGGED))) {
             LOG.log(System.Logger.Level.INFO, "Sluice route ''{0}'': {1} -> upstream ''{2}'' {3}",
                     route.settings().name(), route.pathPrefix(), route.upstream().name(),
                     route.upstream().settings().nodes());
+        }
+        if (routes.size() > ROUTES_LOGGED) {
+            LOG.log(System.Logger.Level.INFO, "Sluice: {0} more routes, {1} in all",
+                    routes.size() - ROUTES_LOGGED, routes.size());
         }
     }
 
