@@ -1,6 +1,7 @@
 package dev.sluice.status;
 
 import dev.sluice.config.NodeSettings;
+import dev.sluice.limits.SharedCounting;
 import dev.sluice.upstream.Upstream;
 import dev.sluice.upstream.UpstreamCounters;
 
@@ -25,7 +26,14 @@ public final class StatusJson {
                     .append(",\"retries\":").append(counters.retries())
                     .append(",\"rateLimited\":").append(counters.rateLimited())
                     .append(",\"failures\":").append(counters.failures())
-                    .append(",\"overloaded\":").append(counters.overloaded())
+                    .append(",\"overloaded\":").append(counters.overloaded());
+            if (upstream.sharedLimits() != null) {
+                SharedCounting store = upstream.sharedLimits().counting();
+                json.append(",\"rateLimitStore\":{\"kind\":\"redis\",\"state\":").append(string(store.state()))
+                        .append(",\"fallbackSwitches\":").append(store.switchesToFallback())
+                        .append(",\"fallbackDecisions\":").append(store.fallbackDecisions()).append('}');
+            }
+            json
                     .append(",\"pool\":{\"leased\":").append(pool.getLeased())
                     .append(",\"available\":").append(pool.getAvailable())
                     .append(",\"pending\":").append(pool.getPending())
