@@ -69,7 +69,15 @@ public final class Forwarder {
                 // meanwhile, and the request goes on (or is refused) from the store's answer.
                 AsyncContext async = request.startAsync(request, response);
                 async.setTimeout(0);
-                decided.thenAccept(refusal -> admitLater(refusal, async, route, pathInApplication, client, request, response));
+                decided.whenComplete((refusal, failure) -> {
+                    if (failure != null) {
+                        // Never expected (the fallback decides when the store fails), but a request
+                        // in async mode without a timeout must never be left unanswered.
+                        route.upstream().failureLog().log(System.Logger.Level.WARNING,
+                                () -> "Sluice let a call through: its shared rate limit failed to decide: " + failure);
+                    }
+                    admitLater(failure == null ? refusal : null, async, route, pathInApplication, client, request, response);
+                });
                 return;
             }
             admit(decided.join(), null, route, pathInApplication, client, request, response);

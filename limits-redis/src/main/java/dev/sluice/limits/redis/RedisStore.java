@@ -80,7 +80,9 @@ final class RedisStore implements SharedLimitStore {
                 options.maintNotificationsConfig(MaintNotificationsConfig.disabled());
                 cluster.setOptions(options.build());
                 this.client = cluster;
-                this.connector = () -> cluster.connectAsync(StringCodec.UTF8).thenApply(c -> new Connected(c, c.async()));
+                // The topology first, read from any seed: connecting needs it.
+                this.connector = () -> cluster.refreshPartitionsAsync().thenCompose(topology -> cluster.connectAsync(StringCodec.UTF8))
+                        .thenApply(c -> new Connected(c, c.async()));
             } else {
                 RedisURI single = RedisUris.single(uri);
                 RedisClient standalone = RedisClient.create(resources);
@@ -148,25 +150,27 @@ final class RedisStore implements SharedLimitStore {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("closed"));
         }
-        if (attempt == null) {
-            CompletionStage<Connected> started;
-            try {
-                started = connector.get();
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-            CompletableFuture<Connected> pending = new CompletableFuture<>();
-            attempt = pending;
-            started.whenComplete((opened, failure) -> {
-                opened(opened);
-                if (failure != null) {
-                    pending.completeExceptionally(failure);
-                } else {
-                    pending.complete(opened);
-                }
-            });
+        if (attempt != null) {
+            return attempt;
         }
-        return attempt;
+        CompletionStage<Connected> started;
+        try {
+            started = connector.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Connected> pending = new CompletableFuture<>();
+        attempt = pending;
+        // May complete at once, on this thread: opened() then clears the attempt before it returns.
+        started.whenComplete((opened, failure) -> {
+            opened(opened);
+            if (failure != null) {
+                pending.completeExceptionally(failure);
+            } else {
+                pending.complete(opened);
+            }
+        });
+        return pending;
     }
 
     private synchronized void opened(Connected opened) {

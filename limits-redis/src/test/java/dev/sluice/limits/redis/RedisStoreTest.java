@@ -47,15 +47,17 @@ class RedisStoreTest {
     static SharedLimitStore connected(String uri) throws InterruptedException {
         SharedLimitStore opened = new RedisStoreProvider().open(uri, Duration.ofMillis(500));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        ExecutionException last = null;
         while (System.nanoTime() < deadline) {
             try {
                 opened.heartbeat("test").toCompletableFuture().get();
                 return opened;
             } catch (ExecutionException notYet) {
+                last = notYet;
                 Thread.sleep(50);
             }
         }
-        throw new AssertionError("the store never connected to " + uri);
+        throw new AssertionError("the store never connected to " + uri, last);
     }
 
     private static RateLimiter.Decision take(Bucket... buckets) throws Exception {
