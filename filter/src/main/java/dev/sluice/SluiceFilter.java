@@ -67,6 +67,11 @@ public class SluiceFilter implements Filter {
         try {
             reloader = new Reloader(filterConfig.getServletContext().getContextPath(), loader, next -> snapshot = next);
             reloader.start(settings);
+        } catch (ConfigurationException e) {
+            // Found while building (a store's module missing): said as a parsing error is.
+            destroy();
+            LOG.log(System.Logger.Level.ERROR, "Sluice not started: " + e.getMessage());
+            throw new ServletException("Sluice configuration error: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             destroy();
             throw new ServletException("Sluice could not start: " + e.getMessage(), e);

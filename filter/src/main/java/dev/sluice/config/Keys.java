@@ -121,6 +121,26 @@ final class Keys {
             .number(1, 100_000_000, "clients").byDefault("100000")
             .means("Clients whose buckets are kept.");
 
+    // Rate limits shared by every instance, counted in Redis
+    static final Key LIMIT_STORE = Key.define(TABLE, UPSTREAM, "rate-limit.store").choice(LimitStore.class)
+            .byDefault("local")
+            .means("Where `rate-limit` and `rate-limit.per-client` are counted: in each instance, or in Redis for all"
+                    + " instances together (needs `sluice.redis.uri` and the `sluice-limits-redis` artifact).");
+    static final Key LIMIT_FALLBACK = Key.define(TABLE, UPSTREAM, "rate-limit.fallback").choice(LimitFallback.class)
+            .byDefault("local")
+            .means("With `rate-limit.store=redis`, how calls are limited while Redis is down or slower than"
+                    + " `sluice.redis.timeout`: each instance allows its share of the rate, none are limited, or all are refused.");
+    static final Key REDIS_URI = Key.define(TABLE, FILTER, "redis.uri")
+            .values("`redis://[:password@]host:port[/db]`, `rediss://` (TLS), `redis-sentinel://[:password@]host:port[,host:port]/[db]#master`"
+                    + " or `redis-cluster://[:password@]host:port[,host:port]` (`rediss-cluster://` with TLS)")
+            .means("The Redis where upstreams with `rate-limit.store=redis` count their limits.");
+    static final Key REDIS_TIMEOUT = Key.define(TABLE, FILTER, "redis.timeout").number(1, 60_000, MS).byDefault("5")
+            .means("How long a shared decision may take; a slower one is made by `rate-limit.fallback`, and Redis counts as down"
+                    + " until it answers again.");
+    static final Key REDIS_INSTANCES = Key.define(TABLE, FILTER, "redis.instances").number(1, 100_000, "instances")
+            .computed("counted through Redis while it answers (1 until then)")
+            .means("The instances sharing the limits: with `rate-limit.fallback=local` each allows the rate divided by them.");
+
     // Request headers
     static final Key SET_HEADER = Key.define(TABLE, UPSTREAM, "request-headers.set." + Key.HEADER_NAME)
             .values("a header value")

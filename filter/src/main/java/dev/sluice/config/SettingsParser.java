@@ -95,7 +95,7 @@ public final class SettingsParser {
                         "upstream '" + name + "' is used by no route; remove it or add a route with upstream=" + name);
             }
         }
-        return new SluiceSettings(routes, upstreams, forwarding(), reloadInterval());
+        return new SluiceSettings(routes, upstreams, forwarding(), reloadInterval(), SharedLimitsReader.redis(values, upstreams));
     }
 
     private Duration reloadInterval() {
@@ -178,7 +178,7 @@ public final class SettingsParser {
         int totalMs = values.integer(Keys.TOTAL_TIMEOUT, name);
         RetrySettings retry = new RetrySettings(values.integer(Keys.RETRIES, name, candidates - 1),
                 values.flag(Keys.RETRY_NON_IDEMPOTENT, name), totalMs == 0 ? null : Duration.ofMillis(totalMs));
-        CallLimitSettings limits = new CallLimitSettings(
+        CallLimitSettings limits = SharedLimitsReader.limits(values, name,
                 rateLimit(name, Keys.RATE_LIMIT, Keys.RATE_LIMIT_BURST, null),
                 rateLimit(name, Keys.CLIENT_RATE_LIMIT, Keys.CLIENT_RATE_LIMIT_BURST, Keys.MAX_CLIENTS));
         return new UpstreamSettings(name, scheme, nodes, balance, headers(name), ResponseReader.response(values, name), timeouts, pool(name),

@@ -13,12 +13,20 @@ import java.util.Map;
  * @param upstreams every upstream by name; each is referenced by at least one route
  * @param forwarding settings shared by every route
  * @param reloadInterval how often the configuration is read again, or {@code null} for never
+ * @param redis the Redis where shared rate limits are counted, or {@code null}
  */
 public record SluiceSettings(
         List<RouteSettings> routes,
         Map<String, UpstreamSettings> upstreams,
         ForwardingSettings forwarding,
-        Duration reloadInterval) {
+        Duration reloadInterval,
+        RedisSettings redis) {
+
+    /** Settings without a Redis for shared rate limits. */
+    public SluiceSettings(List<RouteSettings> routes, Map<String, UpstreamSettings> upstreams, ForwardingSettings forwarding,
+            Duration reloadInterval) {
+        this(routes, upstreams, forwarding, reloadInterval, null);
+    }
 
     public SluiceSettings {
         routes = List.copyOf(routes);

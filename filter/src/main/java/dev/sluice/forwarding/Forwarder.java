@@ -6,11 +6,14 @@ import dev.sluice.routing.Route;
 
 import dev.sluice.config.ForwardingSettings;
 import dev.sluice.limits.RateLimiter;
+import dev.sluice.limits.SharedCallLimits;
 
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The entry to forwarding, one step per stage: the call rate limits, then one {@link ProxyExchange}
@@ -58,10 +61,60 @@ public final class Forwarder {
             return;
         }
         RequestHeaders.ClientHop client = headers.clientHop(request);
-        RateLimiter.Decision refusal = route.upstream().limits().refusal(client.address());
+        SharedCallLimits shared = route.upstream().sharedLimits();
+        if (shared != null) {
+            CompletableFuture<RateLimiter.Decision> decided = shared.refusal(client.address());
+            if (!decided.isDone()) {
+                // The store answers on its own thread: the container thread goes back to its pool
+                // meanwhile, and the request goes on (or is refused) from the store's answer.
+                AsyncContext async = request.startAsync(request, response);
+                async.setTimeout(0);
+                decided.whenComplete((refusal, failure) -> {
+                    if (failure != null) {
+                        // Never expected (the fallback decides when the store fails), but a request
+                        // in async mode without a timeout must never be left unanswered.
+                        route.upstream().failureLog().log(System.Logger.Level.WARNING,
+                                () -> "Sluice let a call through: its shared rate limit failed to decide: " + failure);
+                    }
+                    admitLater(failure == null ? refusal : null, async, route, pathInApplication, client, request, response);
+                });
+                return;
+            }
+            admit(decided.join(), null, route, pathInApplication, client, request, response);
+            return;
+        }
+        admit(route.upstream().limits().refusal(client.address()), null, route, pathInApplication, client, request, response);
+    }
+
+    /** {@link #admit} once a shared decision came, off the container thread. */
+    private void admitLater(RateLimiter.Decision refusal, AsyncContext async, Route route, String pathInApplication,
+            RequestHeaders.ClientHop client, HttpServletRequest request, HttpServletResponse response) {
+        try {
+            admit(refusal, async, route, pathInApplication, client, request, response);
+        } catch (IOException | RuntimeException e) {
+            // The client left while the store answered; nothing was sent upstream.
+            route.upstream().failureLog().log(System.Logger.Level.DEBUG, () -> "Sluice could not answer "
+                    + pathInApplication + " after its rate limit's decision: " + e);
+            try {
+                async.complete();
+            } catch (IllegalStateException completed) {
+                // The exchange had started and ended it already.
+            }
+        }
+    }
+
+    /**
+     * The request past its rate limits: refused with 429, or with 503 when too many are in flight,
+     * or sent upstream.
+     *
+     * @param async the request's async context when a shared decision started it, else {@code null}
+     */
+    private void admit(RateLimiter.Decision refusal, AsyncContext async, Route route, String pathInApplication,
+            RequestHeaders.ClientHop client, HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (refusal != null) {
             route.upstream().counters().countRateLimited();
             tooManyRequests(refusal, response);
+            completeIfAsync(async);
             return;
         }
         // Each request in flight holds memory (a container processor, an upstream connection or a
@@ -72,10 +125,22 @@ public final class Forwarder {
             route.upstream().counters().countOverloaded();
             response.setHeader("Retry-After", "1");
             FailureAnswer.write(response, 503);
+            completeIfAsync(async);
             return;
         }
         route.upstream().counters().countRequest();
-        new ProxyExchange(route, pathInApplication, client, request, response, headers, bodyBuffers).start();
+        ProxyExchange exchange = new ProxyExchange(route, pathInApplication, client, request, response, headers, bodyBuffers);
+        if (async == null) {
+            exchange.start();
+        } else {
+            exchange.start(async);
+        }
+    }
+
+    private static void completeIfAsync(AsyncContext async) {
+        if (async != null) {
+            async.complete();
+        }
     }
 
     /** A 429 answered on the container thread: the upstream never hears of the request. */

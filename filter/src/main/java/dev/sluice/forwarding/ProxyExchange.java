@@ -72,7 +72,14 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     /** Starts the exchange on the container thread and returns without waiting for the upstream. */
     void start() throws IOException {
-        AsyncContext async = request.startAsync(request, response);
+        start(request.startAsync(request, response));
+    }
+
+    /**
+     * Starts the exchange in a request already in async mode (after a shared rate limit's
+     * decision), on whichever thread has it, and returns without waiting for the upstream.
+     */
+    void start(AsyncContext async) throws IOException {
         // No container timeout: the upstream timeouts bound the wait, and a long stream that keeps
         // flowing (downloads, server-sent events) must not be cut by a total timer.
         async.setTimeout(0);

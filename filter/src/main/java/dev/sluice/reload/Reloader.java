@@ -8,6 +8,7 @@ import dev.sluice.config.UpstreamSettings;
 import dev.sluice.routing.Route;
 import dev.sluice.upstream.Upstream;
 import dev.sluice.health.HealthRegistry;
+import dev.sluice.limits.SharedCounting;
 import dev.sluice.status.Jmx;
 import dev.sluice.status.UpstreamStatus;
 
@@ -56,6 +57,8 @@ public final class Reloader implements ReloaderMBean {
     private int instance;
     private Snapshot current;
     private ScheduledExecutorService timer;
+    /** The shared store of rate limits, while an upstream counts there. */
+    private SharedCounting counting;
     private ScheduledFuture<?> interval;
     private Duration intervalEvery;
     /** The message of the last refused configuration, so a reload on a timer reports it once. */
@@ -165,13 +168,19 @@ public final class Reloader implements ReloaderMBean {
         List<Upstream> upstreams = new ArrayList<>();
         List<Upstream> built = new ArrayList<>();
         Snapshot snapshot;
+        // A changed store is opened anew, and the upstreams counting there are rebuilt on it.
+        boolean storeChanged = !Objects.equals(next.redis(), counting == null ? null : counting.settings());
+        SharedCounting store = storeChanged ? null : counting;
         try {
+            if (storeChanged && next.redis() != null) {
+                store = SharedCounting.open(next.redis(), loader, timer());
+            }
             for (UpstreamSettings settings : next.upstreams().values()) {
                 Upstream running = current == null ? null : current.upstream(settings.name());
-                if (running != null && running.settings().equals(settings)) {
+                if (running != null && running.settings().equals(settings) && !(storeChanged && settings.limits().shared())) {
                     upstreams.add(running);
                 } else {
-                    Upstream fresh = new Upstream(settings, System::nanoTime, health, timer());
+                    Upstream fresh = new Upstream(settings, System::nanoTime, health, timer(), store);
                     built.add(fresh);
                     upstreams.add(fresh);
                 }
@@ -179,6 +188,9 @@ public final class Reloader implements ReloaderMBean {
             snapshot = Snapshot.of(next, upstreams);
         } catch (RuntimeException e) {
             built.forEach(Upstream::close);
+            if (storeChanged && store != null) {
+                store.close();
+            }
             keepHealthOf(current == null ? List.of() : current.upstreams());
             throw e;
         }
@@ -188,6 +200,13 @@ public final class Reloader implements ReloaderMBean {
                 : current.upstreams().stream().filter(u -> !kept.contains(u)).toList();
         current = snapshot;
         publish.accept(snapshot);
+        if (storeChanged) {
+            // A request that read the old snapshot and asks the closed store gets its fallback's answer.
+            if (counting != null) {
+                counting.close();
+            }
+            counting = store;
+        }
 
         retired.forEach(Upstream::stopTimers);
         keepHealthOf(upstreams);
@@ -265,5 +284,9 @@ public final class Reloader implements ReloaderMBean {
             current.upstreams().forEach(Upstream::close);
         }
         retirement.closeAll();
+        if (counting != null) {
+            counting.close();
+            counting = null;
+        }
     }
 }

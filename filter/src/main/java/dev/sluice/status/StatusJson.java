@@ -22,8 +22,15 @@ final class StatusJson {
                     .append(",\"retries\":").append(upstream.retries())
                     .append(",\"rateLimited\":").append(upstream.rateLimited())
                     .append(",\"failures\":").append(upstream.failures())
-                    .append(",\"overloaded\":").append(upstream.overloaded())
-                    .append(",\"pool\":{\"leased\":").append(upstream.pool().getLeased())
+                    .append(",\"overloaded\":").append(upstream.overloaded());
+            UpstreamFigures.SharedStore store = upstream.sharedStore();
+            if (store != null) {
+                json.append(",\"rateLimitStore\":{\"kind\":").append(string(store.kind()))
+                        .append(",\"state\":").append(string(store.state()))
+                        .append(",\"fallbackSwitches\":").append(store.fallbackSwitches())
+                        .append(",\"fallbackDecisions\":").append(store.fallbackDecisions()).append('}');
+            }
+            json.append(",\"pool\":{\"leased\":").append(upstream.pool().getLeased())
                     .append(",\"available\":").append(upstream.pool().getAvailable())
                     .append(",\"pending\":").append(upstream.pool().getPending())
                     .append(",\"max\":").append(upstream.pool().getMax())

@@ -2,6 +2,7 @@ package dev.sluice.status;
 
 import dev.sluice.config.NodeSettings;
 import dev.sluice.health.NodeState;
+import dev.sluice.limits.SharedCounting;
 import dev.sluice.upstream.RecentOutcomes;
 import dev.sluice.upstream.Upstream;
 import dev.sluice.upstream.UpstreamCounters;
@@ -19,7 +20,15 @@ import org.apache.hc.core5.pool.PoolStats;
  *        connection, or reading the request body)
  */
 record UpstreamFigures(String name, long requests, long retries, long rateLimited, long failures, long overloaded,
-        int exchanges, PoolStats pool, List<NodeFigures> nodes) {
+        SharedStore sharedStore, int exchanges, PoolStats pool, List<NodeFigures> nodes) {
+
+    /**
+     * Where a shared rate limit is counted, when the upstream's limits are shared (else null).
+     *
+     * @param state {@code shared}, {@code fallback} or {@code starting}
+     */
+    record SharedStore(String kind, String state, long fallbackSwitches, long fallbackDecisions) {
+    }
 
     /**
      * @param state the state as one line of text, as JMX shows it
@@ -39,8 +48,12 @@ record UpstreamFigures(String name, long requests, long retries, long rateLimite
                     upstream.health().state(n), counters.inFlight(n), counters.successes(n), counters.failures(n),
                     counters.recent(n)));
         }
+        SharedCounting shared = upstream.sharedLimits() == null ? null : upstream.sharedLimits().counting();
+        SharedStore store = shared == null ? null
+                : new SharedStore("redis", shared.state(), shared.switchesToFallback(), shared.fallbackDecisions());
         return new UpstreamFigures(upstream.name(), counters.requests(), counters.retries(), counters.rateLimited(),
-                counters.failures(), counters.overloaded(), counters.exchanges(), upstream.client().poolStats(), nodes);
+                counters.failures(), counters.overloaded(), store, counters.exchanges(), upstream.client().poolStats(),
+                nodes);
     }
 
     static List<UpstreamFigures> of(List<Upstream> upstreams) {

@@ -1,6 +1,7 @@
 package dev.sluice.status;
 
 import dev.sluice.config.NodeSettings;
+import dev.sluice.limits.SharedCallLimits;
 import dev.sluice.upstream.Upstream;
 
 import java.util.List;
@@ -104,5 +105,23 @@ public final class UpstreamStatus implements UpstreamStatusMBean {
     @Override
     public long getTrackedClients() {
         return upstream.limits().trackedClients();
+    }
+
+    @Override
+    public String getRateLimitStore() {
+        SharedCallLimits shared = upstream.sharedLimits();
+        return shared == null ? "local" : "redis " + shared.counting().state();
+    }
+
+    @Override
+    public long getRateLimitFallbackSwitches() {
+        SharedCallLimits shared = upstream.sharedLimits();
+        return shared == null ? 0 : shared.counting().switchesToFallback();
+    }
+
+    @Override
+    public long getRateLimitFallbackDecisions() {
+        SharedCallLimits shared = upstream.sharedLimits();
+        return shared == null ? 0 : shared.counting().fallbackDecisions();
     }
 }

@@ -40,4 +40,13 @@ public interface UpstreamStatusMBean {
 
     /** Clients whose per-client rate-limit buckets are held now (bounded by {@code rate-limit.per-client.max-clients}). */
     long getTrackedClients();
+
+    /** Where the rate limits are counted: {@code local}, or for Redis its state: {@code redis shared}, {@code redis fallback} or {@code redis starting}. */
+    String getRateLimitStore();
+
+    /** How often the shared store went down and the fallback took over (0 for local limits). */
+    long getRateLimitFallbackSwitches();
+
+    /** Rate limit decisions the fallback made while the shared store was down (0 for local limits). */
+    long getRateLimitFallbackDecisions();
 }

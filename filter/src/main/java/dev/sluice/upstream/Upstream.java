@@ -9,6 +9,8 @@ import dev.sluice.health.ActiveChecker;
 import dev.sluice.health.HealthRegistry;
 import dev.sluice.health.UpstreamHealth;
 import dev.sluice.limits.CallLimits;
+import dev.sluice.limits.SharedCallLimits;
+import dev.sluice.limits.SharedCounting;
 
 import java.io.Closeable;
 import java.util.ArrayList;
@@ -33,6 +35,7 @@ public final class Upstream implements Closeable {
     private final List<Node> nodes;
     private final LoadBalancer balancer;
     private final CallLimits limits;
+    private final SharedCallLimits sharedLimits;
     private final UpstreamHealth health;
     private ActiveChecker checker;
     private ScheduledFuture<?> trim;
@@ -51,6 +54,16 @@ public final class Upstream implements Closeable {
      */
     public Upstream(UpstreamSettings settings, LongSupplier nanoClock, HealthRegistry healthRegistry,
             ScheduledExecutorService timer) {
+        this(settings, nanoClock, healthRegistry, timer, null);
+    }
+
+    /**
+     * Builds the upstream and starts its connection pool.
+     *
+     * @param shared the filter's shared store, for limits counted there; {@code null} when none is configured
+     */
+    public Upstream(UpstreamSettings settings, LongSupplier nanoClock, HealthRegistry healthRegistry,
+            ScheduledExecutorService timer, SharedCounting shared) {
         this.settings = settings;
         this.timer = timer;
         List<Node> built = new ArrayList<>();
@@ -67,6 +80,8 @@ public final class Upstream implements Closeable {
                     settings.balance().ipv4HashPrefix(), settings.balance().ipv6HashPrefix(), HASH_CACHE_SIZE);
         };
         this.limits = CallLimits.of(settings.limits().upstreamWide(), settings.limits().perClient(), nanoClock);
+        this.sharedLimits = settings.limits().shared() && shared != null
+                ? new SharedCallLimits(settings.name(), settings.limits(), shared, nanoClock) : null;
         this.health = new UpstreamHealth(settings.name(), nodes.stream().map(Node::address).toList(), weights,
                 settings.health(), healthRegistry);
         this.client = new UpstreamClient(settings, timer);
@@ -105,6 +120,11 @@ public final class Upstream implements Closeable {
     /** The call rate limits. */
     public CallLimits limits() {
         return limits;
+    }
+
+    /** The call rate limits counted in the shared store, or {@code null} when they are counted here. */
+    public SharedCallLimits sharedLimits() {
+        return sharedLimits;
     }
 
     /** How many nodes the upstream has. */

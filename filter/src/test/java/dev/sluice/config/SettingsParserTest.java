@@ -604,4 +604,59 @@ class SettingsParserTest {
             throw new IllegalStateException(e);
         }
     }
+
+    @Test
+    void sharedLimitsAreCountedWhereTheUpstreamSays() {
+        SluiceSettings settings = parse(minimalWith("sluice.redis.uri", "redis://:pw@127.0.0.1:6390",
+                "sluice.upstream.orders.rate-limit", "50", "sluice.upstream.orders.rate-limit.store", "redis",
+                "sluice.upstream.orders.rate-limit.fallback", "fail-closed"));
+        CallLimitSettings limits = settings.upstreams().get("orders").limits();
+        assertEquals(LimitStore.REDIS, limits.store());
+        assertEquals(LimitFallback.FAIL_CLOSED, limits.fallback());
+        assertEquals(Duration.ofMillis(5), settings.redis().timeout());
+        assertEquals("redis://***@127.0.0.1:6390", settings.redis().redactedUri());
+    }
+
+    @Test
+    void limitsAreCountedLocallyByDefault() {
+        SluiceSettings settings = parse(minimalWith("sluice.upstream.orders.rate-limit", "50"));
+        assertEquals(LimitStore.LOCAL, settings.upstreams().get("orders").limits().store());
+        assertEquals(null, settings.redis());
+    }
+
+    @Test
+    void anUnknownStoreOrFallbackNamesItsKey() {
+        assertEquals("sluice.upstream.orders.rate-limit.store", failure(minimalWith("sluice.redis.uri", "redis://localhost:6379",
+                "sluice.upstream.orders.rate-limit", "50", "sluice.upstream.orders.rate-limit.store", "memcached")).key());
+        assertEquals("sluice.upstream.orders.rate-limit.fallback", failure(minimalWith("sluice.redis.uri", "redis://localhost:6379",
+                "sluice.upstream.orders.rate-limit", "50", "sluice.upstream.orders.rate-limit.store", "redis",
+                "sluice.upstream.orders.rate-limit.fallback", "open")).key());
+    }
+
+    @Test
+    void aSharedStoreNeedsARedisAndALimit() {
+        assertEquals("sluice.upstream.orders.rate-limit.store", failure(minimalWith(
+                "sluice.upstream.orders.rate-limit", "50", "sluice.upstream.orders.rate-limit.store", "redis")).key());
+        assertEquals("sluice.upstream.orders.rate-limit.store", failure(minimalWith("sluice.redis.uri", "redis://localhost:6379",
+                "sluice.upstream.orders.rate-limit.store", "redis")).key());
+        assertEquals("sluice.upstream.orders.rate-limit.fallback", failure(minimalWith(
+                "sluice.upstream.orders.rate-limit", "50", "sluice.upstream.orders.rate-limit.fallback", "fail-open")).key());
+    }
+
+    @Test
+    void aBadRedisUriNamesItsKeyWithoutThePassword() {
+        ConfigurationException e = failure(minimalWith("sluice.redis.uri", "http://:secret@localhost:6379",
+                "sluice.upstream.orders.rate-limit", "50", "sluice.upstream.orders.rate-limit.store", "redis"));
+        assertEquals("sluice.redis.uri", e.key());
+        assertFalse(e.getMessage().contains("secret"), e.getMessage());
+    }
+
+    @Test
+    void everyRedisUriFormIsAccepted() {
+        for (String uri : List.of("redis://localhost", "rediss://:pw@redis.internal:6380/2", "redis-sentinel://10.0.0.1:26379,10.0.0.2:26379/0#mymaster",
+                "redis-cluster://10.0.0.1:7000,10.0.0.2:7001,[::1]:7002", "rediss-cluster://:pw@c.internal:7000")) {
+            assertEquals(uri, parse(minimalWith("sluice.redis.uri", uri, "sluice.upstream.orders.rate-limit", "50",
+                    "sluice.upstream.orders.rate-limit.store", "redis")).redis().uri());
+        }
+    }
 }

@@ -44,6 +44,24 @@ class BadConfigurationTest {
                 """);
     }
 
+    @Deployment(name = "redis-module-missing", managed = false, testable = false)
+    static WebArchive redisModuleMissing() {
+        return SluiceDeployment.war("redis-module-missing", """
+                sluice.route.api.path=/api
+                sluice.route.api.upstream=main
+                sluice.upstream.main.nodes=127.0.0.1:9
+                sluice.upstream.main.rate-limit=100
+                sluice.upstream.main.rate-limit.store=redis
+                sluice.redis.uri=redis://127.0.0.1:9
+                """);
+    }
+
+    @Test
+    void limitsCountedInRedisWithoutItsModuleFailStartNamingTheArtifact() throws IOException {
+        assertStartFails("redis-module-missing", "sluice.upstream.main.rate-limit.store = 'redis' is not allowed:"
+                + " the Redis store is not on the class path: add the artifact dev.sluice:sluice-limits-redis");
+    }
+
     @Test
     void unknownKeyFailsStartNamingTheKeyAndTheOneMeant() throws IOException {
         assertStartFails("typo", "sluice.upstream.main.timout = '500' is not allowed: unknown key;"

@@ -15,7 +15,7 @@ class StatusJsonTest {
 
     private static String render(NodeState state, RecentOutcomes.Window recent) {
         UpstreamFigures.NodeFigures node = new UpstreamFigures.NodeFigures("a\"b:80", 2, "described", state, 1, 7, 3, recent);
-        return StatusJson.render(List.of(new UpstreamFigures("main", 10, 1, 2, 3, 4, 5, new PoolStats(6, 7, 8, 20), List.of(node))));
+        return StatusJson.render(List.of(new UpstreamFigures("main", 10, 1, 2, 3, 4, null, 5, new PoolStats(6, 7, 8, 20), List.of(node))));
     }
 
     @Test
@@ -32,5 +32,14 @@ class StatusJsonTest {
     void noRecentAttemptsHaveNoErrorRate() {
         String json = render(new NodeState(NodeState.Condition.DOWN, 0, 0, 0), new RecentOutcomes.Window(0, 0));
         assertTrue(json.contains("\"health\":\"down\",") && json.contains("\"attempts\":0,\"failures\":0,\"errorRate\":null}"), json);
+    }
+
+    @Test
+    void limitsCountedInASharedStoreShowItsStateAndTheFallbacksFigures() {
+        UpstreamFigures.SharedStore store = new UpstreamFigures.SharedStore("redis", "fallback", 2, 40);
+        String json = StatusJson.render(List.of(new UpstreamFigures("main", 10, 1, 2, 3, 4, store, 5,
+                new PoolStats(6, 7, 8, 20), List.of())));
+        assertTrue(json.contains("\"overloaded\":4,\"rateLimitStore\":{\"kind\":\"redis\",\"state\":\"fallback\","
+                + "\"fallbackSwitches\":2,\"fallbackDecisions\":40},\"pool\":"), json);
     }
 }

@@ -1,0 +1,156 @@
+package dev.sluice.limits;
+
+import dev.sluice.config.ConfigurationException;
+import dev.sluice.config.RedisSettings;
+
+import java.util.ServiceLoader;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The filter's shared store and whether it answers. Decisions go to the store while it is up; one
+ * that fails or is slower than the bound makes it down, and from then on decisions are made by
+ * each upstream's fallback without asking it, so a dead or stalled Redis costs no request more
+ * than the bound once. A heartbeat every second, on the filter's timer, counts the instances
+ * alive and brings the store back up when it answers again. Each change of state is logged once.
+ */
+public final class SharedCounting implements AutoCloseable {
+    /** The artifact that holds the Redis store. */
+    public static final String ARTIFACT = "dev.sluice:sluice-limits-redis";
+    private static final System.Logger LOG = System.getLogger(SharedCounting.class.getName());
+    private static final long BEAT_MILLIS = 1_000;
+
+    /** Starting: not answered yet; until then the fallback decides, as when down. */
+    private enum State { STARTING, UP, DOWN }
+
+    private final SharedLimitStore store;
+    private final RedisSettings settings;
+    private final String instance = UUID.randomUUID().toString();
+    private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
+    private final LongAdder toFallback = new LongAdder();
+    private final LongAdder fallbackDecisions = new LongAdder();
+    private volatile int counted = 1;
+    private final ScheduledFuture<?> beat;
+
+    private SharedCounting(SharedLimitStore store, RedisSettings settings, ScheduledExecutorService timer) {
+        this.store = store;
+        this.settings = settings;
+        this.beat = timer.scheduleWithFixedDelay(this::beat, 0, BEAT_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Opens the store the settings name, found through {@link ServiceLoader} in the application's
+     * class loader. Does not wait for it: an unreachable Redis leaves the filter in its fallback
+     * until it answers.
+     *
+     * @throws ConfigurationException when the store's module is missing or refuses the URI
+     */
+    public static SharedCounting open(RedisSettings settings, ClassLoader loader, ScheduledExecutorService timer) {
+        SharedLimitStore.Provider provider = ServiceLoader.load(SharedLimitStore.Provider.class, loader).stream()
+                .map(ServiceLoader.Provider::get).filter(p -> p.name().equals("redis")).findFirst()
+                .orElseThrow(() -> new ConfigurationException(settings.requiredBy(), "redis",
+                        "the Redis store is not on the class path: add the artifact " + ARTIFACT
+                                + " (its classifier 'bundle' next to sluice-filter-bundle)"));
+        SharedLimitStore store;
+        try {
+            store = provider.open(settings.uri(), settings.timeout());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(settings.uriKey(), settings.redactedUri(), e.getMessage());
+        }
+        LOG.log(System.Logger.Level.INFO, "Sluice counts shared rate limits in {0}", settings.redactedUri());
+        return new SharedCounting(store, settings, timer);
+    }
+
+    /** Whether decisions go to the store now. */
+    boolean up() {
+        return state.get() == State.UP;
+    }
+
+    SharedLimitStore store() {
+        return store;
+    }
+
+    /** The instances the local fallback shares the rate among: configured, or last counted. */
+    int instances() {
+        return settings.instances() > 0 ? settings.instances() : counted;
+    }
+
+    void countFallbackDecision() {
+        fallbackDecisions.increment();
+    }
+
+    /** A decision or heartbeat failed or was too slow: the store is down until a heartbeat is answered. */
+    void failed(Throwable cause) {
+        State was = state.getAndSet(State.DOWN);
+        if (was != State.DOWN) {
+            toFallback.increment();
+            Throwable reason = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
+            LOG.log(System.Logger.Level.WARNING, "Sluice rate limits: Redis {0} {1} ({2}); each upstream''s rate-limit.fallback"
+                    + " decides until it answers again (instances sharing the rate: {3})", settings.redactedUri(),
+                    was == State.STARTING ? "does not answer at start" : "stopped answering within " + settings.timeout().toMillis() + " ms",
+                    reason, instances());
+        }
+    }
+
+    private void answered(int instancesAlive) {
+        counted = Math.max(1, instancesAlive);
+        State was = state.getAndSet(State.UP);
+        if (was == State.DOWN) {
+            LOG.log(System.Logger.Level.INFO, "Sluice rate limits: Redis {0} answers again; limits are shared once more",
+                    settings.redactedUri());
+        }
+    }
+
+    private void beat() {
+        CompletionStage<Integer> answer;
+        try {
+            answer = store.heartbeat(instance);
+        } catch (RuntimeException e) {
+            failed(e);
+            return;
+        }
+        answer.whenComplete((alive, failure) -> {
+            if (failure != null) {
+                failed(failure);
+            } else {
+                answered(alive);
+            }
+        });
+    }
+
+    /** {@code shared}, {@code fallback} or {@code starting}, for the status views. */
+    public String state() {
+        return switch (state.get()) {
+            case UP -> "shared";
+            case DOWN -> "fallback";
+            case STARTING -> "starting";
+        };
+    }
+
+    /** How often the store went down (or was found down at start). */
+    public long switchesToFallback() {
+        return toFallback.sum();
+    }
+
+    /** Decisions the fallback made. */
+    public long fallbackDecisions() {
+        return fallbackDecisions.sum();
+    }
+
+    /** The settings it was opened with. */
+    public RedisSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public void close() {
+        beat.cancel(false);
+        store.close();
+    }
+}

@@ -1,0 +1,207 @@
+package dev.sluice.limits.redis;
+
+import dev.sluice.limits.RateLimiter;
+import dev.sluice.limits.SharedLimitStore;
+
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.MaintNotificationsConfig;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The shared store in Redis, through Lettuce's asynchronous API: each decision is one
+ * {@code EVALSHA} of a GCRA script over the call's buckets, answered on Lettuce's threads, and
+ * failed by Lettuce's own timer once it takes longer than the bound. Commands are refused at once
+ * while the connection is down (never queued), so a dead Redis costs no waiting; Lettuce
+ * reconnects by itself every quarter second. A Redis unreachable at open is connected to again at
+ * each heartbeat.
+ */
+final class RedisStore implements SharedLimitStore {
+    /** One set for the instances, in one slot of a cluster. */
+    private static final String INSTANCES = "{sluice}:instances";
+    /** Instances that have not said they are alive for this long are no longer counted. */
+    private static final long INSTANCE_WINDOW_MILLIS = 3_000;
+    private static final double MICROS = 1_000_000.0;
+
+    private final HashedWheelTimer timer;
+    private final ClientResources resources;
+    private final AbstractRedisClient client;
+    private final Supplier<CompletionStage<Connected>> connector;
+    private final LuaScript take = LuaScript.load("take.lua");
+    private final LuaScript heartbeat = LuaScript.load("heartbeat.lua");
+    /** A connection being opened, or {@code null}. */
+    private CompletionStage<Connected> attempt;
+    private volatile Connected connected;
+    private volatile boolean closed;
+
+    /** An open connection and its commands, standalone or cluster alike. */
+    private record Connected(StatefulConnection<String, String> connection, RedisScriptingAsyncCommands<String, String> commands) {
+    }
+
+    RedisStore(String uri, Duration timeout) {
+        // Lettuce fails a command that outlives its timeout on a wheel timer; the default tick (100
+        // ms) would let a bound of a few milliseconds last a hundred.
+        long tickMillis = Math.max(1, timeout.toMillis() / 5);
+        this.timer = new HashedWheelTimer(new DefaultThreadFactory("sluice-redis-timer", true), tickMillis, TimeUnit.MILLISECONDS);
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).timer(timer)
+                .reconnectDelay(Delay.constant(Duration.ofMillis(250))).build();
+        SocketOptions socket = SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build();
+        TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
+        try {
+            if (RedisUris.isCluster(uri)) {
+                List<RedisURI> seeds = RedisUris.cluster(uri);
+                RedisClusterClient cluster = RedisClusterClient.create(resources, seeds);
+                ClusterClientOptions.Builder options = ClusterClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers()
+                                .enablePeriodicRefresh(Duration.ofSeconds(10)).build());
+                options.maintNotificationsConfig(MaintNotificationsConfig.disabled());
+                cluster.setOptions(options.build());
+                this.client = cluster;
+                // The topology first, read from any seed: connecting needs it.
+                this.connector = () -> cluster.refreshPartitionsAsync().thenCompose(topology -> cluster.connectAsync(StringCodec.UTF8))
+                        .thenApply(c -> new Connected(c, c.async()));
+            } else {
+                RedisURI single = RedisUris.single(uri);
+                RedisClient standalone = RedisClient.create(resources);
+                standalone.setOptions(ClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                        .maintNotificationsConfig(MaintNotificationsConfig.disabled()).build());
+                this.client = standalone;
+                this.connector = () -> standalone.connectAsync(StringCodec.UTF8, single).thenApply(c -> new Connected(c, c.async()));
+            }
+        } catch (RuntimeException e) {
+            shutdownResources();
+            throw e;
+        }
+        connection();
+    }
+
+    @Override
+    public CompletionStage<RateLimiter.Decision> acquire(List<Bucket> buckets) {
+        Connected now = connected;
+        if (now == null) {
+            return notConnected();
+        }
+        String[] keys = new String[buckets.size()];
+        String[] args = new String[buckets.size() * 2];
+        for (int i = 0; i < keys.length; i++) {
+            Bucket bucket = buckets.get(i);
+            double interval = MICROS / bucket.rate();
+            keys[i] = bucket.key();
+            args[2 * i] = Double.toString(interval);
+            args[2 * i + 1] = Double.toString(interval * bucket.burst());
+        }
+        return take.<List<Object>>run(now.commands(), ScriptOutputType.MULTI, keys, args).thenApply(answer -> decision(answer, buckets));
+    }
+
+    /** The script's answer as the local limiter gives it: {@code null} to go on, else the refusal. */
+    private static RateLimiter.Decision decision(List<Object> answer, List<Bucket> buckets) {
+        int refusing = ((Number) answer.get(0)).intValue();
+        if (refusing == 0) {
+            return null;
+        }
+        long retryAfterMicros = ((Number) answer.get(1)).longValue();
+        long fullInMicros = ((Number) answer.get(2)).longValue();
+        return new RateLimiter.Decision(false, buckets.get(refusing - 1).rate(), 0, retryAfterMicros * 1_000, fullInMicros * 1_000);
+    }
+
+    @Override
+    public CompletionStage<Integer> heartbeat(String instance) {
+        return connection().thenCompose(now -> heartbeat.<Long>run(now.commands(), ScriptOutputType.INTEGER,
+                new String[] {INSTANCES}, instance, Long.toString(INSTANCE_WINDOW_MILLIS))).thenApply(Long::intValue);
+    }
+
+    /** A decision does not wait for a connection: the fallback makes it, and the next heartbeat connects. */
+    private <T> CompletionStage<T> notConnected() {
+        return CompletableFuture.failedFuture(new IllegalStateException("not connected to Redis yet"));
+    }
+
+    /**
+     * The connection, or the attempt under way, or a new one. Once connected, Lettuce keeps the
+     * connection up by itself.
+     */
+    private synchronized CompletionStage<Connected> connection() {
+        if (connected != null) {
+            return CompletableFuture.completedFuture(connected);
+        }
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("closed"));
+        }
+        if (attempt != null) {
+            return attempt;
+        }
+        CompletionStage<Connected> started;
+        try {
+            started = connector.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Connected> pending = new CompletableFuture<>();
+        attempt = pending;
+        // May complete at once, on this thread: opened() then clears the attempt before it returns.
+        started.whenComplete((opened, failure) -> {
+            opened(opened);
+            if (failure != null) {
+                pending.completeExceptionally(failure);
+            } else {
+                pending.complete(opened);
+            }
+        });
+        return pending;
+    }
+
+    private synchronized void opened(Connected opened) {
+        attempt = null;
+        if (opened != null) {
+            if (closed) {
+                opened.connection().closeAsync();
+            } else {
+                connected = opened;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        // Closes the connection too.
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        shutdownResources();
+    }
+
+    private void shutdownResources() {
+        try {
+            resources.shutdown(0, 2, TimeUnit.SECONDS).get(3, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // Its threads are daemons; stopping is best effort.
+        }
+        timer.stop();
+    }
+}
