@@ -6,6 +6,8 @@ import dev.sluice.routing.Route;
 
 import dev.sluice.config.ForwardingSettings;
 import dev.sluice.limits.RateLimiter;
+import dev.sluice.observe.ExchangeRecord;
+import dev.sluice.observe.Observers;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -20,11 +22,23 @@ public final class Forwarder {
     private final RequestHeaders headers;
     private final ThrottledLog misconfiguration = new ThrottledLog(System.getLogger(Forwarder.class.getName()));
     private final BodyBuffers bodyBuffers;
+    private final RequestIds requestIds;
+    private final Observers observers;
 
     /** @param settings the settings shared by every route */
     public Forwarder(ForwardingSettings settings) {
+        this(settings, Observers.NONE);
+    }
+
+    /**
+     * @param settings the settings shared by every route
+     * @param observers told of every proxied request's attempts and outcome
+     */
+    public Forwarder(ForwardingSettings settings, Observers observers) {
         this.headers = new RequestHeaders(settings);
         this.bodyBuffers = new BodyBuffers(settings.requestBufferBytes());
+        this.requestIds = new RequestIds(settings.observability());
+        this.observers = observers;
     }
 
     /**
@@ -58,10 +72,19 @@ public final class Forwarder {
             return;
         }
         RequestHeaders.ClientHop client = headers.clientHop(request);
+        String receivedId = requestIds.received(request);
+        String requestId = receivedId != null ? receivedId : requestIds.generated();
+        if (requestId != null) {
+            // Set first, so that Sluice's own answers carry it too; an upstream's answer gets it again.
+            response.setHeader(requestIds.header(), requestId);
+        }
+        ExchangeRecord record = new ExchangeRecord(observers, route.settings().name(), route.upstream().name(),
+                request.getMethod(), ProxyExchange.target(route, pathInApplication, request), client.address(), requestId);
         RateLimiter.Decision refusal = route.upstream().limits().refusal(client.address());
         if (refusal != null) {
             route.upstream().counters().countRateLimited();
             tooManyRequests(refusal, response);
+            record.refused(ExchangeRecord.Outcome.RATE_LIMITED, 429);
             return;
         }
         // Each request in flight holds memory (a container processor, an upstream connection or a
@@ -72,10 +95,12 @@ public final class Forwarder {
             route.upstream().counters().countOverloaded();
             response.setHeader("Retry-After", "1");
             FailureAnswer.write(response, 503);
+            record.refused(ExchangeRecord.Outcome.OVERLOADED, 503);
             return;
         }
         route.upstream().counters().countRequest();
-        new ProxyExchange(route, pathInApplication, client, request, response, headers, bodyBuffers).start();
+        new ProxyExchange(route, pathInApplication, client, request, response, headers, bodyBuffers, record,
+                requestId == null ? null : requestIds.header(), receivedId == null).start();
     }
 
     /** A 429 answered on the container thread: the upstream never hears of the request. */

@@ -12,6 +12,8 @@ final class NodeHealth {
     private long ejectedUntil;
     private boolean ejected;
     private int timesEjected;
+    /** Every ejection since the node's state was first kept, for the metrics. */
+    private long ejections;
     private boolean activeDown;
     private int checksInARow;
 
@@ -72,6 +74,10 @@ final class NodeHealth {
         return timesEjected;
     }
 
+    synchronized long ejections() {
+        return ejections;
+    }
+
     synchronized int consecutiveFailures() {
         return consecutiveFailures;
     }
@@ -109,6 +115,7 @@ final class NodeHealth {
 
     /** Takes the node out for exactly this long (it asked to be left alone). */
     synchronized long ejectFor(long now, long duration) {
+        ejections++;
         ejected = true;
         ejectedUntil = now + duration;
         consecutiveFailures = 0;

@@ -178,6 +178,17 @@ public final class UpstreamHealth {
         return out * 100 <= settings.maxEjectedPercent() * total;
     }
 
+    /** The node's state in one word: {@code up}, {@code ejected} (passive health) or {@code down} (active checks). */
+    public String state(int node) {
+        NodeHealth health = nodes[node];
+        return health.activeDown() ? "down" : health.ejectedAt(registry.now()) ? "ejected" : "up";
+    }
+
+    /** How many times the node was taken out of rotation by passive health (or its own Retry-After). */
+    public long ejections(int node) {
+        return nodes[node].ejections();
+    }
+
     /** The node's state for the status view. */
     public String describe(int node) {
         long now = registry.now();
