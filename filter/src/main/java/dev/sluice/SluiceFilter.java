@@ -4,6 +4,7 @@ import dev.sluice.config.ApplicationConfig;
 import dev.sluice.config.ConfigurationException;
 import dev.sluice.config.MicroProfileConfigMissing;
 import dev.sluice.config.SluiceSettings;
+import dev.sluice.metrics.Meters;
 import dev.sluice.routing.Route;
 import dev.sluice.reload.Reloader;
 import dev.sluice.reload.Snapshot;
@@ -65,7 +66,8 @@ public class SluiceFilter implements Filter {
             throw new ServletException("Sluice configuration error: " + e.getMessage(), e);
         }
         try {
-            reloader = new Reloader(filterConfig.getServletContext().getContextPath(), loader, next -> snapshot = next);
+            Meters meters = Meters.find(filterConfig.getServletContext().getAttribute(Meters.REGISTRY_ATTRIBUTE));
+            reloader = new Reloader(filterConfig.getServletContext().getContextPath(), loader, next -> snapshot = next, meters);
             reloader.start(settings);
         } catch (ConfigurationException e) {
             // Found while building (a store's module missing): said as a parsing error is.

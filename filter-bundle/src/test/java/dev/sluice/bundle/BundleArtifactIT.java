@@ -66,6 +66,21 @@ class BundleArtifactIT {
         assertEquals(List.of(), unmoved, "entries left at their libraries' own names");
     }
 
+    /** Micrometer is the application's: neither inside the JAR nor moved, so Sluice's meters land in the application's registry. */
+    @Test
+    void jarLeavesMicrometerToTheApplication() throws IOException {
+        try (JarFile file = new JarFile(jar)) {
+            assertTrue(file.stream().map(ZipEntry::getName).noneMatch(name -> name.contains("micrometer/")),
+                    "no Micrometer class inside, moved or not");
+            ZipEntry meters = file.getEntry("dev/sluice/metrics/MicrometerMeters.class");
+            assertNotNull(meters, "Sluice's meters");
+            try (InputStream in = file.getInputStream(meters)) {
+                assertTrue(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1).contains("io/micrometer/core/instrument/MeterRegistry"),
+                        "the meters use Micrometer under its own name");
+            }
+        }
+    }
+
     @Test
     void movedSlf4jFindsTheMovedJdkLoggingProvider() throws IOException {
         try (JarFile file = new JarFile(jar)) {

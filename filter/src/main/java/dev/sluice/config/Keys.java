@@ -38,6 +38,17 @@ final class Keys {
             .number(0, MAX, "milliseconds (0 for off)").values("milliseconds, 0 (off) or 100 or more").byDefault("0")
             .means("How often the configuration is read again.");
 
+    // Observability: the access log, metrics and request ids
+    static final Key ACCESS_LOG = Key.define(TABLE, FILTER, "access-log").flag().byDefault("false")
+            .means("Log one line per proxied request on the logger `dev.sluice.access`, at INFO:");
+    static final Key METRICS = Key.define(TABLE, FILTER, "metrics").flag().byDefault("true")
+            .means("Register Sluice's meters when Micrometer is on the application's class path:");
+    static final Key REQUEST_ID_HEADER = Key.define(TABLE, FILTER, "request-id.header").values("a header name, or `none`")
+            .byDefault("X-Request-Id")
+            .means("The header carrying a request's id.");
+    static final Key REQUEST_ID_GENERATE = Key.define(TABLE, FILTER, "request-id.generate").flag().byDefault("true")
+            .means("Give a request that comes without a usable id one of 32 hex digits");
+
     // Routes: sluice.route.<name>.<key>
     static final Key PATH = Key.define(TABLE, ROUTE, "path").values("a path prefix starting with `/`").required()
             .means("The path prefix inside the application (after the context path) that the route serves.");

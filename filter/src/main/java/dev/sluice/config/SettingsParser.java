@@ -122,7 +122,19 @@ public final class SettingsParser {
             throw new ConfigurationException(Keys.VIA.in(null), via, "a token (letters, digits and !#$%&'*+.^_`|~-)");
         }
         return new ForwardingSettings(trusted, values.flag(Keys.FORWARDED_HEADER, null), via,
-                values.integer(Keys.REQUEST_BUFFER, null), status());
+                values.integer(Keys.REQUEST_BUFFER, null), status(), observability());
+    }
+
+    private ObservabilitySettings observability() {
+        String header = values.textOrDefault(Keys.REQUEST_ID_HEADER, null);
+        if (header.equalsIgnoreCase("none")) {
+            values.refuseAny(null, "not allowed with " + Keys.REQUEST_ID_HEADER.in(null) + "=none", Keys.REQUEST_ID_GENERATE);
+            header = null;
+        } else if (!HeaderRulesReader.TOKEN.matcher(header).matches()) {
+            throw new ConfigurationException(Keys.REQUEST_ID_HEADER.in(null), header, "a header name, or none");
+        }
+        return new ObservabilitySettings(values.flag(Keys.ACCESS_LOG, null), values.flag(Keys.METRICS, null), header,
+                header != null && values.flag(Keys.REQUEST_ID_GENERATE, null));
     }
 
     private StatusSettings status() {

@@ -7,6 +7,8 @@ import dev.sluice.routing.Route;
 import dev.sluice.config.ForwardingSettings;
 import dev.sluice.limits.RateLimiter;
 import dev.sluice.limits.SharedCallLimits;
+import dev.sluice.observe.ExchangeRecord;
+import dev.sluice.observe.Observers;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
@@ -23,11 +25,23 @@ public final class Forwarder {
     private final RequestHeaders headers;
     private final ThrottledLog misconfiguration = new ThrottledLog(System.getLogger(Forwarder.class.getName()));
     private final BodyBuffers bodyBuffers;
+    private final RequestIds requestIds;
+    private final Observers observers;
 
     /** @param settings the settings shared by every route */
     public Forwarder(ForwardingSettings settings) {
+        this(settings, Observers.NONE);
+    }
+
+    /**
+     * @param settings the settings shared by every route
+     * @param observers told of every proxied request's attempts and outcome
+     */
+    public Forwarder(ForwardingSettings settings, Observers observers) {
         this.headers = new RequestHeaders(settings);
         this.bodyBuffers = new BodyBuffers(settings.requestBufferBytes());
+        this.requestIds = new RequestIds(settings.observability());
+        this.observers = observers;
     }
 
     /**
@@ -61,6 +75,16 @@ public final class Forwarder {
             return;
         }
         RequestHeaders.ClientHop client = headers.clientHop(request);
+        String receivedId = requestIds.received(request);
+        String requestId = receivedId != null ? receivedId : requestIds.generated();
+        if (requestId != null) {
+            // Set first, so that Sluice's own answers carry it too; an upstream's answer gets it again.
+            response.setHeader(requestIds.header(), requestId);
+        }
+        ExchangeRecord record = new ExchangeRecord(observers, route.settings().name(), route.upstream().name(),
+                request.getMethod(), ProxyExchange.target(route, pathInApplication, request), client.address(), requestId);
+        Admission admission = new Admission(route, pathInApplication, client, request, response, record,
+                requestId == null ? null : requestIds.header(), receivedId == null);
         SharedCallLimits shared = route.upstream().sharedLimits();
         if (shared != null) {
             CompletableFuture<RateLimiter.Decision> decided = shared.refusal(client.address());
@@ -76,25 +100,30 @@ public final class Forwarder {
                         route.upstream().failureLog().log(System.Logger.Level.WARNING,
                                 () -> "Sluice let a call through: its shared rate limit failed to decide: " + failure);
                     }
-                    admitLater(failure == null ? refusal : null, async, route, pathInApplication, client, request, response);
+                    admitLater(failure == null ? refusal : null, async, admission);
                 });
                 return;
             }
-            admit(decided.join(), null, route, pathInApplication, client, request, response);
+            admit(decided.join(), null, admission);
             return;
         }
-        admit(route.upstream().limits().refusal(client.address()), null, route, pathInApplication, client, request, response);
+        admit(route.upstream().limits().refusal(client.address()), null, admission);
+    }
+
+    /** One request on its way past the limits, with what its exchange is built from. */
+    private record Admission(Route route, String pathInApplication, RequestHeaders.ClientHop client,
+            HttpServletRequest request, HttpServletResponse response, ExchangeRecord record, String requestIdHeader,
+            boolean requestIdGenerated) {
     }
 
     /** {@link #admit} once a shared decision came, off the container thread. */
-    private void admitLater(RateLimiter.Decision refusal, AsyncContext async, Route route, String pathInApplication,
-            RequestHeaders.ClientHop client, HttpServletRequest request, HttpServletResponse response) {
+    private void admitLater(RateLimiter.Decision refusal, AsyncContext async, Admission admission) {
         try {
-            admit(refusal, async, route, pathInApplication, client, request, response);
+            admit(refusal, async, admission);
         } catch (IOException | RuntimeException e) {
             // The client left while the store answered; nothing was sent upstream.
-            route.upstream().failureLog().log(System.Logger.Level.DEBUG, () -> "Sluice could not answer "
-                    + pathInApplication + " after its rate limit's decision: " + e);
+            admission.route().upstream().failureLog().log(System.Logger.Level.DEBUG, () -> "Sluice could not answer "
+                    + admission.pathInApplication() + " after its rate limit's decision: " + e);
             try {
                 async.complete();
             } catch (IllegalStateException completed) {
@@ -109,11 +138,13 @@ public final class Forwarder {
      *
      * @param async the request's async context when a shared decision started it, else {@code null}
      */
-    private void admit(RateLimiter.Decision refusal, AsyncContext async, Route route, String pathInApplication,
-            RequestHeaders.ClientHop client, HttpServletRequest request, HttpServletResponse response) throws IOException {
+    private void admit(RateLimiter.Decision refusal, AsyncContext async, Admission admission) throws IOException {
+        Route route = admission.route();
+        HttpServletResponse response = admission.response();
         if (refusal != null) {
             route.upstream().counters().countRateLimited();
             tooManyRequests(refusal, response);
+            admission.record().refused(ExchangeRecord.Outcome.RATE_LIMITED, 429);
             completeIfAsync(async);
             return;
         }
@@ -125,11 +156,14 @@ public final class Forwarder {
             route.upstream().counters().countOverloaded();
             response.setHeader("Retry-After", "1");
             FailureAnswer.write(response, 503);
+            admission.record().refused(ExchangeRecord.Outcome.OVERLOADED, 503);
             completeIfAsync(async);
             return;
         }
         route.upstream().counters().countRequest();
-        ProxyExchange exchange = new ProxyExchange(route, pathInApplication, client, request, response, headers, bodyBuffers);
+        ProxyExchange exchange = new ProxyExchange(route, admission.pathInApplication(), admission.client(),
+                admission.request(), response, headers, bodyBuffers, admission.record(), admission.requestIdHeader(),
+                admission.requestIdGenerated());
         if (async == null) {
             exchange.start();
         } else {

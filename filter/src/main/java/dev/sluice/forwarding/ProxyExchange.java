@@ -5,6 +5,8 @@ import dev.sluice.upstream.Node;
 import dev.sluice.routing.Route;
 
 import dev.sluice.health.UpstreamHealth;
+import dev.sluice.observe.Attempt;
+import dev.sluice.observe.ExchangeRecord;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -44,6 +46,12 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private final RequestHeaders headers;
     private final BodyBuffers bodyBuffers;
     private final long startNanos = System.nanoTime();
+    private final ExchangeRecord record;
+    /** The request id's header, or {@code null} when the request has no id. */
+    private final String idHeader;
+    /** Whether the id is ours, to be sent upstream; the client's goes up with its other headers. */
+    private final boolean idGenerated;
+    private final String target;
 
     private ResponseRelay relay;
     private final BitSet tried = new BitSet();
@@ -51,6 +59,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     /** Resends allowed after a stale pooled connection; bounded so a broken pool cannot loop. */
     private int staleResends = 2;
     private Node node;
+    private Attempt attempt;
     private BodyEntity body;
     private volatile Future<Void> call;
     private volatile boolean clientGone;
@@ -58,8 +67,13 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private boolean sent;
 
     ProxyExchange(Route route, String pathInApplication, RequestHeaders.ClientHop client, HttpServletRequest request,
-            HttpServletResponse response, RequestHeaders headers, BodyBuffers bodyBuffers) {
+            HttpServletResponse response, RequestHeaders headers, BodyBuffers bodyBuffers, ExchangeRecord record,
+            String idHeader, boolean idGenerated) {
         this.route = route;
+        this.record = record;
+        this.idHeader = idHeader;
+        this.idGenerated = idGenerated;
+        this.target = record.target();
         this.upstream = route.upstream();
         this.pathInApplication = pathInApplication;
         this.client = client;
@@ -90,7 +104,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         ServletOutputStream out = response.getOutputStream();
         relay = new ResponseRelay(async, response, out, headers.responseVia(),
                 ResponseRewrite.of(route, request, client.trusted()), this, upstream.failureLog(),
-                upstream.settings().responseBuffer());
+                upstream.settings().responseBuffer(), record, idHeader);
         // Set now so the container's first onWritePossible happens while the upstream works,
         // and the response can be written straight from the reactor thread when it arrives.
         out.setWriteListener(relay);
@@ -119,7 +133,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     }
 
     /** The request-target sent upstream: the raw path as received, optionally without the prefix, and the raw query. */
-    private String target() {
+    static String target(Route route, String pathInApplication, HttpServletRequest request) {
         String path = request.getRequestURI();
         if (route.settings().stripPrefix()) {
             String prefix = route.pathPrefix();
@@ -160,8 +174,12 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     /** Sends the request to the current node. */
     private void send() {
-        BasicHttpRequest upstreamRequest = new BasicHttpRequest(request.getMethod(), node.target(), target());
+        BasicHttpRequest upstreamRequest = new BasicHttpRequest(request.getMethod(), node.target(), target);
         headers.copy(request, upstreamRequest, upstream.settings(), node, client);
+        if (idGenerated) {
+            upstreamRequest.setHeader(idHeader, record.requestId());
+        }
+        attempt = record.attemptStarted(node.index(), node.address());
         BodyEntity entity = body instanceof BufferedEntity buffered && sent ? buffered.replay() : body;
         sent = true;
         upstream.counters().attemptStarted(node.index());
@@ -213,12 +231,14 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             // No attempt follows an answer, so the body's arrays can go back to the pool.
             buffered.recycle();
         }
+        record.attemptEnded(attempt, null);
     }
 
     @Override
     public void failed(Exception cause) {
         upstream.counters().attemptEnded(node.index());
         UpstreamFailure.Kind kind = UpstreamFailure.classify(cause);
+        record.attemptEnded(attempt, kind.tag());
         if (kind.mayResendOnSameNode() && staleResends > 0 && canSendAgain()) {
             // The request never left, so this says nothing about the node.
             staleResends--;
@@ -242,6 +262,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             Node retried = node;
             upstream.failureLog().log(System.Logger.Level.INFO, () -> failure + "; retried on node " + retried.address());
             upstream.counters().countRetry();
+            record.retried();
             return;
         }
         upstream.counters().countFailure();
@@ -277,6 +298,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     @Override
     public void cancelled() {
         upstream.counters().attemptEnded(node.index());
+        record.attemptEnded(attempt, "cancelled");
         if (!clientGone) {
             // Not ours (we cancel only once the client went away): HttpClient gave up the exchange,
             // as when its pool closes under it. The client must still get an answer; nothing
@@ -292,6 +314,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     @Override
     public void clientFailed(Throwable cause) {
         clientGone = true;
+        record.clientGone();
         end();
         Future<Void> started = call;
         if (started != null) {
@@ -310,11 +333,15 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private void end() {
         if (ended.compareAndSet(false, true)) {
             upstream.counters().exchangeEnded();
+            record.bytesIn(body instanceof StreamedBody streamed ? streamed.received()
+                    : body == null ? 0 : Math.max(body.getContentLength(), 0));
+            record.exchangeEnded();
         }
     }
 
     @Override
     public void responseHead(int status, String retryAfter) {
+        record.responseHead(attempt, status);
         UpstreamHealth health = upstream.health();
         // Only 503: a 429 is about one client's calls (RFC 6585), and ejecting the node for it would
         // let one client over its quota take the node away from everyone.

@@ -31,6 +31,17 @@ final class ResponseHead {
      */
     static void apply(HttpResponse upstream, HttpServletResponse response, String via, boolean hasBody, long contentLength,
             ResponseRewrite rewrite) {
+        apply(upstream, response, via, hasBody, contentLength, rewrite, null, null);
+    }
+
+    /**
+     * As {@link #apply(HttpResponse, HttpServletResponse, String, boolean, long, ResponseRewrite)},
+     * with the request's id in its header in place of any the upstream sent (one value, ours).
+     *
+     * @param idHeader the request id's header, or {@code null} for none
+     */
+    static void apply(HttpResponse upstream, HttpServletResponse response, String via, boolean hasBody, long contentLength,
+            ResponseRewrite rewrite, String idHeader, String id) {
         response.setStatus(upstream.getCode());
         Set<String> named = HopByHop.namedByConnection(headerValues(upstream, "Connection"));
         String upstreamVia = null;
@@ -42,12 +53,16 @@ final class ResponseHead {
                 upstreamVia = upstreamVia == null ? header.getValue() : upstreamVia + ", " + header.getValue();
             } else if (name.equalsIgnoreCase("Content-Length")) {
                 length = header.getValue();
-            } else if (!HopByHop.isHopByHop(name, named) && (rewrite == null || !rewrite.removes(name))) {
+            } else if (!HopByHop.isHopByHop(name, named) && (rewrite == null || !rewrite.removes(name))
+                    && (idHeader == null || !name.equalsIgnoreCase(idHeader))) {
                 response.addHeader(name, rewrite == null ? header.getValue() : rewrite.value(name, header.getValue()));
             }
         }
         if (rewrite == null || !rewrite.removes("Via")) {
             response.setHeader("Via", upstreamVia == null ? via : upstreamVia + ", " + via);
+        }
+        if (idHeader != null) {
+            response.setHeader(idHeader, id);
         }
         if (rewrite != null) {
             rewrite.setAndAdd(response);

@@ -1,6 +1,7 @@
 package dev.sluice.forwarding;
 
 import dev.sluice.container.ContainerAbort;
+import dev.sluice.observe.ExchangeRecord;
 import dev.sluice.upstream.ThrottledLog;
 
 import jakarta.servlet.AsyncContext;
@@ -73,6 +74,9 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private final AsyncContext async;
     private final FlowWindow window;
     private final int wholeBodyLimit;
+    private final ExchangeRecord record;
+    /** The request id's header, set again over the upstream's, or {@code null}. */
+    private final String idHeader;
     /**
      * The container's response buffer, enlarged for a streamed body once its head applies: a body
      * that fits it never reaches the socket before its end. Touched only in the serialised part
@@ -107,7 +111,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private ByteBuffer unsent;
 
     ResponseRelay(AsyncContext async, HttpServletResponse response, ServletOutputStream out,
-            String via, ResponseRewrite rewrite, Outcome outcome, ThrottledLog failureLog, int window) {
+            String via, ResponseRewrite rewrite, Outcome outcome, ThrottledLog failureLog, int window,
+            ExchangeRecord record, String idHeader) {
+        this.record = record;
+        this.idHeader = idHeader;
         this.window = new FlowWindow(window);
         this.wholeBodyLimit = ResponseBody.wholeBodyLimit(window);
         this.containerBuffer = response.getBufferSize();
@@ -270,9 +277,11 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
                 || !src.hasArray()) {
             return;
         }
+        int before = src.remaining();
         if (body == ResponseBody.GATHERED) {
             if (out.isReady()) {
                 ResponseBody.gather(response, out, src, contentLength, window);
+                record.bytesOut(before);
             }
             return;
         }
@@ -284,6 +293,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         }
         window.settleOwed();
         ResponseBody.writeSlices(out, src, false, contentLength, containerBuffer, window);
+        record.bytesOut(before - src.remaining());
     }
 
     /** Everything that touches the servlet response: one thread at a time, through the {@link DrainGate}. */
@@ -315,6 +325,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
                         return; // the container calls back
                     }
                     for (ByteBuffer bytes; (bytes = pending.take()) != null;) {
+                        record.bytesOut(bytes.remaining());
                         ResponseBody.gather(response, out, bytes, contentLength, window);
                         pending.recycle(bytes);
                     }
@@ -349,7 +360,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         }
         window.settleOwed();
         if (unsent != null) {
-            if (!ResponseBody.writeSlices(out, unsent, ended && pending.isEmpty(), contentLength, containerBuffer, window)) {
+            if (!writeSlices(unsent, ended && pending.isEmpty())) {
                 return;
             }
             pending.recycle(unsent);
@@ -373,7 +384,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
                 }
                 return;
             }
-            if (!ResponseBody.writeSlices(out, bytes, last, contentLength, containerBuffer, window)) {
+            if (!writeSlices(bytes, last)) {
                 unsent = bytes;
                 return;
             }
@@ -381,10 +392,22 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         }
     }
 
+    /** {@link ResponseBody#writeSlices}, counting what the client's connection took. */
+    private boolean writeSlices(ByteBuffer bytes, boolean endsBody) throws IOException {
+        int before = bytes.remaining();
+        try {
+            return ResponseBody.writeSlices(out, bytes, endsBody, contentLength, containerBuffer, window);
+        } finally {
+            record.bytesOut(before - bytes.remaining());
+        }
+    }
+
     private void applyHead() {
         headApplied = true;
         containerBuffer = body.containerBuffer(response, containerBuffer);
-        ResponseHead.apply(head, response, via, body != ResponseBody.NONE, contentLength, rewrite);
+        // The id is ours, even where the upstream sent one of its own (or echoed it): one value.
+        ResponseHead.apply(head, response, via, body != ResponseBody.NONE, contentLength, rewrite, idHeader, record.requestId());
+        record.sent(head.getCode());
     }
 
     /**
@@ -400,6 +423,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         if (ended && (body == ResponseBody.GATHERED || headApplied)) {
             return true; // the upstream's response is whole; a late failure report changes nothing
         }
+        record.failed(cause.kind().tag(), cause.status(), headApplied);
         if (headApplied) {
             failureLog.log(System.Logger.Level.WARNING, () -> cause + "; response already started, closing the client connection");
             done = true;

@@ -49,6 +49,8 @@ final class StreamedBody extends BodyEntity implements ReadListener {
      * the queue, so an attempt whose connection never opened can hand the body to the next one.
      */
     private volatile boolean produced;
+    /** Bytes read from the client so far; one reader at a time, by the hand-over protocol. */
+    private volatile long received;
 
     /**
      * @param in the client's body, in non-blocking mode once this is its listener
@@ -61,6 +63,11 @@ final class StreamedBody extends BodyEntity implements ReadListener {
         this.buffers = buffers;
         this.limit = buffers.limit();
         this.sink = sink;
+    }
+
+    /** Bytes read from the client so far. */
+    long received() {
+        return received;
     }
 
     @Override
@@ -133,6 +140,7 @@ final class StreamedBody extends BodyEntity implements ReadListener {
                     break;
                 }
                 queue.add(ByteBuffer.wrap(chunk, 0, n));
+                received += n;
                 added = true;
                 if (queued.addAndGet(n) > limit && !streaming) {
                     streaming = true;

@@ -51,6 +51,15 @@ public record UpstreamFailure(String upstream, String node, Exception exception,
         /** No node could be sent the request. */
         NO_NODE;
 
+        /** Each kind's name as metrics and the access log show it, made once: the hot path only reads. */
+        private static final String[] TAGS = java.util.Arrays.stream(values())
+                .map(kind -> kind.name().toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new);
+
+        /** The lower-case name ({@code not_connected}). */
+        public String tag() {
+            return TAGS[ordinal()];
+        }
+
         /** Whether the failure counts against the node's health (unless the client had gone by then). */
         public boolean countsAgainstNode() {
             return this == STALE_CONNECTION || this == NOT_CONNECTED || this == IO;

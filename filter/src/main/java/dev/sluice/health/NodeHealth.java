@@ -73,7 +73,7 @@ final class NodeHealth {
         return timesEjected;
     }
 
-    /** Every ejection since the node's state was made, escalated or not: for the status view. */
+    /** Every ejection since the node's state was made, escalated or not: for the status views and metrics. */
     synchronized long ejections() {
         return ejections;
     }
@@ -115,8 +115,8 @@ final class NodeHealth {
 
     /** Takes the node out for exactly this long (it asked to be left alone). */
     synchronized long ejectFor(long now, long duration) {
-        ejected = true;
         ejections++;
+        ejected = true;
         ejectedUntil = now + duration;
         consecutiveFailures = 0;
         return duration;

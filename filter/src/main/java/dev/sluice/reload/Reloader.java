@@ -9,6 +9,10 @@ import dev.sluice.routing.Route;
 import dev.sluice.upstream.Upstream;
 import dev.sluice.health.HealthRegistry;
 import dev.sluice.limits.SharedCounting;
+import dev.sluice.metrics.Meters;
+import dev.sluice.observe.AccessLog;
+import dev.sluice.observe.Observers;
+import dev.sluice.config.ObservabilitySettings;
 import dev.sluice.status.Jmx;
 import dev.sluice.status.UpstreamStatus;
 
@@ -53,6 +57,8 @@ public final class Reloader implements ReloaderMBean {
     private final HealthRegistry health = new HealthRegistry(System::nanoTime);
     private final Map<String, UpstreamStatus> views = new HashMap<>();
     private final Retirement retirement = new Retirement(this::timer);
+    private final Meters meters;
+    private final AccessLog accessLog = new AccessLog();
     /** Which application of its context path this is in the MBean names, or 0 without a view. */
     private int instance;
     private Snapshot current;
@@ -71,9 +77,15 @@ public final class Reloader implements ReloaderMBean {
      * @param publish where each new snapshot goes for the request path to read
      */
     public Reloader(String contextPath, ClassLoader loader, Consumer<Snapshot> publish) {
+        this(contextPath, loader, publish, Meters.NONE);
+    }
+
+    /** @param meters where the filter's meters go, kept to the running upstreams at each swap */
+    public Reloader(String contextPath, ClassLoader loader, Consumer<Snapshot> publish, Meters meters) {
         this.contextPath = contextPath;
         this.loader = loader;
         this.publish = publish;
+        this.meters = meters;
     }
 
     /** Registers the MBeans, and builds and publishes the first snapshot from the settings read at start. */
@@ -185,7 +197,9 @@ public final class Reloader implements ReloaderMBean {
                     upstreams.add(fresh);
                 }
             }
-            snapshot = Snapshot.of(next, upstreams);
+            ObservabilitySettings observed = next.forwarding().observability();
+            snapshot = Snapshot.of(next, upstreams, Observers.of(observed.metrics() ? meters.observer() : null,
+                    observed.accessLog() ? accessLog : null));
         } catch (RuntimeException e) {
             built.forEach(Upstream::close);
             if (storeChanged && store != null) {
@@ -207,6 +221,7 @@ public final class Reloader implements ReloaderMBean {
             }
             counting = store;
         }
+        meters.sync(upstreams, next.forwarding().observability().metrics());
 
         retired.forEach(Upstream::stopTimers);
         keepHealthOf(upstreams);
@@ -280,6 +295,7 @@ public final class Reloader implements ReloaderMBean {
         }
         views.values().forEach(UpstreamStatus::unregister);
         views.clear();
+        meters.close();
         if (current != null) {
             current.upstreams().forEach(Upstream::close);
         }

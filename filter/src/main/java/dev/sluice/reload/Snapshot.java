@@ -3,6 +3,7 @@ package dev.sluice.reload;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.StatusSettings;
 import dev.sluice.forwarding.Forwarder;
+import dev.sluice.observe.Observers;
 import dev.sluice.routing.Route;
 import dev.sluice.upstream.Upstream;
 import dev.sluice.routing.Router;
@@ -32,11 +33,16 @@ public record Snapshot(SluiceSettings settings, Router<Route> router, Forwarder 
 
     /** Binds the settings' routes to these upstreams, one for each upstream of the settings. */
     static Snapshot of(SluiceSettings settings, List<Upstream> upstreams) {
+        return of(settings, upstreams, Observers.NONE);
+    }
+
+    /** As {@link #of(SluiceSettings, List)}, with forwarding telling these observers of each exchange. */
+    static Snapshot of(SluiceSettings settings, List<Upstream> upstreams, Observers observers) {
         Map<String, Upstream> byName = upstreams.stream().collect(Collectors.toMap(Upstream::name, Function.identity()));
         List<Route> routes = settings.routes().stream()
                 .map(route -> new Route(route, byName.get(route.upstream())))
                 .toList();
-        return new Snapshot(settings, new Router<>(routes, Route::pathPrefix), new Forwarder(settings.forwarding()),
+        return new Snapshot(settings, new Router<>(routes, Route::pathPrefix), new Forwarder(settings.forwarding(), observers),
                 upstreams.stream().sorted(Comparator.comparing(Upstream::name)).toList());
     }
 

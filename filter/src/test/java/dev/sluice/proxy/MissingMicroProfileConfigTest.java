@@ -9,7 +9,6 @@ import dev.sluice.testing.LogCapture;
 import dev.sluice.testing.RawClient;
 
 import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.logging.Level;
@@ -64,15 +63,9 @@ class MissingMicroProfileConfigTest {
         String name = war.getName().replace(".war", "");
         File file = dir.resolve(war.getName()).toFile();
         war.as(ZipExporter.class).exportTo(file, true);
-        Tomcat tomcat = new Tomcat();
-        tomcat.setBaseDir(dir.resolve("tomcat").toString());
-        Files.createDirectories(dir.resolve("tomcat").resolve(tomcat.getHost().getAppBase()));
-        tomcat.getEngine().setName(ENGINE); // JMX names clear of the Arquillian container's
+        Tomcat tomcat = OwnTomcat.create(dir, ENGINE);
         tomcat.setAddDefaultWebXmlToWebapp(false);
-        Connector connector = new Connector();
-        connector.setProperty("address", "127.0.0.1");
-        connector.setPort(0);
-        tomcat.setConnector(connector);
+        Connector connector = tomcat.getConnector();
         Context context = tomcat.addWebapp("/" + name, file.getAbsolutePath());
         context.setParentClassLoader(new HidingClassLoader(getClass().getClassLoader(), NO_MICROPROFILE_CONFIG));
         // Tomcat's own report of the failure (with Sluice's message as its cause) is expected here.

@@ -1,0 +1,12 @@
+package dev.sluice.config;
+
+/**
+ * What Sluice tells about the requests it forwards.
+ *
+ * @param accessLog whether each proxied request is logged on {@code dev.sluice.access}
+ * @param metrics whether meters are registered when Micrometer is on the application's class path
+ * @param requestIdHeader the header carrying a request's id, or {@code null} for none
+ * @param generateRequestId whether a request without an id is given one
+ */
+public record ObservabilitySettings(boolean accessLog, boolean metrics, String requestIdHeader, boolean generateRequestId) {
+}
