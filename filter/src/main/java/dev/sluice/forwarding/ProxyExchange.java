@@ -113,6 +113,10 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     /** The request-target sent upstream: the raw path as received, optionally without the prefix, and the raw query. */
     private String target() {
+        return target(route, pathInApplication, request);
+    }
+
+    static String target(Route route, String pathInApplication, HttpServletRequest request) {
         String path = request.getRequestURI();
         if (route.settings().stripPrefix()) {
             String prefix = route.pathPrefix();

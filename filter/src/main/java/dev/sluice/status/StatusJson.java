@@ -2,6 +2,7 @@ package dev.sluice.status;
 
 import dev.sluice.config.NodeSettings;
 import dev.sluice.upstream.Upstream;
+import dev.sluice.upstream.TunnelCounters;
 import dev.sluice.upstream.UpstreamCounters;
 
 import java.util.List;
@@ -29,7 +30,14 @@ public final class StatusJson {
                     .append(",\"pool\":{\"leased\":").append(pool.getLeased())
                     .append(",\"available\":").append(pool.getAvailable())
                     .append(",\"pending\":").append(pool.getPending())
-                    .append(",\"max\":").append(pool.getMax()).append("},\"nodes\":[");
+                    .append(",\"max\":").append(pool.getMax()).append('}');
+            TunnelCounters tunnels = upstream.tunnels();
+            json.append(",\"websocket\":{\"open\":").append(tunnels.open())
+                    .append(",\"opened\":").append(tunnels.opened())
+                    .append(",\"closedByClient\":").append(tunnels.closedByClient())
+                    .append(",\"closedByUpstream\":").append(tunnels.closedByUpstream())
+                    .append(",\"closedIdle\":").append(tunnels.closedIdle())
+                    .append(",\"refused\":").append(tunnels.refused()).append("},\"nodes\":[");
             List<NodeSettings> nodes = upstream.settings().nodes();
             for (int n = 0; n < nodes.size(); n++) {
                 json.append(n == 0 ? "" : ",").append("{\"address\":").append(string(nodes.get(n).address()))

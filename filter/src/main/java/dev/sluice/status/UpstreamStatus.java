@@ -1,6 +1,7 @@
 package dev.sluice.status;
 
 import dev.sluice.config.NodeSettings;
+import dev.sluice.upstream.TunnelCounters;
 import dev.sluice.upstream.Upstream;
 
 import java.util.List;
@@ -99,5 +100,26 @@ public final class UpstreamStatus implements UpstreamStatusMBean {
     @Override
     public long getOverloaded() {
         return upstream.counters().overloaded();
+    }
+
+    @Override
+    public int getWebSocketsOpen() {
+        return upstream.tunnels().open();
+    }
+
+    @Override
+    public long getWebSocketsOpened() {
+        return upstream.tunnels().opened();
+    }
+
+    @Override
+    public String getWebSocketsClosed() {
+        TunnelCounters tunnels = upstream.tunnels();
+        return "client=" + tunnels.closedByClient() + " upstream=" + tunnels.closedByUpstream() + " idle=" + tunnels.closedIdle();
+    }
+
+    @Override
+    public long getWebSocketsRefused() {
+        return upstream.tunnels().refused();
     }
 }

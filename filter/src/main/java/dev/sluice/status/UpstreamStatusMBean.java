@@ -37,4 +37,16 @@ public interface UpstreamStatusMBean {
 
     /** Calls refused with 503 because {@code pool.max-connections + pool.max-waiting} were in flight. */
     long getOverloaded();
+
+    /** WebSocket tunnels open now (with handshakes under way). */
+    int getWebSocketsOpen();
+
+    /** WebSocket tunnels opened since the start. */
+    long getWebSocketsOpened();
+
+    /** WebSocket tunnels ended by the client, by the upstream, and for idleness. */
+    String getWebSocketsClosed();
+
+    /** WebSocket handshakes answered 503 beyond {@code websocket.max-connections}. */
+    long getWebSocketsRefused();
 }
