@@ -50,15 +50,32 @@ public final class UpgradedConnection {
     /**
      * Has the container call the input's {@code onDataAvailable} again, on a container thread,
      * when bytes are there: for a reader that stopped while bytes were ready (its queue was
-     * full), which the container would otherwise never call again. Tomcat reads an upgraded
-     * connection only on its own threads, serialised per socket; reading it from another thread
-     * races them. Tomcat's socket wrapper's {@code processSocket(OPEN_READ, true)} is the way its
-     * own code asks for such a dispatch.
+     * full), which the container would otherwise never call again.
      *
      * @return whether the dispatch was asked for
      */
     public static boolean dispatchRead(ServletInputStream in) {
-        Object wrapper = socketWrapper(in);
+        return dispatch(in, "OPEN_READ");
+    }
+
+    /**
+     * Has the container flush what it holds and call the output's {@code onWritePossible}, on a
+     * container thread: for bytes that came from another thread.
+     *
+     * @return whether the dispatch was asked for
+     */
+    public static boolean dispatchWrite(ServletOutputStream out) {
+        return dispatch(out, "OPEN_WRITE");
+    }
+
+    /**
+     * Tomcat reads and writes an upgraded connection safely only on its own threads, serialised
+     * per socket (a read from another thread races them; a write from another thread can leave
+     * bytes in its buffer with no {@code onWritePossible} to come). Its socket wrapper's
+     * {@code processSocket(event, true)} is the way its own code asks for such a dispatch.
+     */
+    private static boolean dispatch(Object stream, String event) {
+        Object wrapper = socketWrapper(stream);
         if (wrapper == null) {
             return false;
         }
@@ -66,13 +83,13 @@ public final class UpgradedConnection {
             for (Method method : wrapper.getClass().getMethods()) {
                 if (method.getName().equals("processSocket") && method.getParameterCount() == 2) {
                     Class<?> events = method.getParameterTypes()[0];
-                    Object openRead = events.getMethod("valueOf", String.class).invoke(null, "OPEN_READ");
-                    method.invoke(wrapper, openRead, true);
+                    Object value = events.getMethod("valueOf", String.class).invoke(null, event);
+                    method.invoke(wrapper, value, true);
                     return true;
                 }
             }
         } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot ask the container to read an upgraded connection: " + e);
+            LOG.log(System.Logger.Level.WARNING, "cannot ask the container to serve an upgraded connection: " + e);
         }
         return false;
     }

@@ -39,6 +39,8 @@ final class Tunnel {
     private final Pump clientReader = new Pump(this::readClient);
     private final Pump clientWriter = new Pump(this::writeClient);
     private final AtomicBoolean upstreamPaused = new AtomicBoolean();
+    /** A container dispatch to write to the client is asked for and has not started yet. */
+    private final AtomicBoolean writeDispatched = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean released = new AtomicBoolean();
     /** Set as the container is asked to switch protocols: from then on the tunnel counts as open. */
@@ -101,7 +103,7 @@ final class Tunnel {
         });
     }
 
-    // ---- client side: reading on container threads only, writing on any; one thread at a time per direction (Pump)
+    // ---- client side: container threads only, one at a time per direction (Pump)
 
     private void readClient() {
         ServletInputStream input = in;
@@ -146,12 +148,12 @@ final class Tunnel {
     }
 
     private void writeClient() {
+        writeDispatched.set(false);
         ServletOutputStream output = out;
         if (output == null || closed.get()) {
             return;
         }
         try {
-            boolean wrote = false;
             Chunks.Slice slice;
             while ((slice = toClient.first()) != null) {
                 if (!output.isReady()) {
@@ -159,10 +161,12 @@ final class Tunnel {
                 }
                 output.write(slice.array(), slice.offset(), slice.length());
                 toClient.drop(slice.length());
-                wrote = true;
                 resumeUpstreamReads();
             }
-            if (wrote && output.isReady()) {
+            // Tomcat keeps a write smaller than its buffer there until flushed, and calls
+            // onWritePossible again with those bytes still in it: flushed on every pass that
+            // finds the queue empty, or the last bytes of a burst would wait for the next one.
+            if (output.isReady()) {
                 output.flush();
             }
             if (upstreamEnded && toClient.size() == 0 && !UpgradedConnection.hasDataToWrite(output)) {
@@ -198,15 +202,23 @@ final class Tunnel {
         }
     }
 
-    /** Bytes for the client were queued. */
+    /**
+     * Bytes for the client were queued, on the reactor thread: the container is asked to write
+     * them on one of its threads (once per burst), as it serves an upgraded connection safely
+     * only there. Before the client side is open there is nothing to ask: the container calls
+     * {@code onWritePossible} as the write listener is set.
+     */
     void signalClient() {
-        clientWriter.signal();
+        ServletOutputStream output = out;
+        if (output != null && writeDispatched.compareAndSet(false, true) && !UpgradedConnection.dispatchWrite(output)) {
+            failed(Closer.CLIENT, new IOException("the container cannot be asked to write to the client"));
+        }
     }
 
     /** The upstream ended its side: what it sent goes to the client, then both close. */
     void upstreamEnded() {
         upstreamEnded = true;
-        clientWriter.signal();
+        signalClient();
     }
 
     /** Sends what the client sent; on the reactor thread, when the session can take bytes. */
