@@ -10,6 +10,7 @@ import dev.sluice.reload.Reloader;
 import dev.sluice.reload.Snapshot;
 import dev.sluice.routing.RequestPaths;
 import dev.sluice.status.StatusView;
+import dev.sluice.tunnel.Tunnels;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -41,6 +42,8 @@ public class SluiceFilter implements Filter {
     /** All the request path reads; a reload replaces it whole, and a request reads it once. */
     private volatile Snapshot snapshot;
     private Reloader reloader;
+    /** WebSocket tunnels, whose I/O thread starts at the first handshake and stops with the filter. */
+    private Tunnels tunnels;
     /**
      * The application's configuration, released as the filter stops. Held through a class of
      * Sluice's own: a container that reflects on this class's fields loads their types, and the
@@ -65,6 +68,7 @@ public class SluiceFilter implements Filter {
             LOG.log(System.Logger.Level.ERROR, "Sluice not started: " + e.getMessage());
             throw new ServletException("Sluice configuration error: " + e.getMessage(), e);
         }
+        tunnels = new Tunnels(filterConfig.getServletContext().getContextPath());
         try {
             Meters meters = Meters.find(filterConfig.getServletContext().getAttribute(Meters.REGISTRY_ATTRIBUTE));
             reloader = new Reloader(filterConfig.getServletContext().getContextPath(), loader, next -> snapshot = next, meters);
@@ -118,6 +122,10 @@ public class SluiceFilter implements Filter {
             httpResponse.sendError(HttpServletResponse.SC_BAD_REQUEST, "An OPTIONS request with a body needs a Content-Type");
             return;
         }
+        if (Tunnels.isHandshake(http)) {
+            tunnels.open(route, path, http, httpResponse, current.forwarder());
+            return;
+        }
         current.forwarder().forward(route, path, http, httpResponse);
     }
 
@@ -128,6 +136,10 @@ public class SluiceFilter implements Filter {
 
     @Override
     public void destroy() {
+        if (tunnels != null) {
+            tunnels.close();
+            tunnels = null;
+        }
         if (reloader != null) {
             reloader.close();
             reloader = null;

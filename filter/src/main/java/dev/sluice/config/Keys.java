@@ -197,6 +197,19 @@ final class Keys {
     static final Key INSECURE = Key.define(TABLE, UPSTREAM, "tls.insecure").flag().byDefault("false")
             .means("For HTTPS, accept any certificate and host name: for development only.");
 
+
+    // WebSocket tunnels
+    static final Key WEBSOCKET = Key.define(TABLE, UPSTREAM, "websocket").flag().byDefault("true")
+            .means("Carry WebSocket handshakes on the upstream's routes through to it and splice the connections; `false` answers them 400 without forwarding.");
+    static final Key WEBSOCKET_MAX = Key.define(TABLE, UPSTREAM, "websocket.max-connections").number(1, 1_000_000, "tunnels")
+            .byDefault("1000")
+            .means("WebSocket tunnels open at once to the upstream; a handshake beyond them is answered 503 before it is forwarded.");
+    static final Key WEBSOCKET_IDLE = Key.define(TABLE, UPSTREAM, "websocket.idle-timeout").number(1, MAX, MS).byDefault("3600000")
+            .means("How long a tunnel may carry no byte either way before both sides are closed.");
+    static final Key WEBSOCKET_BUFFER = Key.define(TABLE, UPSTREAM, "websocket.buffer").number(1_024, 16 * 1024 * 1024, "bytes")
+            .byDefault("65536")
+            .means("Bytes a tunnel holds per direction for a side that reads slower than the other sends.");
+
     // Health
     static final Key MAX_FAILS = Key.define(TABLE, UPSTREAM, "health.max-fails")
             .number(0, 1_000, "failures (0 turns passive health off)")

@@ -195,7 +195,12 @@ public final class SettingsParser {
                 rateLimit(name, Keys.CLIENT_RATE_LIMIT, Keys.CLIENT_RATE_LIMIT_BURST, Keys.MAX_CLIENTS));
         return new UpstreamSettings(name, scheme, nodes, balance, headers(name), ResponseReader.response(values, name), timeouts, pool(name),
                 values.integer(Keys.RESPONSE_BUFFER, name), retry, limits, TlsReader.tls(values, name, scheme),
-                HealthReader.health(values, name));
+                HealthReader.health(values, name), websocket(name));
+    }
+
+    private WebSocketSettings websocket(String upstream) {
+        return new WebSocketSettings(values.flag(Keys.WEBSOCKET, upstream), values.integer(Keys.WEBSOCKET_MAX, upstream),
+                Duration.ofMillis(values.integer(Keys.WEBSOCKET_IDLE, upstream)), values.integer(Keys.WEBSOCKET_BUFFER, upstream));
     }
 
     private PoolSettings pool(String upstream) {

@@ -19,6 +19,7 @@ import java.util.List;
  * @param limits the rate limits
  * @param tls certificate checking for HTTPS
  * @param health passive and active health of the nodes
+ * @param websocket whether and how WebSocket handshakes are carried through to the nodes
  */
 public record UpstreamSettings(
         String name,
@@ -33,7 +34,8 @@ public record UpstreamSettings(
         RetrySettings retry,
         CallLimitSettings limits,
         TlsSettings tls,
-        HealthSettings health) {
+        HealthSettings health,
+        WebSocketSettings websocket) {
 
     public UpstreamSettings {
         nodes = List.copyOf(nodes);

@@ -3,6 +3,8 @@ package dev.sluice.forwarding;
 import dev.sluice.container.ConsumedBody;
 import dev.sluice.upstream.ThrottledLog;
 import dev.sluice.routing.Route;
+import dev.sluice.upstream.Node;
+import dev.sluice.upstream.Upstream;
 
 import dev.sluice.config.ForwardingSettings;
 import dev.sluice.limits.RateLimiter;
@@ -15,7 +17,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
+
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.message.BasicHttpRequest;
 
 /**
  * The entry to forwarding, one step per stage: the call rate limits, then one {@link ProxyExchange}
@@ -175,6 +181,58 @@ public final class Forwarder {
         if (async != null) {
             async.complete();
         }
+    }
+
+    /**
+     * For a request that leaves the exchange path (a WebSocket handshake): the route's call rate
+     * limits, a refusal answered 429 here as for any request.
+     *
+     * @return whether the request was refused and answered
+     */
+    public boolean rateLimited(Route route, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String client = headers.clientHop(request).address();
+        SharedCallLimits shared = route.upstream().sharedLimits();
+        // A handshake holds its container thread until the node answers anyway; a shared decision
+        // waits at most the store's bound, after which the fallback decides.
+        RateLimiter.Decision refusal = shared != null ? shared.refusal(client).join()
+                : route.upstream().limits().refusal(client);
+        if (refusal != null) {
+            route.upstream().counters().countRateLimited();
+            tooManyRequests(refusal, response);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * The head of a WebSocket handshake for the node, made as for any forwarded request (target,
+     * Host mode, {@code Via}, {@code X-Forwarded-*}, the upstream's header rules), with the
+     * {@code Upgrade} and {@code Connection} of this hop put back.
+     */
+    public HttpRequest handshake(Route route, String pathInApplication, HttpServletRequest request, Node node) {
+        HttpRequest head = new BasicHttpRequest("GET", ProxyExchange.target(route, pathInApplication, request));
+        headers.copy(request, head, route.upstream().settings(), node, headers.clientHop(request));
+        head.setHeader("Connection", "Upgrade");
+        head.setHeader("Upgrade", "websocket");
+        return head;
+    }
+
+    /**
+     * The node for a handshake's next attempt, as for any request: one not tried yet and in
+     * rotation (or, with fail-open and all out, any untried one); {@code null} when none is left.
+     */
+    public static Node nextNode(Upstream upstream, String clientAddress, BitSet tried) {
+        return RetryPolicy.nextNode(upstream, clientAddress, tried);
+    }
+
+    /** This hop's {@code Via} entry for answers relayed from an upstream. */
+    public String responseVia() {
+        return headers.responseVia();
+    }
+
+    /** The short plain-text answer Sluice gives for a failure of its own (429, 502, 503, 504, ...). */
+    public static void answer(HttpServletResponse response, int status) throws IOException {
+        FailureAnswer.write(response, status);
     }
 
     /** A 429 answered on the container thread: the upstream never hears of the request. */

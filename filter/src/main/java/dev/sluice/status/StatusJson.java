@@ -34,7 +34,14 @@ final class StatusJson {
                     .append(",\"available\":").append(upstream.pool().getAvailable())
                     .append(",\"pending\":").append(upstream.pool().getPending())
                     .append(",\"max\":").append(upstream.pool().getMax())
-                    .append("},\"exchanges\":").append(upstream.exchanges()).append(",\"nodes\":[");
+                    .append("},\"exchanges\":").append(upstream.exchanges());
+            UpstreamFigures.WebSockets tunnels = upstream.webSockets();
+            json.append(",\"websocket\":{\"open\":").append(tunnels.open())
+                    .append(",\"opened\":").append(tunnels.opened())
+                    .append(",\"closedByClient\":").append(tunnels.closedByClient())
+                    .append(",\"closedByUpstream\":").append(tunnels.closedByUpstream())
+                    .append(",\"closedIdle\":").append(tunnels.closedIdle())
+                    .append(",\"refused\":").append(tunnels.refused()).append("},\"nodes\":[");
             List<UpstreamFigures.NodeFigures> nodes = upstream.nodes();
             for (int n = 0; n < nodes.size(); n++) {
                 node(json.append(n == 0 ? "" : ","), nodes.get(n));

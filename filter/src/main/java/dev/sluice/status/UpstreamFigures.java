@@ -4,6 +4,7 @@ import dev.sluice.config.NodeSettings;
 import dev.sluice.health.NodeState;
 import dev.sluice.limits.SharedCounting;
 import dev.sluice.upstream.RecentOutcomes;
+import dev.sluice.upstream.TunnelCounters;
 import dev.sluice.upstream.Upstream;
 import dev.sluice.upstream.UpstreamCounters;
 
@@ -20,7 +21,15 @@ import org.apache.hc.core5.pool.PoolStats;
  *        connection, or reading the request body)
  */
 record UpstreamFigures(String name, long requests, long retries, long rateLimited, long failures, long overloaded,
-        SharedStore sharedStore, int exchanges, PoolStats pool, List<NodeFigures> nodes) {
+        SharedStore sharedStore, int exchanges, PoolStats pool, WebSockets webSockets, List<NodeFigures> nodes) {
+
+    /** The upstream's WebSocket tunnels: open now, opened, closed by whom, refused beyond the limit. */
+    record WebSockets(int open, long opened, long closedByClient, long closedByUpstream, long closedIdle, long refused) {
+        static WebSockets of(TunnelCounters tunnels) {
+            return new WebSockets(tunnels.open(), tunnels.opened(), tunnels.closedByClient(), tunnels.closedByUpstream(),
+                    tunnels.closedIdle(), tunnels.refused());
+        }
+    }
 
     /**
      * Where a shared rate limit is counted, when the upstream's limits are shared (else null).
@@ -53,7 +62,7 @@ record UpstreamFigures(String name, long requests, long retries, long rateLimite
                 : new SharedStore("redis", shared.state(), shared.switchesToFallback(), shared.fallbackDecisions());
         return new UpstreamFigures(upstream.name(), counters.requests(), counters.retries(), counters.rateLimited(),
                 counters.failures(), counters.overloaded(), store, counters.exchanges(), upstream.client().poolStats(),
-                nodes);
+                WebSockets.of(upstream.tunnels()), nodes);
     }
 
     static List<UpstreamFigures> of(List<Upstream> upstreams) {

@@ -2,6 +2,7 @@ package dev.sluice.status;
 
 import dev.sluice.config.NodeSettings;
 import dev.sluice.limits.SharedCallLimits;
+import dev.sluice.upstream.TunnelCounters;
 import dev.sluice.upstream.Upstream;
 
 import java.util.List;
@@ -123,5 +124,26 @@ public final class UpstreamStatus implements UpstreamStatusMBean {
     public long getRateLimitFallbackDecisions() {
         SharedCallLimits shared = upstream.sharedLimits();
         return shared == null ? 0 : shared.counting().fallbackDecisions();
+    }
+
+    @Override
+    public int getWebSocketsOpen() {
+        return upstream.tunnels().open();
+    }
+
+    @Override
+    public long getWebSocketsOpened() {
+        return upstream.tunnels().opened();
+    }
+
+    @Override
+    public String getWebSocketsClosed() {
+        TunnelCounters tunnels = upstream.tunnels();
+        return "client=" + tunnels.closedByClient() + " upstream=" + tunnels.closedByUpstream() + " idle=" + tunnels.closedIdle();
+    }
+
+    @Override
+    public long getWebSocketsRefused() {
+        return upstream.tunnels().refused();
     }
 }

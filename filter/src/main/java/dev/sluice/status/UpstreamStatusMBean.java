@@ -49,4 +49,16 @@ public interface UpstreamStatusMBean {
 
     /** Rate limit decisions the fallback made while the shared store was down (0 for local limits). */
     long getRateLimitFallbackDecisions();
+
+    /** WebSocket tunnels open now (with handshakes under way). */
+    int getWebSocketsOpen();
+
+    /** WebSocket tunnels opened since the start. */
+    long getWebSocketsOpened();
+
+    /** WebSocket tunnels ended by the client, by the upstream, and for idleness. */
+    String getWebSocketsClosed();
+
+    /** WebSocket handshakes answered 503 beyond {@code websocket.max-connections}. */
+    long getWebSocketsRefused();
 }

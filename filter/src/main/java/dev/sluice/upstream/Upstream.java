@@ -21,6 +21,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
+import javax.net.ssl.SSLContext;
+
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -42,6 +44,9 @@ public final class Upstream implements Closeable {
     private final ThrottledLog failureLog = new ThrottledLog(System.getLogger(Upstream.class.getName()));
     private final UpstreamClient client;
     private final UpstreamCounters counters;
+    private final TunnelCounters tunnels = new TunnelCounters();
+    /** Built at the first {@code wss} tunnel; the HTTP lanes keep their own. */
+    private volatile SSLContext tunnelTls;
     private final ScheduledExecutorService timer;
 
     /**
@@ -105,6 +110,24 @@ public final class Upstream implements Closeable {
     /** Running totals of the upstream's calls. */
     public UpstreamCounters counters() {
         return counters;
+    }
+
+    /** Running totals of the upstream's WebSocket tunnels. */
+    public TunnelCounters tunnels() {
+        return tunnels;
+    }
+
+    /**
+     * The TLS context for tunnels to the nodes of an {@code https} upstream, from the upstream's
+     * own TLS settings. Host names are the caller's to check, unless {@code tls.insecure}.
+     */
+    public SSLContext tunnelTls() {
+        SSLContext context = tunnelTls;
+        if (context == null) {
+            context = UpstreamTls.context(settings.name(), settings.tls());
+            tunnelTls = context;
+        }
+        return context;
     }
 
     /** The passive health of the nodes. */

@@ -30,17 +30,28 @@ final class UpstreamTls {
     }
 
     static TlsStrategy strategy(String upstream, TlsSettings tls) {
+        ClientTlsStrategyBuilder builder = ClientTlsStrategyBuilder.create();
+        if (tls.insecure()) {
+            LOG.log(System.Logger.Level.WARNING, "upstream ''{0}'': tls.insecure=true, certificates and host names"
+                    + " are NOT checked; anyone on the path can read and change this traffic. For development only.", upstream);
+            return builder.setSslContext(context(upstream, tls))
+                    .setHostVerificationPolicy(HostnameVerificationPolicy.CLIENT)
+                    .setHostnameVerifier(NoopHostnameVerifier.INSTANCE)
+                    .buildAsync();
+        }
+        return builder.setSslContext(context(upstream, tls)).buildAsync();
+    }
+
+    /**
+     * The TLS context for the upstream's nodes: the configured trust (or, with
+     * {@code tls.insecure}, none) and client certificate. Host names are checked by the caller.
+     */
+    static SSLContext context(String upstream, TlsSettings tls) {
         try {
-            ClientTlsStrategyBuilder builder = ClientTlsStrategyBuilder.create();
+            SSLContext context = SSLContext.getInstance("TLS");
             if (tls.insecure()) {
-                LOG.log(System.Logger.Level.WARNING, "upstream ''{0}'': tls.insecure=true, certificates and host names"
-                        + " are NOT checked; anyone on the path can read and change this traffic. For development only.", upstream);
-                SSLContext context = SSLContext.getInstance("TLS");
                 context.init(null, new TrustManager[] {new TrustEverything()}, null);
-                return builder.setSslContext(context)
-                        .setHostVerificationPolicy(HostnameVerificationPolicy.CLIENT)
-                        .setHostnameVerifier(NoopHostnameVerifier.INSTANCE)
-                        .buildAsync();
+                return context;
             }
             TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             trust.init(tls.trustStore() == null ? null : TlsStores.trustStore(tls.trustStore(), tls.trustStorePassword()));
@@ -49,9 +60,8 @@ final class UpstreamTls {
                 keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 keys.init(TlsStores.keyStore(tls.keyStore(), tls.keyStorePassword()), TlsStores.password(tls.keyStorePassword()));
             }
-            SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys == null ? null : keys.getKeyManagers(), trust.getTrustManagers(), null);
-            return builder.setSslContext(context).buildAsync();
+            return context;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("upstream '" + upstream + "': cannot set up TLS: " + e.getMessage(), e);
         }

@@ -22,10 +22,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletionException;
 import java.util.logging.Level;
 
 import org.jboss.shrinkwrap.api.exporter.ZipExporter;
@@ -204,6 +208,20 @@ abstract class OtherContainerTest {
         try (LogCapture log = LogCapture.start()) {
             assertConsumedFormsRefused();
             assertTrue(log.logged(Level.SEVERE, "Map the Sluice filter first", Duration.ofSeconds(5)), log.messages().toString());
+        }
+    }
+
+    /** WebSocket tunnels are Tomcat's only for now: elsewhere a handshake is refused, and the log says why. */
+    @Test
+    void aWebSocketHandshakeIsRefusedWithALineNamingTheContainer() throws Exception {
+        try (LogCapture log = LogCapture.start()) {
+            CompletionException refused = assertThrows(CompletionException.class, () -> client.newWebSocketBuilder()
+                    .buildAsync(URI.create("ws" + base.substring(4) + "/echo/ws"), new WebSocket.Listener() { }).join());
+            assertTrue(refused.getCause() instanceof WebSocketHandshakeException, refused.toString());
+            assertEquals(501, ((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
+            assertEquals(0, echo.requests().size(), "requests the origin saw");
+            assertTrue(log.logged(Level.WARNING, "refuses WebSocket handshakes on", Duration.ofSeconds(5)), log.messages().toString());
+            assertTrue(log.messages().stream().anyMatch(m -> m.toLowerCase(Locale.ROOT).contains(context)), log.messages().toString());
         }
     }
 

@@ -1,0 +1,333 @@
+package dev.sluice.proxy;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.testing.RawClient;
+import dev.sluice.testing.RawResponse;
+import dev.sluice.testing.TestCertificates;
+import dev.sluice.testing.WebSocketOrigin;
+
+import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** WebSocket handshakes on a route become byte tunnels to a real WebSocket upstream. */
+class WebSocketTunnelTest extends SluiceInTomcat {
+    private static final String CONTEXT = "/tunnels";
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
+    private static WebSocketOrigin origin;
+    private static WebSocketOrigin tlsOrigin;
+
+    @Deployment(testable = false)
+    static WebArchive deployment() throws Exception {
+        origin = WebSocketOrigin.start();
+        TestCertificates pki = TestCertificates.create(Path.of("target", "tls"));
+        tlsOrigin = WebSocketOrigin.startTls(pki.server());
+        int dead;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            dead = socket.getLocalPort();
+        }
+        String node = "127.0.0.1:" + origin.port();
+        return SluiceDeployment.war("tunnels", "sluice.status.path=/_status\n"
+                + SluiceDeployment.route("ws", node, "request-headers.set.X-Gateway=sluice")
+                + SluiceDeployment.route("limited", node, "websocket.max-connections=1")
+                + SluiceDeployment.route("retry", "127.0.0.1:" + dead + ", " + node, "balance=ip-hash")
+                + SluiceDeployment.route("wss", "127.0.0.1:" + tlsOrigin.port(), "scheme=https",
+                        "tls.trust-store=" + pki.caPem().toAbsolutePath())
+                + SluiceDeployment.route("off", node, "websocket=false"));
+    }
+
+    @AfterAll
+    static void stopOrigins() throws Exception {
+        origin.close();
+        tlsOrigin.close();
+    }
+
+    /** What a client's WebSocket received, in order. */
+    static final class Received implements WebSocket.Listener {
+        final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        private final StringBuilder text = new StringBuilder();
+        private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                messages.add(text.toString());
+                text.setLength(0);
+            }
+            socket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket socket, ByteBuffer data, boolean last) {
+            byte[] part = new byte[data.remaining()];
+            data.get(part);
+            binary.writeBytes(part);
+            if (last) {
+                messages.add(binary.toByteArray());
+                binary.reset();
+            }
+            socket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPong(WebSocket socket, ByteBuffer message) {
+            messages.add("pong:" + UTF_8.decode(message));
+            socket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket socket, int status, String reason) {
+            closed.complete(status);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket socket, Throwable error) {
+            closed.complete(-1);
+        }
+
+        Object next() throws InterruptedException {
+            Object message = messages.poll(10, TimeUnit.SECONDS);
+            assertNotNull(message, "no message within 10 s");
+            return message;
+        }
+    }
+
+    private WebSocket connect(String path, Received received, String... subprotocols) throws Exception {
+        return connect(CLIENT, path, received, subprotocols);
+    }
+
+    private WebSocket connect(HttpClient client, String path, Received received, String... subprotocols) throws Exception {
+        WebSocket.Builder builder = client.newWebSocketBuilder();
+        if (subprotocols.length > 0) {
+            builder.subprotocols(subprotocols[0], Arrays.copyOfRange(subprotocols, 1, subprotocols.length));
+        }
+        return builder.buildAsync(URI.create("ws://127.0.0.1:" + port() + CONTEXT + path), received).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void textAndBinaryMessagesGoBothWays() throws Exception {
+        Received received = new Received();
+        WebSocket socket = connect("/ws/echo", received);
+        socket.sendText("hello through the tunnel", true).get(5, TimeUnit.SECONDS);
+        assertEquals("hello through the tunnel", received.next());
+        socket.sendBinary(ByteBuffer.wrap(new byte[] {0, 1, 2, (byte) 255}), true).get(5, TimeUnit.SECONDS);
+        assertArrayEquals(new byte[] {0, 1, 2, (byte) 255}, (byte[]) received.next());
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aBinaryMessageOfManyBuffersArrivesWhole() throws Exception {
+        Received received = new Received();
+        WebSocket socket = connect("/ws/big", received);
+        // 2 MiB, 32 times websocket.buffer: both directions pause and resume many times. A 16 MiB
+        // echo still stalls when run with the other tests (docs/dev/websocket-notes.md).
+        byte[] big = new byte[2 * 1024 * 1024];
+        new Random(27).nextBytes(big);
+        socket.sendBinary(ByteBuffer.wrap(big), true).get(30, TimeUnit.SECONDS);
+        assertArrayEquals(big, (byte[]) received.messages.poll(30, TimeUnit.SECONDS));
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void openTunnelsHoldNoThread() throws Exception {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        List<WebSocket> sockets = new ArrayList<>();
+        try {
+            sockets.add(connect("/ws/warm-up", new Received()));
+            int before = threads.getThreadCount();
+            for (int i = 0; i < 300; i++) {
+                sockets.add(connect("/ws/many", new Received()));
+            }
+            int after = threads.getThreadCount();
+            assertTrue(after - before < 30, "threads went from " + before + " to " + after + " for 300 tunnels");
+            WebSocket last = sockets.get(sockets.size() - 1);
+            Received received = new Received();
+            WebSocket probe = connect("/ws/probe", received);
+            sockets.add(probe);
+            probe.sendText("still served", true);
+            assertEquals("still served", received.next());
+            assertTrue(!last.isInputClosed());
+        } finally {
+            for (WebSocket socket : sockets) {
+                socket.abort();
+            }
+        }
+    }
+
+    @Test
+    void aPingIsAnsweredWithAPongFromTheUpstream() throws Exception {
+        Received received = new Received();
+        WebSocket socket = connect("/ws/ping", received);
+        socket.sendPing(ByteBuffer.wrap("are you there".getBytes(UTF_8))).get(5, TimeUnit.SECONDS);
+        assertEquals("pong:are you there", received.next());
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void theSubprotocolIsTheOneTheUpstreamChose() throws Exception {
+        WebSocket socket = connect("/ws/protocols", new Received(), "chat.v1", "chat.v2");
+        assertEquals("chat.v2", socket.getSubprotocol());
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void theHandshakeCarriesTheForwardingHeadersAndHeaderRules() throws Exception {
+        origin.handshakes.clear();
+        WebSocket socket = connect("/ws/headers", new Received());
+        String headers = origin.handshakes.poll(5, TimeUnit.SECONDS);
+        assertTrue(headers.contains("X-Forwarded-For: 127.0.0.1"), headers);
+        assertTrue(headers.contains("X-Gateway: sluice"), headers);
+        assertTrue(headers.contains("Via: 1.1 sluice"), headers);
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void theClientsCloseCodeReachesTheUpstream() throws Exception {
+        WebSocket socket = connect("/ws/client-closes", new Received());
+        socket.sendClose(4001, "client leaves").get(5, TimeUnit.SECONDS);
+        assertEquals("4001", upstreamClose("/ws/client-closes", 5_000));
+    }
+
+    @Test
+    void theUpstreamsCloseCodeReachesTheClient() throws Exception {
+        Received received = new Received();
+        WebSocket socket = connect("/ws/upstream-closes", received);
+        socket.sendText("close 4002", true);
+        assertEquals(4002, received.closed.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void anUpstreamThatDropsTheConnectionIsSeenByTheClientWithinASecond() throws Exception {
+        Received received = new Received();
+        WebSocket socket = connect("/ws/drop", received);
+        socket.sendText("drop", true);
+        long start = System.nanoTime();
+        received.closed.get(5, TimeUnit.SECONDS);
+        assertTrue(System.nanoTime() - start < 1_000_000_000L, "the client saw the end late");
+    }
+
+    @Test
+    void aClientThatVanishesIsSeenByTheUpstreamWithinASecond() throws Exception {
+        WebSocket socket = connect("/ws/vanish", new Received());
+        socket.abort();
+        assertNotNull(upstreamClose("/ws/vanish", 1_000), "the upstream did not see the client go within a second");
+    }
+
+    @Test
+    void anUpstreamRefusalIsRelayed() throws Exception {
+        try (RawClient client = RawClient.connect(port())) {
+            client.send(handshake("/ws/forbidden"), new byte[0]);
+            assertEquals(403, client.readResponse().status());
+        }
+    }
+
+    @Test
+    void aNodeThatIsDownLeavesTheHandshakeToAnother() throws Exception {
+        assertEchoed("/retry/echo", "still here");
+    }
+
+    @Test
+    void wssGoesToATlsUpstream() throws Exception {
+        assertEchoed("/wss/echo", "over TLS");
+    }
+
+    /** A text message sent on a tunnel opened on this path comes back from the upstream's echo. */
+    private void assertEchoed(String path, String text) throws Exception {
+        Received received = new Received();
+        WebSocket socket = connect(path, received);
+        socket.sendText(text, true);
+        assertEquals(text, received.next());
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aRouteWithWebSocketsOffRefusesTheHandshakeWithoutForwardingIt() throws Exception {
+        origin.handshakes.clear();
+        try (RawClient client = RawClient.connect(port())) {
+            client.send(handshake("/off/echo"), new byte[0]);
+            assertEquals(400, client.readResponse().status());
+        }
+        assertEquals(null, origin.handshakes.poll(200, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    void aHandshakeBeyondTheUpstreamsTunnelLimitIsAnswered503WithoutForwarding() throws Exception {
+        WebSocket first = connect("/limited/one", new Received());
+        origin.handshakes.clear();
+        try (RawClient client = RawClient.connect(port())) {
+            client.send(handshake("/limited/two"), new byte[0]);
+            RawResponse answer = client.readResponse();
+            assertEquals(503, answer.status());
+            assertEquals("1", answer.header("Retry-After"));
+        }
+        assertEquals(null, origin.handshakes.poll(200, TimeUnit.MILLISECONDS));
+        first.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void theStatusViewCountsOpenAndClosedTunnels() throws Exception {
+        WebSocket socket = connect("/limited/counted", new Received());
+        assertTrue(status().contains("\"name\":\"limited\""));
+        assertTrue(status().matches("(?s).*\"name\":\"limited\".*?\"websocket\":\\{\"open\":1,\"opened\":[1-9].*"), status());
+        socket.sendClose(4003, "bye").get(5, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!status().matches("(?s).*\"name\":\"limited\".*?\"websocket\":\\{\"open\":0,.*") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(status().matches("(?s).*\"name\":\"limited\".*?\"websocket\":\\{\"open\":0,\"opened\":[1-9][0-9]*,\"closedByClient\":[0-9]+,\"closedByUpstream\":[0-9]+.*"), status());
+    }
+
+    private String status() throws Exception {
+        return RawClient.get(port(), CONTEXT + "/_status").bodyText();
+    }
+
+    /** The close code the upstream saw on the connection of this path, or {@code null} after the time. */
+    private static String upstreamClose(String path, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        String prefix = CONTEXT + path + " ";
+        while (System.nanoTime() < deadline) {
+            String close = origin.closes.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (close != null && close.startsWith(prefix)) {
+                return close.substring(prefix.length());
+            }
+        }
+        return null;
+    }
+
+    private static String handshake(String path) {
+        return "GET " + CONTEXT + path + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    }
+}
