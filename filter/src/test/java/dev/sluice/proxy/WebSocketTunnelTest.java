@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
 class WebSocketTunnelTest extends SluiceInTomcat {
     private static final String CONTEXT = "/tunnels";
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static final int IDLE_TIMEOUT_MILLIS = 500;
 
     private static WebSocketOrigin origin;
     private static WebSocketOrigin tlsOrigin;
@@ -59,7 +60,8 @@ class WebSocketTunnelTest extends SluiceInTomcat {
                 + SluiceDeployment.route("retry", "127.0.0.1:" + dead + ", " + node, "balance=ip-hash")
                 + SluiceDeployment.route("wss", "127.0.0.1:" + tlsOrigin.port(), "scheme=https",
                         "tls.trust-store=" + pki.caPem().toAbsolutePath())
-                + SluiceDeployment.route("off", node, "websocket=false"));
+                + SluiceDeployment.route("off", node, "websocket=false")
+                + SluiceDeployment.route("idle", node, "websocket.idle-timeout=" + IDLE_TIMEOUT_MILLIS));
     }
 
     @AfterAll
@@ -310,6 +312,30 @@ class WebSocketTunnelTest extends SluiceInTomcat {
         WebSocket socket = connect(path, received);
         socket.sendText(text, true);
         assertEquals(text, received.next());
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aTunnelThatCarriesNothingIsClosedAfterTheIdleTimeout() throws Exception {
+        Received received = new Received();
+        connect("/idle/quiet", received);
+        long start = System.nanoTime();
+        received.closed.get(5, TimeUnit.SECONDS);
+        long waited = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(waited < 3_000, "closed after " + waited + " ms for a timeout of " + IDLE_TIMEOUT_MILLIS);
+        assertTrue(status().matches("(?s).*\"name\":\"idle\".*?\"closedIdle\":[1-9].*"), status());
+    }
+
+    @Test
+    void aTunnelCarryingMessagesOutlivesTheIdleTimeout() throws Exception {
+        Received received = new Received();
+        WebSocket socket = connect("/idle/busy", received);
+        for (int i = 0; i < 8; i++) {
+            socket.sendText("tick " + i, true);
+            assertEquals("tick " + i, received.next());
+            Thread.sleep(IDLE_TIMEOUT_MILLIS / 4);
+        }
+        assertTrue(!received.closed.isDone(), "closed while in use");
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
     }
 
