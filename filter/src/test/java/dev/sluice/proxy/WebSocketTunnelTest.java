@@ -33,9 +33,11 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** WebSocket handshakes on a route become byte tunnels to a real WebSocket upstream. */
+@Tag("websocket") // a fork of its own: see filter/pom.xml
 class WebSocketTunnelTest extends SluiceInTomcat {
     private static final String CONTEXT = "/tunnels";
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
