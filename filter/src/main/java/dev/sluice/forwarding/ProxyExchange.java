@@ -277,6 +277,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         relay.upstreamFailed(failure);
     }
 
+    /** The attempt is over: in the record, and its span (if traced) ends. */
     private void attemptEnded(String failure) {
         record.attemptEnded(attempt, failure);
         if (span != null) {

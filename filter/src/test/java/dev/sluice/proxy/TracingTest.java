@@ -68,6 +68,8 @@ class TracingTest extends SluiceInTomcat {
     @AfterAll
     static void closeSdk() {
         sdk.close();
+        sdk = null;
+        SPANS.reset();
         GlobalOpenTelemetry.resetForTest();
     }
 
