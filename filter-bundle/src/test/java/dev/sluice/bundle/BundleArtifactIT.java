@@ -69,14 +69,32 @@ class BundleArtifactIT {
     /** Micrometer is the application's: neither inside the JAR nor moved, so Sluice's meters land in the application's registry. */
     @Test
     void jarLeavesMicrometerToTheApplication() throws IOException {
+        assertLeftToTheApplication("micrometer/", "dev/sluice/metrics/MicrometerMeters.class",
+                "io/micrometer/core/instrument/MeterRegistry");
+    }
+
+    /** The OpenTelemetry API is the application's too: its global instance and context are the ones Sluice must see. */
+    @Test
+    void jarLeavesOpenTelemetryToTheApplication() throws IOException {
+        assertLeftToTheApplication("opentelemetry/", "dev/sluice/tracing/OpenTelemetryTracing.class",
+                "io/opentelemetry/api/GlobalOpenTelemetry", "io/opentelemetry/context/Context");
+    }
+
+    /**
+     * No entry of the library inside, moved or not, and Sluice's class that uses it names its
+     * classes under their own names.
+     */
+    private void assertLeftToTheApplication(String library, String user, String... referenced) throws IOException {
         try (JarFile file = new JarFile(jar)) {
-            assertTrue(file.stream().map(ZipEntry::getName).noneMatch(name -> name.contains("micrometer/")),
-                    "no Micrometer class inside, moved or not");
-            ZipEntry meters = file.getEntry("dev/sluice/metrics/MicrometerMeters.class");
-            assertNotNull(meters, "Sluice's meters");
-            try (InputStream in = file.getInputStream(meters)) {
-                assertTrue(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1).contains("io/micrometer/core/instrument/MeterRegistry"),
-                        "the meters use Micrometer under its own name");
+            assertTrue(file.stream().map(ZipEntry::getName).noneMatch(name -> name.contains(library)),
+                    "no class of " + library + " inside, moved or not");
+            ZipEntry entry = file.getEntry(user);
+            assertNotNull(entry, user);
+            try (InputStream in = file.getInputStream(entry)) {
+                String classFile = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+                for (String name : referenced) {
+                    assertTrue(classFile.contains(name), user + " uses " + name + " under its own name");
+                }
             }
         }
     }

@@ -48,6 +48,8 @@ final class Keys {
             .means("The header carrying a request's id.");
     static final Key REQUEST_ID_GENERATE = Key.define(TABLE, FILTER, "request-id.generate").flag().byDefault("true")
             .means("Give a request that comes without a usable id one of 32 hex digits");
+    static final Key TRACING = Key.define(TABLE, FILTER, "tracing").flag().byDefault("true")
+            .means("Make each attempt upstream a client span of the OpenTelemetry span current as the filter runs:");
 
     // Routes: sluice.route.<name>.<key>
     static final Key PATH = Key.define(TABLE, ROUTE, "path").values("a path prefix starting with `/`").required()

@@ -134,7 +134,7 @@ public final class SettingsParser {
             throw new ConfigurationException(Keys.REQUEST_ID_HEADER.in(null), header, "a header name, or none");
         }
         return new ObservabilitySettings(values.flag(Keys.ACCESS_LOG, null), values.flag(Keys.METRICS, null), header,
-                header != null && values.flag(Keys.REQUEST_ID_GENERATE, null));
+                header != null && values.flag(Keys.REQUEST_ID_GENERATE, null), values.flag(Keys.TRACING, null));
     }
 
     private StatusSettings status() {

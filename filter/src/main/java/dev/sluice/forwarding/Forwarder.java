@@ -11,6 +11,7 @@ import dev.sluice.limits.RateLimiter;
 import dev.sluice.limits.SharedCallLimits;
 import dev.sluice.observe.ExchangeRecord;
 import dev.sluice.observe.Observers;
+import dev.sluice.tracing.Tracing;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
@@ -33,6 +34,7 @@ public final class Forwarder {
     private final BodyBuffers bodyBuffers;
     private final RequestIds requestIds;
     private final Observers observers;
+    private final Tracing tracing;
 
     /** @param settings the settings shared by every route */
     public Forwarder(ForwardingSettings settings) {
@@ -48,6 +50,7 @@ public final class Forwarder {
         this.bodyBuffers = new BodyBuffers(settings.requestBufferBytes());
         this.requestIds = new RequestIds(settings.observability());
         this.observers = observers;
+        this.tracing = Tracing.find(settings.observability().tracing());
     }
 
     /**
@@ -89,8 +92,11 @@ public final class Forwarder {
         }
         ExchangeRecord record = new ExchangeRecord(observers, route.settings().name(), route.upstream().name(),
                 request.getMethod(), ProxyExchange.target(route, pathInApplication, request), client.address(), requestId);
+        // Read here, on the container thread the application's span is current on: the exchange
+        // may start on the rate limit store's thread.
+        Tracing.Parent trace = tracing.current();
         Admission admission = new Admission(route, pathInApplication, client, request, response, record,
-                requestId == null ? null : requestIds.header(), receivedId == null);
+                requestId == null ? null : requestIds.header(), receivedId == null, trace);
         SharedCallLimits shared = route.upstream().sharedLimits();
         if (shared != null) {
             CompletableFuture<RateLimiter.Decision> decided = shared.refusal(client.address());
@@ -119,7 +125,7 @@ public final class Forwarder {
     /** One request on its way past the limits, with what its exchange is built from. */
     private record Admission(Route route, String pathInApplication, RequestHeaders.ClientHop client,
             HttpServletRequest request, HttpServletResponse response, ExchangeRecord record, String requestIdHeader,
-            boolean requestIdGenerated) {
+            boolean requestIdGenerated, Tracing.Parent trace) {
     }
 
     /** {@link #admit} once a shared decision came, off the container thread. */
@@ -169,7 +175,7 @@ public final class Forwarder {
         route.upstream().counters().countRequest();
         ProxyExchange exchange = new ProxyExchange(route, admission.pathInApplication(), admission.client(),
                 admission.request(), response, headers, bodyBuffers, admission.record(), admission.requestIdHeader(),
-                admission.requestIdGenerated());
+                admission.requestIdGenerated(), admission.trace());
         if (async == null) {
             exchange.start();
         } else {

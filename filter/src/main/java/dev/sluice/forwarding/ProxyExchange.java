@@ -7,6 +7,7 @@ import dev.sluice.routing.Route;
 import dev.sluice.health.UpstreamHealth;
 import dev.sluice.observe.Attempt;
 import dev.sluice.observe.ExchangeRecord;
+import dev.sluice.tracing.Tracing;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -52,6 +53,8 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     /** Whether the id is ours, to be sent upstream; the client's goes up with its other headers. */
     private final boolean idGenerated;
     private final String target;
+    /** The span the request arrived under, or {@code null}: then no attempt is traced. */
+    private final Tracing.Parent trace;
 
     private ResponseRelay relay;
     private final BitSet tried = new BitSet();
@@ -60,6 +63,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private int staleResends = 2;
     private Node node;
     private Attempt attempt;
+    private Tracing.ClientSpan span;
     private BodyEntity body;
     private volatile Future<Void> call;
     private volatile boolean clientGone;
@@ -68,8 +72,9 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     ProxyExchange(Route route, String pathInApplication, RequestHeaders.ClientHop client, HttpServletRequest request,
             HttpServletResponse response, RequestHeaders headers, BodyBuffers bodyBuffers, ExchangeRecord record,
-            String idHeader, boolean idGenerated) {
+            String idHeader, boolean idGenerated, Tracing.Parent trace) {
         this.route = route;
+        this.trace = trace;
         this.record = record;
         this.idHeader = idHeader;
         this.idGenerated = idGenerated;
@@ -180,6 +185,9 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             upstreamRequest.setHeader(idHeader, record.requestId());
         }
         attempt = record.attemptStarted(node.index(), node.address());
+        if (trace != null) {
+            span = trace.attemptStarted(upstreamRequest);
+        }
         BodyEntity entity = body instanceof BufferedEntity buffered && sent ? buffered.replay() : body;
         sent = true;
         upstream.counters().attemptStarted(node.index());
@@ -231,14 +239,14 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
             // No attempt follows an answer, so the body's arrays can go back to the pool.
             buffered.recycle();
         }
-        record.attemptEnded(attempt, null);
+        attemptEnded(null);
     }
 
     @Override
     public void failed(Exception cause) {
         upstream.counters().attemptEnded(node.index());
         UpstreamFailure.Kind kind = UpstreamFailure.classify(cause);
-        record.attemptEnded(attempt, kind.tag());
+        attemptEnded(kind.tag());
         if (kind.mayResendOnSameNode() && staleResends > 0 && canSendAgain()) {
             // The request never left, so this says nothing about the node.
             staleResends--;
@@ -267,6 +275,15 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         }
         upstream.counters().countFailure();
         relay.upstreamFailed(failure);
+    }
+
+    /** The attempt is over: in the record, and its span (if traced) ends. */
+    private void attemptEnded(String failure) {
+        record.attemptEnded(attempt, failure);
+        if (span != null) {
+            span.ended(attempt.status(), failure);
+            span = null;
+        }
     }
 
     /**
@@ -298,7 +315,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     @Override
     public void cancelled() {
         upstream.counters().attemptEnded(node.index());
-        record.attemptEnded(attempt, "cancelled");
+        attemptEnded("cancelled");
         if (!clientGone) {
             // Not ours (we cancel only once the client went away): HttpClient gave up the exchange,
             // as when its pool closes under it. The client must still get an answer; nothing

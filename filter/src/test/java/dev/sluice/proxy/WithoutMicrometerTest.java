@@ -22,18 +22,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Micrometer is optional: an application without it, in a real Tomcat, starts Sluice and has its
- * requests forwarded and logged as ever. The WAR carries Sluice's classes, so they link against
- * what the application's loader sees: the test class path without Micrometer.
+ * Micrometer and the OpenTelemetry API are optional: an application without them, in a real
+ * Tomcat, starts Sluice and has its requests forwarded and logged as ever, trace context passed
+ * unchanged. The WAR carries Sluice's classes, so they link against what the application's loader
+ * sees: the test class path without Micrometer and OpenTelemetry.
  */
 class WithoutMicrometerTest {
     private static final String ENGINE = "no-micrometer-test";
+    private static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
     @TempDir
     private Path dir;
 
     @Test
-    void anApplicationWithoutMicrometerForwardsAndLogsAsEver() throws Exception {
+    void anApplicationWithoutMicrometerOrOpenTelemetryForwardsAndLogsAsEver() throws Exception {
         try (TestOrigin origin = TestOrigin.start("origin", Handlers.echo())) {
             WebArchive war = SluiceDeployment.war("no-micrometer", "sluice.access-log=true\n"
                     + SluiceDeployment.route("api", "127.0.0.1:" + origin.port()));
@@ -42,11 +44,14 @@ class WithoutMicrometerTest {
             Tomcat tomcat = OwnTomcat.create(dir, ENGINE);
             Connector connector = tomcat.getConnector();
             Context context = tomcat.addWebapp("/no-micrometer", file.getAbsolutePath());
-            context.setParentClassLoader(new HidingClassLoader(getClass().getClassLoader(), "io/micrometer/"));
+            context.setParentClassLoader(new HidingClassLoader(getClass().getClassLoader(), "io/micrometer/",
+                    "io/opentelemetry/"));
             try (LogCapture log = LogCapture.start()) {
                 tomcat.start();
                 assertTrue(context.getState().isAvailable(), "the application must start: " + log.messages());
-                assertEquals(200, RawClient.get(connector.getLocalPort(), "/no-micrometer/api/x", "X-Request-Id: no-mm").status());
+                assertEquals(200, RawClient.get(connector.getLocalPort(), "/no-micrometer/api/x", "X-Request-Id: no-mm",
+                        "traceparent: " + TRACEPARENT).status());
+                assertEquals(TRACEPARENT, origin.requests().get(0).header("traceparent"));
                 assertTrue(log.logged(Level.INFO, "id=no-mm", java.time.Duration.ofSeconds(5)), "access log: " + log.messages());
             } finally {
                 tomcat.stop();
