@@ -116,8 +116,9 @@ public final class WebSocketOrigin implements AutoCloseable {
         }
 
         @Override
-        public void onWebSocketClose(int code, String reason) {
+        public void onWebSocketClose(int code, String reason, Callback callback) {
             closes.add(path + " " + code);
+            callback.succeed();
         }
     }
 }
