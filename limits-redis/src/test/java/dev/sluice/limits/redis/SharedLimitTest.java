@@ -177,8 +177,9 @@ class SharedLimitTest {
         // Shared, then each instance its half of the rate and burst, then shared again in an
         // emptied Redis: each phase may start with a full burst. Coming back, each instance finds
         // Redis at its own heartbeat: for up to a second one counts in Redis while the other
-        // still allows its half.
-        int most = (int) (RATE * origin.seconds() * 1.05) + 3 * BURST + RATE / 2;
+        // still allows its half. Three switches in nine seconds: the window the origin measures is
+        // good to a tenth, not the twentieth of a steady run.
+        int most = (int) (RATE * origin.seconds() * 1.1) + 3 * BURST + RATE / 2;
         assertTrue(origin.calls() <= most, "the upstream stays protected: " + origin.calls() + " calls, at most " + most);
         assertTrue(origin.calls() >= RATE * 9 / 2, "and served meanwhile: " + origin.calls());
         awaitState("shared");
