@@ -37,6 +37,9 @@ final class Keys {
     static final Key RELOAD_INTERVAL = Key.define(TABLE, FILTER, "reload-interval")
             .number(0, MAX, "milliseconds (0 for off)").values("milliseconds, 0 (off) or 100 or more").byDefault("0")
             .means("How often the configuration is read again.");
+    static final Key SHARED_IO_THREADS = Key.define(TABLE, FILTER, "io-threads").number(1, 256, "threads")
+            .computed("the number of cores, at most 4")
+            .means("The filter's I/O threads, shared by all its upstreams; read at start.");
 
     // Observability: the access log, metrics and request ids
     static final Key ACCESS_LOG = Key.define(TABLE, FILTER, "access-log").flag().byDefault("false")
@@ -106,8 +109,8 @@ final class Keys {
     static final Key MAX_IDLE = Key.define(TABLE, UPSTREAM, "pool.max-idle").number(0, 1_000_000, "connections").byDefault("64")
             .means("Idle connections kept beyond a burst; those over it are closed after ten seconds unused.");
     static final Key IO_THREADS = Key.define(TABLE, UPSTREAM, "pool.io-threads").number(1, 256, "threads")
-            .computed("the number of cores, at most 4")
-            .means("I/O threads for the upstream, each with an even share of the pool.");
+            .computed("`sluice.io-threads`")
+            .means("How many of the shared I/O threads the upstream's connections are spread over, each with an even share of the pool.");
     static final Key READ_BUFFER = Key.define(TABLE, UPSTREAM, "pool.read-buffer").number(1_024, 1024 * 1024, "bytes")
             .byDefault("32768")
             .means("Bytes read from an upstream connection at once; each open connection holds three buffers of this size.");

@@ -32,16 +32,17 @@ public final class SettingsParser {
     private static final String CIDR_LIST = "a comma separated list of IP addresses or CIDR blocks";
 
     private final KeyValues values;
+    /** {@code sluice.io-threads}, read first: it is each upstream's {@code pool.io-threads} unless set. */
+    private int sharedIoThreads;
 
     private SettingsParser(KeyValues values) {
         this.values = values;
     }
 
     /**
-     * I/O threads per upstream unless configured: one per core, as HttpClient has, but at most
+     * The filter's I/O threads unless configured: one per core, as HttpClient has, but at most
      * four. Each costs two threads (HttpClient starts a reactor from an executor thread that then
-     * idles), Tomcat itself polls all its connections from one thread, and an application with
-     * many upstreams on a large machine would otherwise run hundreds of threads for them.
+     * idles), and Tomcat itself polls all its connections from one thread.
      */
     private static int defaultIoThreads() {
         return Math.min(Runtime.getRuntime().availableProcessors(), 4);
@@ -75,6 +76,7 @@ public final class SettingsParser {
             throw new ConfigurationException(Keys.PATH.toString(), null,
                     "define at least one route, e.g. sluice.route.orders.path=/api/orders");
         }
+        sharedIoThreads = values.integer(Keys.SHARED_IO_THREADS, null, defaultIoThreads());
         Map<String, UpstreamSettings> upstreams = new LinkedHashMap<>();
         for (String name : owners.upstreams()) {
             upstreams.put(name, upstream(name));
@@ -95,7 +97,8 @@ public final class SettingsParser {
                         "upstream '" + name + "' is used by no route; remove it or add a route with upstream=" + name);
             }
         }
-        return new SluiceSettings(routes, upstreams, forwarding(), reloadInterval(), SharedLimitsReader.redis(values, upstreams));
+        return new SluiceSettings(routes, upstreams, forwarding(), reloadInterval(), SharedLimitsReader.redis(values, upstreams),
+                sharedIoThreads);
     }
 
     private Duration reloadInterval() {
@@ -210,7 +213,7 @@ public final class SettingsParser {
                 values.integer(Keys.MAX_WAITING, upstream, maxTotal),
                 Duration.ofMillis(values.integer(Keys.IDLE_TIMEOUT, upstream)),
                 values.integer(Keys.MAX_IDLE, upstream),
-                values.integer(Keys.IO_THREADS, upstream, defaultIoThreads()),
+                values.integer(Keys.IO_THREADS, upstream, sharedIoThreads),
                 values.integer(Keys.READ_BUFFER, upstream));
     }
 

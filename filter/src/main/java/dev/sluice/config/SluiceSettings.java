@@ -14,18 +14,26 @@ import java.util.Map;
  * @param forwarding settings shared by every route
  * @param reloadInterval how often the configuration is read again, or {@code null} for never
  * @param redis the Redis where shared rate limits are counted, or {@code null}
+ * @param ioThreads the filter's I/O threads, shared by its upstreams ({@code sluice.io-threads})
  */
 public record SluiceSettings(
         List<RouteSettings> routes,
         Map<String, UpstreamSettings> upstreams,
         ForwardingSettings forwarding,
         Duration reloadInterval,
-        RedisSettings redis) {
+        RedisSettings redis,
+        int ioThreads) {
 
     /** Settings without a Redis for shared rate limits. */
     public SluiceSettings(List<RouteSettings> routes, Map<String, UpstreamSettings> upstreams, ForwardingSettings forwarding,
             Duration reloadInterval) {
         this(routes, upstreams, forwarding, reloadInterval, null);
+    }
+
+    /** Settings with the default number of shared I/O threads: one per core, at most four. */
+    public SluiceSettings(List<RouteSettings> routes, Map<String, UpstreamSettings> upstreams, ForwardingSettings forwarding,
+            Duration reloadInterval, RedisSettings redis) {
+        this(routes, upstreams, forwarding, reloadInterval, redis, Math.min(Runtime.getRuntime().availableProcessors(), 4));
     }
 
     public SluiceSettings {

@@ -6,6 +6,7 @@ import dev.sluice.config.SettingsParser;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.UpstreamSettings;
 import dev.sluice.routing.Route;
+import dev.sluice.upstream.IoThreads;
 import dev.sluice.upstream.Upstream;
 import dev.sluice.health.HealthRegistry;
 import dev.sluice.limits.SharedCounting;
@@ -63,6 +64,8 @@ public final class Reloader implements ReloaderMBean {
     private int instance;
     private Snapshot current;
     private ScheduledExecutorService timer;
+    /** The I/O threads every upstream's connections live on, sized by {@code sluice.io-threads} at start. */
+    private IoThreads io;
     /** The shared store of rate limits, while an upstream counts there. */
     private SharedCounting counting;
     private ScheduledFuture<?> interval;
@@ -183,6 +186,12 @@ public final class Reloader implements ReloaderMBean {
         // A changed store is opened anew, and the upstreams counting there are rebuilt on it.
         boolean storeChanged = !Objects.equals(next.redis(), counting == null ? null : counting.settings());
         SharedCounting store = storeChanged ? null : counting;
+        if (io == null) {
+            io = new IoThreads(next.ioThreads(), "sluice-io");
+        } else if (next.ioThreads() != io.size()) {
+            LOG.log(System.Logger.Level.WARNING, "Sluice: sluice.io-threads={0} takes effect at the next start;"
+                    + " the filter keeps its {1} I/O threads", next.ioThreads(), io.size());
+        }
         try {
             if (storeChanged && next.redis() != null) {
                 store = SharedCounting.open(next.redis(), loader, timer());
@@ -192,7 +201,7 @@ public final class Reloader implements ReloaderMBean {
                 if (running != null && running.settings().equals(settings) && !(storeChanged && settings.limits().shared())) {
                     upstreams.add(running);
                 } else {
-                    Upstream fresh = new Upstream(settings, System::nanoTime, health, timer(), store);
+                    Upstream fresh = new Upstream(settings, System::nanoTime, health, timer(), store, io);
                     built.add(fresh);
                     upstreams.add(fresh);
                 }
@@ -283,7 +292,7 @@ public final class Reloader implements ReloaderMBean {
         return timer;
     }
 
-    /** Stops everything: reloads, checks, every pool, retiring ones too, and the MBeans. */
+    /** Stops everything: reloads, checks, every pool, retiring ones too, the I/O threads, and the MBeans. */
     public synchronized void close() {
         closed = true;
         if (instance > 0) {
@@ -300,6 +309,10 @@ public final class Reloader implements ReloaderMBean {
             current.upstreams().forEach(Upstream::close);
         }
         retirement.closeAll();
+        if (io != null) {
+            // Last: the pools closed above fail their exchanges on threads still running.
+            io.close();
+        }
         if (counting != null) {
             counting.close();
             counting = null;

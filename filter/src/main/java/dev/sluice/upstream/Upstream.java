@@ -69,6 +69,18 @@ public final class Upstream implements Closeable {
      */
     public Upstream(UpstreamSettings settings, LongSupplier nanoClock, HealthRegistry healthRegistry,
             ScheduledExecutorService timer, SharedCounting shared) {
+        this(settings, nanoClock, healthRegistry, timer, shared, null);
+    }
+
+    /**
+     * Builds the upstream and starts its connection pool.
+     *
+     * @param shared the filter's shared store, for limits counted there; {@code null} when none is configured
+     * @param io the filter's I/O threads, which the upstream's connections live on; {@code null} for
+     *        threads of its own ({@code pool.io-threads} of them), stopped with it
+     */
+    public Upstream(UpstreamSettings settings, LongSupplier nanoClock, HealthRegistry healthRegistry,
+            ScheduledExecutorService timer, SharedCounting shared, IoThreads io) {
         this.settings = settings;
         this.timer = timer;
         List<Node> built = new ArrayList<>();
@@ -89,7 +101,7 @@ public final class Upstream implements Closeable {
                 ? new SharedCallLimits(settings.name(), settings.limits(), shared, nanoClock) : null;
         this.health = new UpstreamHealth(settings.name(), nodes.stream().map(Node::address).toList(), weights,
                 settings.health(), healthRegistry);
-        this.client = new UpstreamClient(settings, timer);
+        this.client = io == null ? new UpstreamClient(settings, timer) : new UpstreamClient(settings, timer, io);
     }
 
     /** The configured name. */

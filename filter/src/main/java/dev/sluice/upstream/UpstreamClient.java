@@ -4,7 +4,6 @@ import dev.sluice.config.Scheme;
 import dev.sluice.config.UpstreamSettings;
 
 import java.io.Closeable;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -12,26 +11,16 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
-import org.apache.hc.client5.http.async.AsyncExecCallback;
-import org.apache.hc.client5.http.async.AsyncExecChain;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.config.TlsConfig;
-import org.apache.hc.client5.http.impl.ChainElement;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
-import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
-import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.HttpException;
-import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.Message;
-import org.apache.hc.core5.http.Method;
-import org.apache.hc.core5.http.ProtocolException;
-import org.apache.hc.core5.http.nio.AsyncEntityProducer;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 import org.apache.hc.core5.http.nio.entity.DiscardingEntityConsumer;
@@ -42,27 +31,23 @@ import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.apache.hc.core5.http2.HttpVersionPolicy;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.pool.PoolStats;
-import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
- * The HttpClient 5 async clients and connection pools of one upstream, set up the way a reverse
- * proxy needs: no retries (ours are counted and go to another node), no redirects, no cookies, no
- * authentication step, no decompression (bodies pass byte for byte), HTTP/1.1 so flow control is
- * per connection, pools sized far above HttpClient's defaults of 25 in all and 5 per node, and
- * idle connections closed.
+ * One upstream's connection pools on the filter's shared {@link IoThreads}, set up the way a
+ * reverse proxy needs: pools sized far above HttpClient's defaults of 25 in all and 5 per node,
+ * HTTP/1.1 so flow control is per connection, idle connections closed, and the upstream's own TLS,
+ * connect and response timeouts.
  *
- * <p>The upstream runs one {@linkplain Lane lane} per I/O thread ({@code pool.io-threads}, by
- * default one per core up to four): a client with that single thread and its own share of the
- * pool. HttpClient ties every connection to one I/O thread for life and its pool reuses the most
- * recently released connection first, so with one client a few long exchanges could all land on
- * one thread and cap the upstream at one core while the others idled. Each exchange goes to the lane with the most room for its node, which spreads both the work
- * and the connections evenly over the I/O threads.
+ * <p>The upstream runs one {@linkplain Lane lane} per shared I/O thread ({@code sluice.io-threads},
+ * at most {@code pool.io-threads}): its own share of the pool on that thread's client. HttpClient
+ * ties every connection to one I/O thread for life and its pool reuses the most recently released
+ * connection first, so with one pool a few long exchanges could all land on one thread and cap the
+ * upstream at one core while the others idled. Each exchange goes to the lane with the most room
+ * for its node, which spreads both the work and the connections evenly over the I/O threads.
  */
 public final class UpstreamClient implements Closeable {
-    private static final String NO_USER_AGENT = "dev.sluice.no-user-agent";
-
     /**
      * How long a connection must have been idle to be trimmed as surplus. Long enough that a steady
      * but uneven load keeps its connections: at one second, an open load of 3,000 requests a second
@@ -75,23 +60,53 @@ public final class UpstreamClient implements Closeable {
     private final Lane[] lanes;
     private final TimeValue idleTimeout;
     private final Duration poolWaitLimit;
+    /** Each exchange's timeouts: the shared clients have none of their own. */
+    private final RequestConfig requestConfig;
+    /** The I/O threads this client started for itself, when it was given none to share; else {@code null}. */
+    private final IoThreads own;
 
-    /** @param timer where the deadlines of exchanges waiting for a pooled connection run */
+    /**
+     * A client on I/O threads of its own, {@code pool.io-threads} of them, stopped with it.
+     *
+     * @param timer where the deadlines of exchanges waiting for a pooled connection run
+     */
     UpstreamClient(UpstreamSettings settings, ScheduledExecutorService timer) {
+        this(settings, timer, new IoThreads(settings.pool().ioThreads(), "sluice-" + settings.name()), true);
+    }
+
+    /**
+     * @param timer where the deadlines of exchanges waiting for a pooled connection run
+     * @param io the filter's I/O threads, which the upstream's lanes run on
+     */
+    UpstreamClient(UpstreamSettings settings, ScheduledExecutorService timer, IoThreads io) {
+        this(settings, timer, io, false);
+    }
+
+    private UpstreamClient(UpstreamSettings settings, ScheduledExecutorService timer, IoThreads io, boolean owned) {
+        this.own = owned ? io : null;
         this.idleTimeout = TimeValue.of(settings.pool().idleTimeout());
         this.poolWaitLimit = settings.timeouts().connect();
-        int count = laneCount(settings.pool().ioThreads(), settings.pool().maxConnections(), settings.pool().maxConnectionsPerNode());
+        this.requestConfig = RequestConfig.custom()
+                .setConnectionRequestTimeout(Timeout.of(settings.timeouts().connect()))
+                .setResponseTimeout(Timeout.of(settings.timeouts().response()))
+                .setRedirectsEnabled(false)
+                .setExpectContinueEnabled(false)
+                .build();
+        int count = laneCount(Math.min(io.size(), settings.pool().ioThreads()), settings.pool().maxConnections(),
+                settings.pool().maxConnectionsPerNode());
         // One TLS context for all lanes: its stores are read once, and its session cache lets a
         // connection of one lane resume a session another lane negotiated.
         TlsStrategy tls = settings.scheme() == Scheme.HTTPS ? UpstreamTls.strategy(settings.name(), settings.tls()) : null;
+        IoThreads.Profile profile = IoThreads.Profile.of(settings);
+        int first = io.firstLane();
         this.lanes = new Lane[count];
         for (int i = 0; i < count; i++) {
-            lanes[i] = new Lane(settings, tls, i, count, timer);
+            lanes[i] = new Lane(settings, tls, i, count, timer, io, (first + i) % io.size(), profile);
         }
     }
 
     /**
-     * One lane per configured I/O thread ({@code pool.io-threads}), but never more lanes than
+     * One lane per shared I/O thread, up to {@code pool.io-threads}, but never more lanes than
      * connections allowed in all or to a node: each lane gets at least one of each.
      */
     static int laneCount(int ioThreads, int maxConnections, int maxConnectionsPerNode) {
@@ -113,8 +128,9 @@ public final class UpstreamClient implements Closeable {
     public <T> Future<T> execute(Node node, AsyncRequestProducer request, AsyncResponseConsumer<T> response,
             FutureCallback<T> callback, boolean clientSentUserAgent) {
         HttpClientContext context = HttpClientContext.create();
+        context.setRequestConfig(requestConfig);
         if (!clientSentUserAgent) {
-            context.setAttribute(NO_USER_AGENT, Boolean.TRUE);
+            context.setAttribute(IoThreads.NO_USER_AGENT, Boolean.TRUE);
         }
         return laneFor(node.index()).execute(node.index(), request, response, context, callback, poolWaitLimit);
     }
@@ -125,7 +141,8 @@ public final class UpstreamClient implements Closeable {
         request.setHeader("Host", node.hostHeader());
         request.setHeader("User-Agent", "sluice-health-check");
         HttpClientContext context = HttpClientContext.create();
-        context.setRequestConfig(RequestConfig.custom().setResponseTimeout(timeout).setConnectionRequestTimeout(timeout).build());
+        context.setRequestConfig(RequestConfig.custom().setResponseTimeout(timeout).setConnectionRequestTimeout(timeout)
+                .setRedirectsEnabled(false).build());
         CompletableFuture<Integer> status = new CompletableFuture<>();
         laneFor(node.index()).execute(node.index(), new BasicRequestProducer(request, null),
                 new BasicResponseConsumer<>(new DiscardingEntityConsumer<Void>()), context,
@@ -196,16 +213,19 @@ public final class UpstreamClient implements Closeable {
     }
 
     /**
-     * Closes every connection, then the clients. Each pool goes first, leased connections
-     * included, while its I/O reactor still runs: exchanges still on them fail as for a reset
-     * (their clients are told) instead of hanging on a reactor that stopped, and the client's own
-     * shutdown then finds nothing to wait for. Closing the client at once instead raced its
-     * reactor threads, which logged a ClosedSelectorException and left channels open.
+     * Closes every connection, leased ones included, while the I/O threads still run: exchanges
+     * still on them fail as for a reset (their clients are told) instead of hanging on a reactor
+     * that stopped. The shared threads go on for the other upstreams; threads of its own stop after.
+     * Closing a client at once instead raced its reactor threads, which logged a
+     * ClosedSelectorException and left channels open.
      */
     @Override
     public void close() {
         for (Lane lane : lanes) {
             lane.close();
+        }
+        if (own != null) {
+            own.close();
         }
     }
 
@@ -221,39 +241,48 @@ public final class UpstreamClient implements Closeable {
     }
 
     /**
-     * One I/O thread with its part of the upstream's connections, and a count of the exchanges it
-     * carries, in all and per node, which is what the lane is chosen by. Its HttpClient and pool
-     * are built on its first exchange: a gateway of a thousand upstreams, most idle at any time
-     * and light traffic using only the first lane of each, started 4,000 threads and took seconds
-     * to start when every lane began with its upstream.
+     * The upstream's part of one shared I/O thread: its share of the upstream's connections, in a
+     * pool of its own, and a count of the exchanges it carries, in all and per node, which is what
+     * the lane is chosen by. Its pool (and, if no other upstream started it, the shared thread's
+     * client) is built on its first exchange: a gateway of a thousand upstreams, most idle at any
+     * time, would otherwise hold a thousand pools for nothing.
      */
     private static final class Lane {
         private final UpstreamSettings settings;
         private final TlsStrategy tls;
-        private final int index;
         private final int maxConnections;
         private final int maxConnectionsPerNode;
         private final int maxIdle;
         private final AtomicInteger inFlight = new AtomicInteger();
         private final AtomicIntegerArray inFlightPerNode;
         private final ScheduledExecutorService timer;
+        private final IoThreads io;
+        private final int thread;
+        private final IoThreads.Profile profile;
         /** The pool and client once started; read without a lock on every exchange. */
         private volatile Started started;
         private boolean closed;
 
-        /** A started lane's pool and the client that owns its I/O thread. */
-        private record Started(PoolingAsyncClientConnectionManager pool, CloseableHttpAsyncClient client) {
+        /**
+         * A started lane's pool, the shared client whose thread its connections live on, and the
+         * ticket of its exchanges that need not wait.
+         */
+        private record Started(PoolingAsyncClientConnectionManager pool, CloseableHttpAsyncClient client, PoolDispatch.Ticket ticket) {
         }
 
         /**
          * @param tls the upstream's TLS strategy, or {@code null} for HTTP
          * @param timer where the deadlines of exchanges waiting for a connection run
+         * @param thread which of the shared I/O threads the lane is
          */
-        Lane(UpstreamSettings settings, TlsStrategy tls, int index, int count, ScheduledExecutorService timer) {
+        Lane(UpstreamSettings settings, TlsStrategy tls, int index, int count, ScheduledExecutorService timer,
+                IoThreads io, int thread, IoThreads.Profile profile) {
             this.settings = settings;
             this.tls = tls;
-            this.index = index;
             this.timer = timer;
+            this.io = io;
+            this.thread = thread;
+            this.profile = profile;
             this.maxConnections = share(settings.pool().maxConnections(), index, count);
             this.maxConnectionsPerNode = share(settings.pool().maxConnectionsPerNode(), index, count);
             this.maxIdle = share(settings.pool().maxIdleConnections(), index, count);
@@ -271,59 +300,27 @@ public final class UpstreamClient implements Closeable {
                     throw new IllegalStateException("upstream '" + settings.name() + "' is closed");
                 }
                 if (started == null) {
-                    started = start();
+                    PoolingAsyncClientConnectionManager pool = pool();
+                    started = new Started(pool, io.client(thread, profile), new PoolDispatch.Ticket(pool, null));
                 }
                 return started;
             }
         }
 
-        private Started start() {
-            Timeout connectTimeout = Timeout.of(settings.timeouts().connect());
-            Timeout timeout = Timeout.of(settings.timeouts().response());
+        private PoolingAsyncClientConnectionManager pool() {
             PoolingAsyncClientConnectionManagerBuilder poolBuilder = PoolingAsyncClientConnectionManagerBuilder.create()
                     .setMaxConnTotal(maxConnections)
                     .setMaxConnPerRoute(maxConnectionsPerNode)
                     .setDefaultConnectionConfig(ConnectionConfig.custom()
-                            .setConnectTimeout(connectTimeout)
-                            .setSocketTimeout(timeout)
+                            .setConnectTimeout(Timeout.of(settings.timeouts().connect()))
+                            .setSocketTimeout(Timeout.of(settings.timeouts().response()))
                             .setValidateAfterInactivity(TimeValue.ofSeconds(2))
                             .build());
             if (tls != null) {
                 poolBuilder.setTlsStrategy(tls)
                         .setDefaultTlsConfig(TlsConfig.custom().setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1).build());
             }
-            PoolingAsyncClientConnectionManager pool = poolBuilder.build();
-            CloseableHttpAsyncClient client = HttpAsyncClients.custom()
-                    .setConnectionManager(new WatchedPool(pool))
-                    .setIOReactorConfig(IOReactorConfig.custom()
-                            .setIoThreadCount(1)
-                            .setSelectInterval(selectInterval(settings))
-                            .build())
-                    .setThreadFactory(LaneThread.factory("sluice-" + settings.name() + "-lane" + index))
-                    .setHttp1Config(Http1Config.custom().setBufferSize(settings.pool().readBuffer()).setInitialWindowSize(settings.responseBuffer()).build())
-                    .setDefaultRequestConfig(RequestConfig.custom()
-                            .setConnectionRequestTimeout(connectTimeout)
-                            .setResponseTimeout(timeout)
-                            .setRedirectsEnabled(false)
-                            .setExpectContinueEnabled(false)
-                            .build())
-                    .disableAutomaticRetries()
-                    .disableRedirectHandling()
-                    .disableCookieManagement()
-                    .disableAuthCaching()
-                    .disableConnectionState()
-                    .disableContentCompression()
-                    .replaceExecInterceptor(ChainElement.PROTOCOL.name(), UpstreamClient::withoutAuthentication)
-                    .addExecInterceptorAfter(ChainElement.CONNECT.name(), "sluice-pool-wait", UpstreamClient::forgetPoolWait)
-                    // HttpClient adds its own User-Agent to requests without one; a proxy must not.
-                    .addRequestInterceptorLast((request, entity, context) -> {
-                        if (context.getAttribute(NO_USER_AGENT) != null) {
-                            request.removeHeaders("User-Agent");
-                        }
-                    })
-                    .build();
-            client.start();
-            return new Started(pool, client);
+            return poolBuilder.build();
         }
 
         /** How many more exchanges with the node the lane takes before its pool makes them wait. */
@@ -344,11 +341,10 @@ public final class UpstreamClient implements Closeable {
             PoolWait<T> wait = waits ? new PoolWait<>(counted, waitLimit) : null;
             Future<T> call;
             try {
-                if (wait != null) {
-                    // The lease's state, so that WatchedPool can tell the wait when it ends.
-                    context.setUserToken(wait);
-                }
-                call = started().client().execute(request, response, null, context, wait != null ? wait : counted);
+                Started running = started();
+                // The lease's pool (and wait), for PoolDispatch: HttpClient hands the user token to the lease.
+                context.setUserToken(wait == null ? running.ticket() : new PoolDispatch.Ticket(running.pool(), wait));
+                call = running.client().execute(request, response, null, context, wait != null ? wait : counted);
             } catch (RuntimeException e) {
                 ended(node);
                 throw e;
@@ -382,41 +378,13 @@ public final class UpstreamClient implements Closeable {
             return running == null ? new PoolStats(0, 0, 0, maxConnections) : running.pool().getTotalStats();
         }
 
+        /** Closes the lane's pool; the shared thread and its client go on. */
         synchronized void close() {
             closed = true;
             if (started != null) {
                 started.pool().close(CloseMode.IMMEDIATE);
-                started.client().close(CloseMode.GRACEFUL);
             }
         }
-    }
-
-    /**
-     * Stands in for HttpClient's protocol step, which serves HTTP authentication: for every request
-     * it parsed the target into a path prefix with a {@code URIBuilder} and looked up
-     * authentication state, 6.6 % of all bytes allocated under the saturation benchmark,
-     * for credentials Sluice never has. What else the step did is done already: every request
-     * carries its node's scheme and authority. CONNECT is refused, as HttpClient does.
-     */
-    private static void withoutAuthentication(HttpRequest request, AsyncEntityProducer entity, AsyncExecChain.Scope scope,
-            AsyncExecChain chain, AsyncExecCallback callback) throws HttpException, IOException {
-        if (Method.CONNECT.isSame(request.getMethod())) {
-            throw new ProtocolException("Direct execution of CONNECT is not allowed");
-        }
-        chain.proceed(request, entity, scope, callback);
-    }
-
-    /**
-     * The step after the connection was leased (and opened if new): a waiting exchange's
-     * {@link PoolWait}, its user token for the lease, is dropped, or HttpClient would release the
-     * connection with it as its state, where no other exchange's lease would take it.
-     */
-    private static void forgetPoolWait(HttpRequest request, AsyncEntityProducer entity, AsyncExecChain.Scope scope,
-            AsyncExecChain chain, AsyncExecCallback callback) throws HttpException, IOException {
-        if (scope.clientContext.getUserToken() instanceof PoolWait<?>) {
-            scope.clientContext.setUserToken(null);
-        }
-        chain.proceed(request, entity, scope, callback);
     }
 
     /**

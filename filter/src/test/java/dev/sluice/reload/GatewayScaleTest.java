@@ -50,10 +50,10 @@ class GatewayScaleTest {
         return SettingsParser.parse(config.keySet(), key -> Optional.ofNullable(config.get(key)));
     }
 
-    /** The I/O threads of this test's upstreams, named {@code sluice-u<n>-lane<i>-<n>}. */
+    /** Sluice's I/O threads: the filter's shared ones, {@code sluice-io-lane<i>-<n>}, or an upstream's own. */
     private static long laneThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().matches("sluice-u[0-9]+-lane.*")).count();
+                .filter(t -> t.getName().matches("sluice-(io|u[0-9]+)-lane.*")).count();
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.sluice.config.NodeSettings;
 import dev.sluice.config.Scheme;
 import dev.sluice.config.SettingsParser;
 import dev.sluice.config.UpstreamSettings;
+import dev.sluice.testing.Answers;
 import dev.sluice.testing.Handlers;
 import dev.sluice.testing.TestOrigin;
 
@@ -33,13 +34,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 
-import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
 import org.apache.hc.core5.http.ContentType;
-import org.apache.hc.core5.http.HttpResponse;
-import org.apache.hc.core5.http.Message;
 import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.entity.AbstractBinAsyncEntityConsumer;
@@ -105,6 +102,19 @@ class UpstreamClientTest {
         assertEquals(25, UpstreamClient.selectInterval(settings("timeout", "500")).toMilliseconds());
         assertEquals(10, UpstreamClient.selectInterval(settings("timeout", "100")).toMilliseconds());
         assertEquals(1_000, UpstreamClient.selectInterval(settings("timeout", "60000", "connect-timeout", "30000")).toMilliseconds());
+    }
+
+    /**
+     * Upstreams share a lane's reactor only with the same check interval; taken down to a step of a
+     * halving ladder, close timeouts share lanes and still fire at most a twentieth late.
+     */
+    @Test
+    void sharedLanesCheckTimersAtTheLadderStepNotAboveTheUpstreamsInterval() {
+        assertEquals(250, IoThreads.Profile.of(settings()).selectMillis(), "defaults");
+        assertEquals(15, IoThreads.Profile.of(settings("timeout", "500")).selectMillis());
+        assertEquals(125, IoThreads.Profile.of(settings("timeout", "4000")).selectMillis());
+        assertEquals(10, IoThreads.Profile.of(settings("timeout", "100")).selectMillis());
+        assertEquals(1_000, IoThreads.Profile.of(settings("timeout", "60000", "connect-timeout", "30000")).selectMillis());
     }
 
     /**
@@ -345,7 +355,7 @@ class UpstreamClientTest {
         BasicHttpRequest request = new BasicHttpRequest(method, node.target(), "/x");
         client.execute(node, new BasicRequestProducer(request, null),
                 new BasicResponseConsumer<>(new DiscardingEntityConsumer<Void>()),
-                answeredOk(thread, () -> Thread.currentThread().getName()), true);
+                Answers.okOnThread(thread), true);
         return thread;
     }
 
@@ -380,36 +390,9 @@ class UpstreamClientTest {
                     public void releaseResources() {
                     }
                 }),
-                answeredOk(done, () -> null), true);
+                Answers.ok(done, () -> null), true);
         done.get(10, TimeUnit.SECONDS);
         return largestAndTotal;
-    }
-
-    /**
-     * Completes {@code result} with {@code value}, taken on the thread the answer completed on, if
-     * the answer was a 200; fails it otherwise.
-     */
-    private static <T> FutureCallback<Message<HttpResponse, Void>> answeredOk(CompletableFuture<T> result, Supplier<T> value) {
-        return new FutureCallback<>() {
-            @Override
-            public void completed(Message<HttpResponse, Void> response) {
-                if (response.getHead().getCode() == 200) {
-                    result.complete(value.get());
-                } else {
-                    result.completeExceptionally(new AssertionError("status " + response.getHead().getCode()));
-                }
-            }
-
-            @Override
-            public void failed(Exception cause) {
-                result.completeExceptionally(cause);
-            }
-
-            @Override
-            public void cancelled() {
-                result.cancel(false);
-            }
-        };
     }
 
     /** The lane part of an I/O thread's name, {@code sluice-lanes-lane1-1} → {@code lane1}. */
