@@ -3,11 +3,13 @@ package dev.sluice.reload;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.SettingsParser;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.testing.Answers;
 import dev.sluice.testing.Handlers;
+import dev.sluice.testing.LogCapture;
 import dev.sluice.testing.TestOrigin;
 import dev.sluice.upstream.Node;
 import dev.sluice.upstream.Upstream;
@@ -20,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
 
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.nio.entity.DiscardingEntityConsumer;
@@ -81,6 +84,24 @@ class SharedIoThreadsTest {
         assertEquals(2, changed.connectionsAccepted(), "the rebuilt upstream opened a connection of its own pool");
     }
 
+    @Test
+    void aReloadChangingTheIoThreadsKeepsTheRunningOnesAndSaysSo() throws Exception {
+        TestOrigin node = origin("node", 0);
+        reloader.start(gateway(1, node));
+        Map<String, String> more = new HashMap<>();
+        more.put("sluice.io-threads", "3");
+        more.put("sluice.upstream.u0.nodes", "127.0.0.1:" + node.port());
+        more.put("sluice.route.r0.path", "/u0");
+        more.put("sluice.route.r0.upstream", "u0");
+        try (LogCapture log = LogCapture.expecting(Level.WARNING, "takes effect at the next start")) {
+            reloader.apply(parse(more), true);
+            assertTrue(log.messages().stream().anyMatch(m -> m.contains("sluice.io-threads=3 takes effect at the next start")),
+                    log.messages().toString());
+        }
+        sendTogether(List.of("u0", "u0", "u0", "u0"));
+        assertEquals(2 * IO_THREADS, ioThreads(), "still the threads the filter started with");
+    }
+
     /** An origin answering 200 after {@code delayMillis}. */
     private TestOrigin origin(String name, long delayMillis) throws Exception {
         TestOrigin.Handler ok = Handlers.fixed(200, "text/plain", "ok".getBytes(US_ASCII));
@@ -95,6 +116,8 @@ class SharedIoThreadsTest {
         config.put("sluice.io-threads", Integer.toString(IO_THREADS));
         for (int u = 0; u < upstreams; u++) {
             config.put("sluice.upstream.u" + u + ".nodes", "127.0.0.1:" + node.port());
+            // Small buffers: 250 connections at the default 3 x 32 KiB ran the tests' 96 MiB heap out.
+            config.put("sluice.upstream.u" + u + ".pool.read-buffer", "4096");
             config.put("sluice.route.r" + u + ".path", "/u" + u);
             config.put("sluice.route.r" + u + ".upstream", "u" + u);
         }

@@ -43,6 +43,7 @@ import org.apache.hc.core5.http.nio.entity.AbstractBinAsyncEntityConsumer;
 import org.apache.hc.core5.http.nio.entity.DiscardingEntityConsumer;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 import org.apache.hc.core5.http.nio.support.BasicResponseConsumer;
+import org.apache.hc.core5.util.Timeout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -230,6 +231,19 @@ class UpstreamClientTest {
     @Test
     void anUpstreamNeverHasMoreConnectionsThanItsLimitOverAllLanes() throws Exception {
         assertEquals(3, mostAtOnce("pool.max-connections"), "the whole limit is used, and no more");
+    }
+
+    @Test
+    void anActiveCheckGoesOutOnTheFiltersSharedIoThreads() throws Exception {
+        TestOrigin origin = origin(ok(), new AtomicInteger(), new AtomicInteger());
+        try (IoThreads io = new IoThreads(1, "sluice-checks")) {
+            try (UpstreamClient client = new UpstreamClient(settings("nodes", "127.0.0.1:" + origin.port()), timer, io)) {
+                assertEquals(0, io.started(), "nothing started before the first exchange");
+                assertEquals(200, client.probe(node(origin), "/health", Timeout.ofSeconds(10)).get(10, TimeUnit.SECONDS));
+                assertEquals(2, io.started(), "the shared lane's reactor and its starter, and nothing of the upstream's own");
+                assertEquals("sluice-health-check", origin.requests().get(0).header("User-Agent"));
+            }
+        }
     }
 
     @Test
