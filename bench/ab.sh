@@ -16,7 +16,10 @@
 # Both sides have metrics and the access log off unless the comparison turns one on: the example's
 # own properties turn the access log on. BENCH_AB_OPTS adds system properties to both sides,
 # BENCH_AB_B_OPTS to B alone (e.g. -Dsluice.redis.timeout=50); BENCH_AB_WARMUP sets the seconds
-# of each of the two warm-up passes per side (20); BENCH_NO_BUILD=1 uses the WAR and JAR already built.
+# of each of the two warm-up passes per side (20); BENCH_NO_BUILD=1 uses the WAR and JAR already built;
+# BENCH_AB_THREADS=1 ends with one more run per side that splits its CPU per request by thread
+# (Tomcat's, the upstream lanes', Redis client's...), to see where a difference goes;
+# BENCH_SERVE=1 starts everything, warms it up and waits, to measure or profile by hand.
 # Needs wrk, nginx, curl, java, mvn, jar (and redis-server for shared-limit). Everything it starts
 # is stopped by PID on exit, also on failure or Ctrl-C.
 set -euo pipefail
@@ -76,7 +79,7 @@ log "$COMPARISON: A pid ${PID[A]} port ${PORT[A]}, B pid ${PID[B]} port ${PORT[B
 
 # ---- checks: each side is what its name says ----
 meters() { curl -fs "http://127.0.0.1:${PORT[$1]}/sluice/app/metrics" | grep -c '^sluice_\|^http_client_request' || true; }
-access_lines() { grep -c ' upstream=bn ' "$T/base-ab-$1/logs/stdout.log" || true; }
+access_lines() { cat "$T/base-ab-$1"/logs/stdout.log "$T/base-ab-$1"/logs/sluice-access.* 2>/dev/null | grep -c ' upstream=bn ' || true; }
 fallbacks() { # side: the decisions its fallback made so far (only B has one)
     if [ -z "$REDIS_PID" ] || [ "$1" != B ]; then echo 0; return; fi
     curl -fs "http://127.0.0.1:${PORT[B]}/sluice/_sluice/status" -H 'Accept: application/json' | grep -o '"fallbackDecisions":[0-9]*' | cut -d: -f2
@@ -86,6 +89,7 @@ fallbacks() { # side: the decisions its fallback made so far (only B has one)
 log "warming up both JVMs"
 for side in A B A B; do wrk -t2 -c32 -d"${BENCH_AB_WARMUP:-20}s" "http://127.0.0.1:${PORT[$side]}/sluice/bn/1k" > /dev/null; done
 for side in A B; do log "side $side: ${OPTS[$side]}"; log "side $side: Sluice meters in the registry: $(meters $side), access log lines: $(access_lines $side)"; done
+if [ -n "${BENCH_SERVE:-}" ]; then log "BENCH_SERVE set: everything is up; Ctrl-C stops it"; wait; fi
 
 # ---- measuring ----
 RESULTS=$T/ab-$COMPARISON.tsv
@@ -108,6 +112,22 @@ for round in $(seq 1 "$ROUNDS"); do
     for side in $order; do measure "$side" "$round"; done
 done
 for side in A B; do log "side $side after the runs: Sluice meters $(meters $side), access log lines $(access_lines $side)"; done
+
+# CPU ticks of each of a process's threads, by name with the digits taken out (one line a group)
+thread_ticks() { for task in /proc/"$1"/task/*; do
+        printf "%s\t%s\n" "$(tr -d '\n' < "$task/comm" | tr -s '0-9' '#')" "$(awk '{print $14 + $15}' "$task/stat")"
+    done 2>/dev/null | awk -F'\t' '{ ticks[$1] += $2 } END { for (name in ticks) print name "\t" ticks[name] }' | sort; }
+if [ -n "${BENCH_AB_THREADS:-}" ]; then
+    for side in A B; do
+        thread_ticks "${PID[$side]}" > "$T/ab-threads-before"
+        n=$(wrk -t2 -c32 -d"${DURATION}s" --timeout 10s "http://127.0.0.1:${PORT[$side]}/sluice/bn/1k" | awk '/requests in/ {print $1}')
+        thread_ticks "${PID[$side]}" > "$T/ab-threads-after"
+        log "side $side, CPU-us per request by thread (threads gone or started during the run count as 0 before):"
+        join -t$'\t' -a2 -e0 -o 0,1.2,2.2 "$T/ab-threads-before" "$T/ab-threads-after" \
+            | awk -F'\t' -v n="$n" -v tick="$TICK_US" '{ us = ($3 - $2) * tick / n; total += us; if (us >= 0.5) printf "%8.1f  %s\n", us, $1 }
+                END { printf "%8.1f  all\n", total }' | sort -rn >&2
+    done
+fi
 
 # ---- report: each side's range and median, and B/A per round and of the medians ----
 sort -t$'\t' -k2,2 -k3,3n "$RESULTS" | awk -F'\t' -v comparison="$COMPARISON" '
