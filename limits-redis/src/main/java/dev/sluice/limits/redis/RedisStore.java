@@ -89,9 +89,15 @@ final class RedisStore implements SharedLimitStore {
             if (RedisUris.isCluster(uri)) {
                 List<RedisURI> seeds = RedisUris.cluster(uri);
                 RedisClusterClient cluster = RedisClusterClient.create(resources, seeds);
+                // A slot moved answers MOVED or ASK, which Lettuce follows at once and which makes it
+                // read the topology again; so do reconnects to a node that fails three times in a row
+                // (a dead master, three quarter-second delays), and a topology read every ten seconds
+                // catches the rest. Such reads are spaced by a second, not Lettuce's thirty: a failover
+                // soon after a slot move is found without waiting for the periodic read.
                 ClusterClientOptions.Builder options = ClusterClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
                         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers()
+                                .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1)).refreshTriggersReconnectAttempts(3)
                                 .enablePeriodicRefresh(Duration.ofSeconds(10)).build());
                 options.maintNotificationsConfig(MaintNotificationsConfig.disabled());
                 cluster.setOptions(options.build());
