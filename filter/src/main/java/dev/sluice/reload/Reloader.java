@@ -62,8 +62,11 @@ public final class Reloader implements ReloaderMBean {
     private final Map<String, UpstreamStatus> views = new HashMap<>();
     private final Retirement retirement = new Retirement(this::timer);
     private final RetiringStores retiringStores;
-    /** This instance of the application in a shared store, the same whichever store a reload opens. */
-    private final String instanceId = UUID.randomUUID().toString();
+    /**
+     * This instance of the application in a shared store, the same whichever store a reload opens;
+     * made with the first store (a random UUID seeds the JVM's SecureRandom, which the others need not wait for).
+     */
+    private String instanceId;
     private final Meters meters;
     private final AccessLog accessLog = new AccessLog();
     /** Which application of its context path this is in the MBean names, or 0 without a view. */
@@ -194,6 +197,9 @@ public final class Reloader implements ReloaderMBean {
         SharedCounting store = storeChanged ? null : counting;
         try {
             if (storeChanged && wanted != null) {
+                if (instanceId == null) {
+                    instanceId = UUID.randomUUID().toString();
+                }
                 store = SharedCounting.open(wanted, instanceId, loader, timer());
                 if (current != null) {
                     // A reload: requests meet the new store answering, unless it does not within the wait.
