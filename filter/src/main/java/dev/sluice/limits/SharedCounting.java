@@ -3,13 +3,15 @@ package dev.sluice.limits;
 import dev.sluice.config.ConfigurationException;
 import dev.sluice.config.RedisSettings;
 
+import java.time.Duration;
 import java.util.ServiceLoader;
-import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -30,17 +32,21 @@ public final class SharedCounting implements AutoCloseable {
     private enum State { STARTING, UP, DOWN }
 
     private final SharedLimitStore store;
-    private final RedisSettings settings;
-    private final String instance = UUID.randomUUID().toString();
+    /** Changed in place by a reload that keeps the same Redis and bound. */
+    private volatile RedisSettings settings;
+    /** Closed: a decision still in flight fails quietly into its fallback. */
+    private volatile boolean closed;
+    private final String instance;
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
     private final LongAdder toFallback = new LongAdder();
     private final LongAdder fallbackDecisions = new LongAdder();
     private volatile int counted = 1;
     private final ScheduledFuture<?> beat;
 
-    private SharedCounting(SharedLimitStore store, RedisSettings settings, ScheduledExecutorService timer) {
+    private SharedCounting(SharedLimitStore store, RedisSettings settings, String instance, ScheduledExecutorService timer) {
         this.store = store;
         this.settings = settings;
+        this.instance = instance;
         this.beat = timer.scheduleWithFixedDelay(this::beat, 0, BEAT_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -49,9 +55,11 @@ public final class SharedCounting implements AutoCloseable {
      * class loader. Does not wait for it: an unreachable Redis leaves the filter in its fallback
      * until it answers.
      *
+     * @param instance this instance's identity in the store, kept across reloads so that a store
+     *        opened anew does not count the instance twice
      * @throws ConfigurationException when the store's module is missing or refuses the URI
      */
-    public static SharedCounting open(RedisSettings settings, ClassLoader loader, ScheduledExecutorService timer) {
+    public static SharedCounting open(RedisSettings settings, String instance, ClassLoader loader, ScheduledExecutorService timer) {
         SharedLimitStore.Provider provider = ServiceLoader.load(SharedLimitStore.Provider.class, loader).stream()
                 .map(ServiceLoader.Provider::get).filter(p -> p.name().equals("redis")).findFirst()
                 .orElseThrow(() -> new ConfigurationException(settings.requiredBy(), "redis",
@@ -64,7 +72,7 @@ public final class SharedCounting implements AutoCloseable {
             throw new ConfigurationException(settings.uriKey(), settings.redactedUri(), e.getMessage());
         }
         LOG.log(System.Logger.Level.INFO, "Sluice counts shared rate limits in {0}", settings.redactedUri());
-        return new SharedCounting(store, settings, timer);
+        return new SharedCounting(store, settings, instance, timer);
     }
 
     /** Whether decisions go to the store now. */
@@ -87,6 +95,9 @@ public final class SharedCounting implements AutoCloseable {
 
     /** A decision or heartbeat failed or was too slow: the store is down until a heartbeat is answered. */
     void failed(Throwable cause) {
+        if (closed) {
+            return;
+        }
         State was = state.getAndSet(State.DOWN);
         if (was != State.DOWN) {
             toFallback.increment();
@@ -143,13 +154,60 @@ public final class SharedCounting implements AutoCloseable {
         return fallbackDecisions.sum();
     }
 
-    /** The settings it was opened with. */
+    /** The settings it runs with. */
     public RedisSettings settings() {
         return settings;
     }
 
+    /**
+     * Takes settings that name the same store ({@link RedisSettings#sameStore}): the instances
+     * configured, the key asking for Redis.
+     */
+    public void reconfigure(RedisSettings next) {
+        if (!next.sameStore(settings)) {
+            throw new IllegalArgumentException("another store: " + next.redactedUri());
+        }
+        settings = next;
+    }
+
+    /**
+     * Asks the store at once, and waits at most this long for its answer: a reload that opens a
+     * new store waits for it, on the reloading thread, so that requests never meet it unconnected.
+     *
+     * @return whether it answered in time; if not, it stays in its fallback until it does
+     */
+    public boolean awaitAnswer(Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (true) {
+            try {
+                answered(store.heartbeat(instance).toCompletableFuture().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                // Not connected yet, or refused: the connection may still be on its way.
+            }
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50) > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    /** Replaced by a reload: says no more that this instance is alive, and answers the decisions in flight. */
+    public void retire() {
+        beat.cancel(false);
+    }
+
     @Override
     public void close() {
+        closed = true;
         beat.cancel(false);
         store.close();
     }
