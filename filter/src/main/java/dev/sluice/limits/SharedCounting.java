@@ -12,14 +12,18 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The filter's shared store and whether it answers. Decisions go to the store while it is up; one
- * that fails or is slower than the bound makes it down, and from then on decisions are made by
- * each upstream's fallback without asking it, so a dead or stalled Redis costs no request more
- * than the bound once. A heartbeat every second, on the filter's timer, counts the instances
+ * that fails or is slower than the bound is made by the fallback, and {@value #STRIKES} of them in
+ * a row make the store down: from then on decisions are made by each upstream's fallback without
+ * asking it, so a dead or stalled Redis costs only the requests already asked of it the bound. One
+ * late answer alone does not: on a busy host a reply now and then misses a bound of a few
+ * milliseconds, and taking the store down for it would leave each instance its share of the rate
+ * for a second at a time. A heartbeat every second, on the filter's timer, counts the instances
  * alive and brings the store back up when it answers again. Each change of state is logged once.
  */
 public final class SharedCounting implements AutoCloseable {
@@ -27,6 +31,8 @@ public final class SharedCounting implements AutoCloseable {
     public static final String ARTIFACT = "dev.sluice:sluice-limits-redis";
     private static final System.Logger LOG = System.getLogger(SharedCounting.class.getName());
     private static final long BEAT_MILLIS = 1_000;
+    /** Decisions failed or late in a row that make the store down. */
+    static final int STRIKES = 3;
 
     /** Starting: not answered yet; until then the fallback decides, as when down. */
     private enum State { STARTING, UP, DOWN }
@@ -40,6 +46,8 @@ public final class SharedCounting implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
     private final LongAdder toFallback = new LongAdder();
     private final LongAdder fallbackDecisions = new LongAdder();
+    /** Decisions failed or late since the last answer in time. */
+    private final AtomicInteger strikes = new AtomicInteger();
     private volatile int counted = 1;
     private final ScheduledFuture<?> beat;
 
@@ -93,8 +101,25 @@ public final class SharedCounting implements AutoCloseable {
         fallbackDecisions.increment();
     }
 
-    /** A decision or heartbeat failed or was too slow: the store is down until a heartbeat is answered. */
-    void failed(Throwable cause) {
+    /** A decision was answered in time: the failures before it were not in a row. */
+    void answeredInTime() {
+        if (strikes.get() != 0) {
+            strikes.set(0);
+        }
+    }
+
+    /**
+     * A decision failed or was too slow: the store is down, until a heartbeat is answered, once
+     * that happened {@value #STRIKES} times in a row.
+     */
+    void decisionFailed(Throwable cause) {
+        if (state.get() != State.UP || strikes.incrementAndGet() >= STRIKES) {
+            failed(cause);
+        }
+    }
+
+    /** The store failed or was too slow to answer a heartbeat: it is down until one is answered. */
+    private void failed(Throwable cause) {
         if (closed) {
             return;
         }
@@ -111,6 +136,7 @@ public final class SharedCounting implements AutoCloseable {
 
     private void answered(int instancesAlive) {
         counted = Math.max(1, instancesAlive);
+        strikes.set(0);
         State was = state.getAndSet(State.UP);
         if (was == State.DOWN) {
             LOG.log(System.Logger.Level.INFO, "Sluice rate limits: Redis {0} answers again; limits are shared once more",
