@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.testing.PatternReader;
 import dev.sluice.testing.RawClient;
 import dev.sluice.testing.RawResponse;
 import dev.sluice.testing.TestCertificates;
@@ -23,7 +24,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -128,48 +128,6 @@ class WebSocketTunnelTest extends SluiceInTomcat {
         }
     }
 
-    /**
-     * A binary message compared with the bytes expected as its parts arrive, none of them kept:
-     * the tests' JVM has a small heap (shared with Tomcat and the upstream), and a listener that
-     * gathers a 16 MiB message, growing a buffer by copies, ran it out of memory mid-message.
-     */
-    static final class Compared implements WebSocket.Listener {
-        /** The message's length once it arrived whole and equal, up to its first differing byte otherwise. */
-        final CompletableFuture<Integer> whole = new CompletableFuture<>();
-        private final byte[] expected;
-        private int at;
-
-        Compared(byte[] expected) {
-            this.expected = expected;
-        }
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket socket, ByteBuffer data, boolean last) {
-            int n = data.remaining();
-            int differs = n > expected.length - at ? 0 : ByteBuffer.wrap(expected, at, n).mismatch(data);
-            if (differs >= 0) {
-                whole.completeExceptionally(new AssertionError("the message differs at byte " + (at + differs)));
-            }
-            at += n;
-            if (last) {
-                whole.complete(at);
-            }
-            socket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket socket, int status, String reason) {
-            whole.completeExceptionally(new AssertionError("closed with " + status + " after " + at + " bytes"));
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket socket, Throwable error) {
-            whole.completeExceptionally(error);
-        }
-    }
-
     private WebSocket connect(String path, WebSocket.Listener received, String... subprotocols) throws Exception {
         return connect(CLIENT, path, received, subprotocols);
     }
@@ -196,17 +154,17 @@ class WebSocketTunnelTest extends SluiceInTomcat {
     @Test
     void aBinaryMessageOfManyBuffersArrivesWhole() throws Exception {
         // 16 MiB, 256 times websocket.buffer: both directions pause and resume many times
-        byte[] big = new byte[16 * 1024 * 1024];
-        new Random(27).nextBytes(big);
-        Compared received = new Compared(big);
+        long length = 16 * 1024 * 1024;
+        PatternReader received = new PatternReader(true);
         WebSocket socket = connect("/ws/big", received);
-        // One message in frames of 256 KiB, as a streaming sender makes it: the node then never holds a
-        // 16 MiB frame whole in the tests' small heap, shared with the container and the client.
+        // One message in frames of 256 KiB, as a streaming sender makes it, made as they go and
+        // compared as they come: the node never holds a 16 MiB frame whole, nor the test the
+        // message, in the tests' small heap, shared with the container and the client.
         int frame = 256 * 1024;
-        for (int at = 0; at < big.length; at += frame) {
-            socket.sendBinary(ByteBuffer.wrap(big, at, frame), at + frame == big.length).get(60, TimeUnit.SECONDS);
+        for (long at = 0; at < length; at += frame) {
+            socket.sendBinary(WebSocketOrigin.pattern(at, frame), at + frame == length).get(60, TimeUnit.SECONDS);
         }
-        assertEquals(big.length, received.whole.get(60, TimeUnit.SECONDS));
+        assertEquals(length, received.whole.get(60, TimeUnit.SECONDS));
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
     }
 
