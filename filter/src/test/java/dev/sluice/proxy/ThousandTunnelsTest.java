@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A thousand tunnels open at once through a Tomcat whose JVM has 256 MiB of heap (shared with the
- * WebSocket node and the clients): each carries a message both ways, and the JVM runs no more
- * threads than with a hundred open.
+ * WebSocket node and the clients): each carries a message both ways, and the JVM runs barely
+ * more threads than with a hundred open.
  */
 @Tag("many-tunnels") // a fork of its own with a 256 MiB heap: see filter/pom.xml
 class ThousandTunnelsTest extends SluiceInTomcat {
@@ -59,7 +59,9 @@ class ThousandTunnelsTest extends SluiceInTomcat {
         try {
             sockets.addAll(open(TUNNELS, echoes));
             int after = threads.getThreadCount();
-            assertTrue(after - before < 20, "threads went from " + before + " with " + BATCH + " tunnels open to " + after
+            // A thread per tunnel would add a thousand; the pools of Tomcat, the node and the
+            // client may still grow by some with the handshakes in flight (20-30 seen).
+            assertTrue(after - before < 60, "threads went from " + before + " with " + BATCH + " tunnels open to " + after
                     + " with " + (TUNNELS + BATCH));
             for (WebSocket socket : sockets.subList(BATCH, sockets.size())) {
                 socket.sendText("ping", true);

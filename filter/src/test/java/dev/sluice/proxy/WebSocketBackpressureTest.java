@@ -21,7 +21,6 @@ import java.util.regex.Pattern;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,7 +29,6 @@ import org.junit.jupiter.api.Test;
  * written stops growing far below what it meant to send. Once the reader reads again, every byte
  * arrives, in order.
  */
-@Tag("websocket") // a fork of its own: see filter/pom.xml
 class WebSocketBackpressureTest extends SluiceInTomcat {
     private static final String CONTEXT = "/backpressure";
     private static final HttpClient CLIENT = HttpClient.newHttpClient();

@@ -13,15 +13,12 @@ import dev.sluice.testing.TestCertificates;
 import dev.sluice.testing.WebSocketOrigin;
 
 import java.io.ByteArrayOutputStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -33,11 +30,9 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** WebSocket handshakes on a route become byte tunnels to a real WebSocket upstream. */
-@Tag("websocket") // a fork of its own: see filter/pom.xml
 class WebSocketTunnelTest extends SluiceInTomcat {
     private static final String CONTEXT = "/tunnels";
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
@@ -166,32 +161,6 @@ class WebSocketTunnelTest extends SluiceInTomcat {
         }
         assertEquals(length, received.whole.get(60, TimeUnit.SECONDS));
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
-    }
-
-    @Test
-    void openTunnelsHoldNoThread() throws Exception {
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        List<WebSocket> sockets = new ArrayList<>();
-        try {
-            sockets.add(connect("/ws/warm-up", new Received()));
-            int before = threads.getThreadCount();
-            for (int i = 0; i < 300; i++) {
-                sockets.add(connect("/ws/many", new Received()));
-            }
-            int after = threads.getThreadCount();
-            assertTrue(after - before < 30, "threads went from " + before + " to " + after + " for 300 tunnels");
-            WebSocket last = sockets.get(sockets.size() - 1);
-            Received received = new Received();
-            WebSocket probe = connect("/ws/probe", received);
-            sockets.add(probe);
-            probe.sendText("still served", true);
-            assertEquals("still served", received.next());
-            assertTrue(!last.isInputClosed());
-        } finally {
-            for (WebSocket socket : sockets) {
-                socket.abort();
-            }
-        }
     }
 
     @Test
