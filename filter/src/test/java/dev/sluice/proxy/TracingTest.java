@@ -107,6 +107,15 @@ class TracingTest extends SluiceInTomcat {
     }
 
     @Test
+    void aCredentialInTheQueryIsRedactedInTheSpanButSentToTheNode() throws Exception {
+        assertEquals(200, get("/api/files?name=a&X-Amz-Signature=0123abcd", TRACED).status());
+        assertEquals("http://127.0.0.1:" + origin.port() + inApplication("/api/files?name=a&X-Amz-Signature=REDACTED"),
+                clientSpans(1).get(0).getAttributes().get(AttributeKey.stringKey("url.full")));
+        List<RecordedRequest> received = origin.requests();
+        assertEquals(inApplication("/api/files?name=a&X-Amz-Signature=0123abcd"), received.get(received.size() - 1).target());
+    }
+
+    @Test
     void theNodeReceivesTheClientSpansTraceContextInPlaceOfTheClients() throws Exception {
         get("/api/x", TRACED, "traceparent: " + TRACEPARENT, "tracestate: " + TRACESTATE);
         SpanData client = clientSpans(1).get(0);
