@@ -247,8 +247,9 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         upstream.counters().attemptEnded(node.index());
         UpstreamFailure.Kind kind = UpstreamFailure.classify(cause);
         attemptEnded(kind.tag());
-        if (kind.mayResendOnSameNode() && staleResends > 0 && canSendAgain()) {
-            // The request never left, so this says nothing about the node.
+        if (staleResends > 0 && mayResendOnSameNode(kind)) {
+            // The request never left, or its answer was lost behind bytes left on the connection
+            // by an earlier one: either way this says nothing about the request's own answer.
             staleResends--;
             send();
             return;
@@ -293,6 +294,12 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private boolean canSendAgain() {
         return !clientGone && (body == null || body instanceof BufferedEntity
                 || body instanceof StreamedBody streamed && streamed.untouched());
+    }
+
+    /** Whether a failed attempt goes again to its node on another connection, as no retry. */
+    private boolean mayResendOnSameNode(UpstreamFailure.Kind kind) {
+        return canSendAgain() && !relay.responseStarted() && kind.mayResendOnSameNode(
+                RetryPolicy.idempotent(request.getMethod(), request.getHeader("Idempotency-Key") != null, upstream.settings().retry()));
     }
 
     /** Whether a failed attempt goes again to an untried node: never once any of its response has arrived. */
