@@ -35,7 +35,7 @@ import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
  * ties the failures of both sides together, each classified by {@link UpstreamFailure}. The container thread leaves as soon as the upstream call
  * is under way.
  */
-final class ProxyExchange implements FutureCallback<Void>, AsyncListener, RequestBody.Sink, ResponseRelay.Outcome {
+final class ProxyExchange implements FutureCallback<Void>, AsyncListener, RequestBody.Sink, ResponseReport.Outcome {
     private static final System.Logger LOG = System.getLogger(ProxyExchange.class.getName());
 
     private final Route route;
@@ -108,8 +108,8 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         upstream.counters().exchangeStarted();
         ServletOutputStream out = response.getOutputStream();
         relay = new ResponseRelay(async, response, out, headers.responseVia(),
-                ResponseRewrite.of(route, request, client.trusted()), this, upstream.failureLog(),
-                upstream.settings().responseBuffer(), record, idHeader);
+                ResponseRewrite.of(route, request, client.trusted()), new ResponseReport(this, record, upstream.failureLog()),
+                upstream.settings().responseBuffer(), idHeader);
         // Set now so the container's first onWritePossible happens while the upstream works,
         // and the response can be written straight from the reactor thread when it arrives.
         out.setWriteListener(relay);
