@@ -59,7 +59,10 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private ResponseRelay relay;
     private final BitSet tried = new BitSet();
     private int attemptsLeft;
-    /** Resends allowed after a stale pooled connection; bounded so a broken pool cannot loop. */
+    /**
+     * Resends to the same node allowed after a stale pooled connection or a malformed answer on a
+     * reused one; bounded so a broken pool cannot loop.
+     */
     private int staleResends = 2;
     private Node node;
     private Attempt attempt;
