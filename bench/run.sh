@@ -16,79 +16,27 @@ set -euo pipefail
 
 DURATION=${1:-10}
 ROUNDS=${2:-2}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BENCH=$ROOT/bench
-T=$BENCH/target
-TOMCAT_VERSION=${BENCH_TOMCAT:-10.1.59}  # BENCH_TOMCAT=11.0.24 runs every Tomcat target in Tomcat 11
 HEAP=-Xmx512m       # S1-S4; S5 restarts both Tomcats with -Xmx128m
-GC=${BENCH_GC:--XX:+UseG1GC}  # the same collector for both Tomcats
-PIDS=()
-
-stop() { # pid...: TERM, then KILL whatever is still there after 5 s (a JVM out of memory ignores TERM)
-    for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
-    for _ in $(seq 1 50); do
-        local alive=0
-        for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-        [ $alive = 0 ] && break
-        sleep 0.1
-    done
-    for pid in "$@"; do kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-}
-cleanup() { stop "${PIDS[@]}"; }
-trap cleanup EXIT INT TERM
-
-for tool in wrk nginx curl java mvn; do
-    command -v "$tool" >/dev/null || { echo "bench needs $tool (Debian: apt-get install wrk nginx-light curl)" >&2; exit 1; }
-done
-log() { echo "[bench] $*" >&2; }
+source "$(dirname "$0")/lib.sh"
+need wrk nginx curl java mvn
 
 # ---- build and fetch ----
 mkdir -p "$T"
 log "building Sluice, the mitre reference WAR and the design minimum"
 (cd "$ROOT" && mvn -q -B -DskipTests -Pbench -pl war-example,bench/mitre-war,bench/bare-war -am package)
-if [ ! -d "$T/apache-tomcat-$TOMCAT_VERSION" ]; then
-    log "fetching Tomcat $TOMCAT_VERSION from Maven Central"
-    mvn -q -B dependency:copy -Dartifact=org.apache.tomcat:tomcat:$TOMCAT_VERSION:zip -DoutputDirectory="$T"
-    (cd "$T" && unzip -q "tomcat-$TOMCAT_VERSION.zip")
-fi
-CATALINA_HOME=$T/apache-tomcat-$TOMCAT_VERSION
-chmod +x "$CATALINA_HOME"/bin/*.sh
+fetch_tomcat
 
 # ---- origins ----
-mkdir -p "$T/nginx/logs" "$T/nginx/tmp" "$T/nginx/html"
-head -c 1024 /dev/urandom > "$T/nginx/html/1k"
-head -c $((10 * 1024 * 1024)) /dev/urandom > "$T/nginx/html/10m"
-cp "$BENCH/nginx.conf" "$T/nginx/nginx.conf"
-nginx -p "$T/nginx" -c nginx.conf & PIDS+=($!)
+start_nginx 19002 19003
 java -Xmx1g -Xss256k -Dsun.net.httpserver.maxIdleConnections=4096 -Dsun.net.httpserver.nodelay=true "$BENCH/BenchOrigin.java" 19001 > "$T/origin.log" 2>&1 & PIDS+=($!)
 
 # ---- Tomcats, same configuration (tomcat-config/server.xml), one proxy each ----
-start_tomcat() { # name port extra-jvm-options war...
-    local base=$T/base-$1
-    rm -rf "$base" && mkdir -p "$base"/{conf,webapps,logs,temp,work}
-    cp "$CATALINA_HOME"/conf/* "$base/conf/"
-    sed -e "s/port=\"8080\"/port=\"$2\"/" -e 's/<Server port="8005"/<Server port="-1"/' \
-        "$ROOT/tomcat-config/server.xml" > "$base/conf/server.xml"
-    cp "$ROOT/tomcat-config/context.xml" "$base/conf/context.xml"
-    local options=$3; shift 3
-    cp "$@" "$base/webapps/"
-    CATALINA_BASE=$base CATALINA_OPTS="$HEAP $GC -XX:+ExitOnOutOfMemoryError $options" "$CATALINA_HOME/bin/catalina.sh" run > "$base/logs/stdout.log" 2>&1 &
-    LAST_PID=$!
-    PIDS+=($LAST_PID)
-}
 SLUICE_OPTS="${BENCH_SLUICE_OPTS:-} -Dsluice.route.bj.path=/bj -Dsluice.route.bj.upstream=bj -Dsluice.route.bj.strip-prefix=true \
  -Dsluice.upstream.bj.nodes=127.0.0.1:19001 \
  -Dsluice.route.bn.path=/bn -Dsluice.route.bn.upstream=bn -Dsluice.route.bn.strip-prefix=true \
  -Dsluice.upstream.bn.nodes=127.0.0.1:19002"
 SLUICE_WAR=$(ls "$ROOT"/war-example/target/sluice-war-example-*.war)
 cp "$SLUICE_WAR" "$T/sluice.war"
-wait_for() { # url
-    for _ in $(seq 1 120); do
-        curl -fs -o /dev/null "$1" && return 0
-        sleep 0.5
-    done
-    echo "not answering: $1" >&2; exit 1
-}
 start_proxies() {
     start_tomcat sluice 18080 "$SLUICE_OPTS" "$T/sluice.war"
     SLUICE_PID=$LAST_PID
@@ -107,10 +55,6 @@ BARE_PID=$LAST_PID
 wait_for http://127.0.0.1:18082/bare/bn/1k
 
 # ---- measuring ----
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-TICK_US=$((1000000 / $(getconf CLK_TCK)))
-
 # target name -> base URL and the PID whose CPU counts
 declare -A URL=( [direct]="" [sluice]=http://127.0.0.1:18080/sluice [mitre]=http://127.0.0.1:18081/mitre [nginx]=http://127.0.0.1:19003
                  [tomcat]=http://127.0.0.1:18081/mitre/floor [bare]=http://127.0.0.1:18082/bare )
@@ -133,18 +77,12 @@ run() {
     local out
     out=$(wrk -t2 -c"$conns" -d"${DURATION}s" --timeout 10s --latency "$@" "$url")
     if [ -n "$pid" ]; then after=$(cpu_ticks "$pid"); rss=$(rss_kib "$pid"); fi
-    echo "$out" | awk -v s="$scenario" -v t="$target" -v r="$round" -v cpu=$(( (after - before) * TICK_US )) -v rss="$rss" '
-        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-        function mib(v) { if (v ~ /GB$/) return v * 1024; if (v ~ /MB$/) return v + 0; if (v ~ /KB$/) return v / 1024; return v / 1048576 }
-        /Requests\/sec/ { rps = $2 }
-        /Transfer\/sec/ { tps = mib($2) }
-        /^ +50%/ { p50 = ms($2) }
-        /^ +99%/ { p99 = ms($2) }
-        /requests in/ { n = $1 }
-        /Socket errors/ { errs = $4 + $6 + $8 + $10 }
-        /Non-2xx/ { non2xx = $5 }
-        END { printf "%s\t%s\t%s\t%.0f\t%.1f\t%.2f\t%.2f\t%s\t%d\t%d\t%s\n", s, t, r, rps, tps, p50, p99, (cpu > 0 && n > 0 ? sprintf("%.0f", cpu / n) : "-"), errs + 0, non2xx + 0, rss }' \
-        | tee -a "$RESULTS" >&2
+    local rps mib p50 p99 n errs non2xx
+    read -r rps mib p50 p99 n errs non2xx < <(echo "$out" | wrk_figures)
+    local cpu=$(( (after - before) * TICK_US )) per_request=-
+    [ "$cpu" -gt 0 ] && [ "$n" -gt 0 ] && per_request=$(( (cpu + n / 2) / n ))
+    printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$scenario" "$target" "$round" "$rps" "$mib" "$p50" "$p99" \
+        "$per_request" "$errs" "$non2xx" "$rss" | tee -a "$RESULTS" >&2
 }
 
 scenario() { # name conns path [wrk options...]

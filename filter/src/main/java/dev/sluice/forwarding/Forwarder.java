@@ -216,11 +216,24 @@ public final class Forwarder {
      * {@code Upgrade} and {@code Connection} of this hop put back.
      */
     public HttpRequest handshake(Route route, String pathInApplication, HttpServletRequest request, Node node) {
-        HttpRequest head = new BasicHttpRequest("GET", ProxyExchange.target(route, pathInApplication, request));
+        HttpRequest head = new BasicHttpRequest("GET", node.target(), ProxyExchange.target(route, pathInApplication, request));
         headers.copy(request, head, route.upstream().settings(), node, headers.clientHop(request));
         head.setHeader("Connection", "Upgrade");
         head.setHeader("Upgrade", "websocket");
         return head;
+    }
+
+    /**
+     * The outcome record of a WebSocket handshake, handed to the observers as any request's is.
+     */
+    public ExchangeRecord handshakeRecord(Route route, String pathInApplication, HttpServletRequest request) {
+        return new ExchangeRecord(observers, route.settings().name(), route.upstream().name(), request.getMethod(),
+                ProxyExchange.target(route, pathInApplication, request), clientAddress(request), requestIds.received(request));
+    }
+
+    /** The span current on this container thread, parent of a handshake's attempts; {@code null} when none. */
+    public Tracing.Parent currentTrace() {
+        return tracing.current();
     }
 
     /**

@@ -35,7 +35,7 @@ import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
  * ties the failures of both sides together, each classified by {@link UpstreamFailure}. The container thread leaves as soon as the upstream call
  * is under way.
  */
-final class ProxyExchange implements FutureCallback<Void>, AsyncListener, RequestBody.Sink, ResponseRelay.Outcome {
+final class ProxyExchange implements FutureCallback<Void>, AsyncListener, RequestBody.Sink, ResponseReport.Outcome {
     private static final System.Logger LOG = System.getLogger(ProxyExchange.class.getName());
 
     private final Route route;
@@ -59,7 +59,10 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private ResponseRelay relay;
     private final BitSet tried = new BitSet();
     private int attemptsLeft;
-    /** Resends allowed after a stale pooled connection; bounded so a broken pool cannot loop. */
+    /**
+     * Resends to the same node allowed after a stale pooled connection or a malformed answer on a
+     * reused one; bounded so a broken pool cannot loop.
+     */
     private int staleResends = 2;
     private Node node;
     private Attempt attempt;
@@ -108,8 +111,8 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         upstream.counters().exchangeStarted();
         ServletOutputStream out = response.getOutputStream();
         relay = new ResponseRelay(async, response, out, headers.responseVia(),
-                ResponseRewrite.of(route, request, client.trusted()), this, upstream.failureLog(),
-                upstream.settings().responseBuffer(), record, idHeader);
+                ResponseRewrite.of(route, request, client.trusted()), new ResponseReport(this, record, upstream.failureLog()),
+                upstream.settings().responseBuffer(), idHeader);
         // Set now so the container's first onWritePossible happens while the upstream works,
         // and the response can be written straight from the reactor thread when it arrives.
         out.setWriteListener(relay);
@@ -247,8 +250,9 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         upstream.counters().attemptEnded(node.index());
         UpstreamFailure.Kind kind = UpstreamFailure.classify(cause);
         attemptEnded(kind.tag());
-        if (kind.mayResendOnSameNode() && staleResends > 0 && canSendAgain()) {
-            // The request never left, so this says nothing about the node.
+        if (staleResends > 0 && mayResendOnSameNode(kind)) {
+            // The request never left, or its answer was lost behind bytes left on the connection
+            // by an earlier one: either way this says nothing about the request's own answer.
             staleResends--;
             send();
             return;
@@ -293,6 +297,12 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private boolean canSendAgain() {
         return !clientGone && (body == null || body instanceof BufferedEntity
                 || body instanceof StreamedBody streamed && streamed.untouched());
+    }
+
+    /** Whether a failed attempt goes again to its node on another connection, as no retry. */
+    private boolean mayResendOnSameNode(UpstreamFailure.Kind kind) {
+        return canSendAgain() && !relay.responseStarted() && kind.mayResendOnSameNode(
+                RetryPolicy.idempotent(request.getMethod(), request.getHeader("Idempotency-Key") != null, upstream.settings().retry()));
     }
 
     /** Whether a failed attempt goes again to an untried node: never once any of its response has arrived. */

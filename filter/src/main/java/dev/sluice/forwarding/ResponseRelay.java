@@ -1,8 +1,6 @@
 package dev.sluice.forwarding;
 
 import dev.sluice.container.ContainerAbort;
-import dev.sluice.observe.ExchangeRecord;
-import dev.sluice.upstream.ThrottledLog;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
@@ -32,49 +30,24 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * failure reported by the container: that thread waits for the other to leave the container's
  * code before giving the request back ({@link #containerFailed}).
  *
- * <p>Flow control: bytes go back to HttpClient's window ({@link FlowWindow}) only once the servlet
- * output accepted them. The head is translated by {@link ResponseHead}; a failure before it was
- * applied is answered by {@link FailureAnswer}, after it by cutting the client's connection.
- *
- * <p>The body goes in one of three ways ({@link ResponseBody}): none; gathered whole in the
- * container's response buffer before the head is applied, so that an upstream failing half-way
- * through it gets its client a clean 502 instead of a cut connection; or streamed, one flushed
- * container-buffer slice at a time, so the output stays ready while the client keeps up and the
- * reactor thread that read the bytes sends them on at once. Bytes that arrive while the client
- * cannot take them wait in {@link PendingBytes} until the container calls back.
+ * <p>Bytes go back to HttpClient's window ({@link FlowWindow}) only once the servlet output
+ * accepted them; those the client cannot take yet wait in {@link PendingBytes}. The head is
+ * translated by {@link ResponseHead}, the body goes as {@link ResponseBody} says (none, gathered
+ * whole before the head, or streamed), and a failure before the head was applied is answered by
+ * {@link FailureAnswer}, after it by cutting the client's connection. What the relay learns on
+ * the way goes to its {@link ResponseReport}.
  */
 final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener, DrainGate.Drain {
     private static final System.Logger LOG = System.getLogger(ResponseRelay.class.getName());
-
-    /** What the relay reports back to its exchange. */
-    interface Outcome {
-        /** The upstream's response head arrived: its status and Retry-After tell about the node's health. */
-        void responseHead(int status, String retryAfter);
-
-        /**
-         * The client went away or its connection broke: stop the upstream side. The exchange is
-         * over, though the container may never say so (Jetty calls no {@code AsyncListener} once a
-         * write to a client that left has failed).
-         */
-        void clientFailed(Throwable cause);
-
-        /**
-         * The client's connection was cut after the upstream failed mid-answer: the exchange is over,
-         * though the container may never say so (Jetty calls no {@code AsyncListener} after its abort).
-         */
-        void responseAborted();
-    }
 
     private final HttpServletResponse response;
     private final ServletOutputStream out;
     private final String via;
     private final ResponseRewrite rewrite;
-    private final Outcome outcome;
-    private final ThrottledLog failureLog;
+    private final ResponseReport report;
     private final AsyncContext async;
     private final FlowWindow window;
     private final int wholeBodyLimit;
-    private final ExchangeRecord record;
     /** The request id's header, set again over the upstream's, or {@code null}. */
     private final String idHeader;
     /**
@@ -111,20 +84,17 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private ByteBuffer unsent;
 
     ResponseRelay(AsyncContext async, HttpServletResponse response, ServletOutputStream out,
-            String via, ResponseRewrite rewrite, Outcome outcome, ThrottledLog failureLog, int window,
-            ExchangeRecord record, String idHeader) {
-        this.record = record;
+            String via, ResponseRewrite rewrite, ResponseReport report, int window, String idHeader) {
+        this.report = report;
         this.idHeader = idHeader;
         this.window = new FlowWindow(window);
         this.wholeBodyLimit = ResponseBody.wholeBodyLimit(window);
         this.containerBuffer = response.getBufferSize();
-        this.failureLog = failureLog;
         this.async = async;
         this.response = response;
         this.out = out;
         this.via = via;
         this.rewrite = rewrite;
-        this.outcome = outcome;
     }
 
     // ---- HttpClient side (reactor threads) ----
@@ -139,10 +109,9 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
             body = ResponseBody.of(contentLength, wholeBodyLimit);
             headAtOnce = body == ResponseBody.STREAMED && ResponseBody.isEventStream(entity.getContentType());
         }
-        Header retryAfter = response.getFirstHeader("Retry-After");
-        outcome.responseHead(response.getCode(), retryAfter == null ? null : retryAfter.getValue());
+        report.headArrived(response);
         head = response;
-        signal();
+        gate.signal();
         if (entity == null) {
             resultCallback.completed(null);
         } else {
@@ -189,7 +158,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     @Override
     public void streamEnd(List<? extends Header> trailers) {
         ended = true;
-        signal();
+        gate.signal();
         FutureCallback<Void> callback = resultCallback;
         if (callback != null) {
             callback.completed(null);
@@ -207,7 +176,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         if (failure == null) {
             failure = cause;
         }
-        signal();
+        gate.signal();
     }
 
     /**
@@ -232,7 +201,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
 
     @Override
     public void onWritePossible() {
-        signal();
+        gate.signal();
     }
 
     @Override
@@ -262,14 +231,10 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         if (clientFailure == null) {
             clientFailure = cause;
         }
-        signal();
+        gate.signal();
     }
 
     // ---- the serialised part ----
-
-    private void signal() {
-        gate.signal();
-    }
 
     /** The fast path of {@link #consume}: only when nothing waits before these bytes. */
     private void writeInline(ByteBuffer src) throws IOException {
@@ -281,7 +246,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         if (body == ResponseBody.GATHERED) {
             if (out.isReady()) {
                 ResponseBody.gather(response, out, src, contentLength, window);
-                record.bytesOut(before);
+                report.bytesOut(before);
             }
             return;
         }
@@ -293,7 +258,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         }
         window.settleOwed();
         ResponseBody.writeSlices(out, src, false, contentLength, containerBuffer, window);
-        record.bytesOut(before - src.remaining());
+        report.bytesOut(before - src.remaining());
     }
 
     /** Everything that touches the servlet response: one thread at a time, through the {@link DrainGate}. */
@@ -304,9 +269,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         }
         try {
             if (clientFailure != null) {
-                finish();
-                outcome.clientFailed(clientFailure);
-                window.reopen();
+                clientGone(clientFailure);
                 return;
             }
             if (failure != null && !failureHandled) {
@@ -325,7 +288,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
                         return; // the container calls back
                     }
                     for (ByteBuffer bytes; (bytes = pending.take()) != null;) {
-                        record.bytesOut(bytes.remaining());
+                        report.bytesOut(bytes.remaining());
                         ResponseBody.gather(response, out, bytes, contentLength, window);
                         pending.recycle(bytes);
                     }
@@ -349,8 +312,13 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private void clientBroke(Exception e) {
         LOG.log(System.Logger.Level.DEBUG, "response to the client failed", e);
         clientFailure = e;
+        clientGone(e);
+    }
+
+    /** Gives the response up, and reopens the window so that an upstream paused for the client fails at once. */
+    private void clientGone(Throwable cause) {
         finish();
-        outcome.clientFailed(e);
+        report.clientFailed(cause);
         window.reopen();
     }
 
@@ -398,7 +366,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         try {
             return ResponseBody.writeSlices(out, bytes, endsBody, contentLength, containerBuffer, window);
         } finally {
-            record.bytesOut(before - bytes.remaining());
+            report.bytesOut(before - bytes.remaining());
         }
     }
 
@@ -406,8 +374,8 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         headApplied = true;
         containerBuffer = body.containerBuffer(response, containerBuffer);
         // The id is ours, even where the upstream sent one of its own (or echoed it): one value.
-        ResponseHead.apply(head, response, via, body != ResponseBody.NONE, contentLength, rewrite, idHeader, record.requestId());
-        record.sent(head.getCode());
+        ResponseHead.apply(head, response, via, body != ResponseBody.NONE, contentLength, rewrite, idHeader, report.requestId());
+        report.headSent(head.getCode());
     }
 
     /**
@@ -423,17 +391,16 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         if (ended && (body == ResponseBody.GATHERED || headApplied)) {
             return true; // the upstream's response is whole; a late failure report changes nothing
         }
-        record.failed(cause.kind().tag(), cause.status(), headApplied);
         if (headApplied) {
-            failureLog.log(System.Logger.Level.WARNING, () -> cause + "; response already started, closing the client connection");
+            report.cutting(cause);
             done = true;
             if (!ContainerAbort.closeConnection(response, cause.exception())) {
                 async.complete();
             }
-            outcome.responseAborted();
+            report.cut();
             return false;
         }
-        failureLog.log(System.Logger.Level.WARNING, () -> cause + "; answered " + cause.status());
+        report.answered(cause);
         byte[] body = FailureAnswer.upstreamFailed(response, cause, via);
         headApplied = true;
         pending.clear();

@@ -39,8 +39,12 @@ final class RetryPolicy {
         if (retry.deadline() != null && elapsedNanos > retry.deadline().toNanos()) {
             return false;
         }
-        boolean idempotent = IDEMPOTENT.contains(method) || retry.nonIdempotentWithKey() && hasIdempotencyKey;
-        return kind.mayRetry(idempotent);
+        return kind.mayRetry(idempotent(method, hasIdempotencyKey, retry));
+    }
+
+    /** Whether the request may be processed more than once: by its method, or by its key where configured. */
+    static boolean idempotent(String method, boolean hasIdempotencyKey, RetrySettings retry) {
+        return IDEMPOTENT.contains(method) || retry.nonIdempotentWithKey() && hasIdempotencyKey;
     }
 
     /**

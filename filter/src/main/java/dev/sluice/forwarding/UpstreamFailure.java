@@ -1,5 +1,6 @@
 package dev.sluice.forwarding;
 
+import dev.sluice.upstream.MalformedOnReusedConnection;
 import dev.sluice.upstream.PoolWait;
 
 import java.io.IOException;
@@ -44,6 +45,13 @@ public record UpstreamFailure(String upstream, String node, Exception exception,
         NOT_CONNECTED,
         /** An I/O failure once connected (reset, read timeout): the request may have been processed. */
         IO,
+        /**
+         * A malformed answer on a pooled connection used before ({@link MalformedOnReusedConnection}):
+         * likely bytes the node left after its previous answer there. An idempotent request may go
+         * again to the same node on another connection ({@link #mayResendOnSameNode}); otherwise
+         * it is a malformed response like any other.
+         */
+        MALFORMED_ON_REUSED,
         /** Anything else (a malformed response, a cancelled exchange): not the node's I/O, never retried. */
         OTHER,
         /** Not the upstream's doing: the client stalled, or its body ended short. */
@@ -75,9 +83,15 @@ public record UpstreamFailure(String upstream, String node, Exception exception,
             return this == NOT_CONNECTED || idempotent && (this == IO || this == STALE_CONNECTION);
         }
 
-        /** Whether the request may go again to the same node, on a fresh connection: it never left. */
-        public boolean mayResendOnSameNode() {
-            return this == STALE_CONNECTION;
+        /**
+         * Whether the request may go again to the same node, on another connection: it never left,
+         * or its answer was lost behind bytes left from an earlier one and processing it twice is
+         * harmless.
+         *
+         * @param idempotent whether the request may be processed more than once
+         */
+        public boolean mayResendOnSameNode(boolean idempotent) {
+            return this == STALE_CONNECTION || idempotent && this == MALFORMED_ON_REUSED;
         }
     }
 
@@ -85,6 +99,9 @@ public record UpstreamFailure(String upstream, String node, Exception exception,
     static Kind classify(Throwable cause) {
         if (causedBy(cause, RequestNotExecutedException.class)) {
             return Kind.STALE_CONNECTION;
+        }
+        if (causedBy(cause, MalformedOnReusedConnection.class)) {
+            return Kind.MALFORMED_ON_REUSED;
         }
         if (waitedForPool(cause)) {
             return Kind.POOL_WAIT;

@@ -59,14 +59,15 @@ public final class SharedCallLimits {
         try {
             asked = counting.store().acquire(buckets(clientAddress)).toCompletableFuture();
         } catch (RuntimeException e) {
-            counting.failed(e);
+            counting.decisionFailed(e);
             return CompletableFuture.completedFuture(fallback(clientAddress));
         }
         return asked.handle((decision, failure) -> {
             if (failure == null) {
+                counting.answeredInTime();
                 return decision;
             }
-            counting.failed(failure);
+            counting.decisionFailed(failure);
             return fallback(clientAddress);
         });
     }

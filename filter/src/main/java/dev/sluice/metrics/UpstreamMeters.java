@@ -3,6 +3,7 @@ package dev.sluice.metrics;
 import dev.sluice.health.NodeState;
 import dev.sluice.observe.Attempt;
 import dev.sluice.observe.ExchangeRecord;
+import dev.sluice.upstream.TunnelCounters;
 import dev.sluice.upstream.Upstream;
 
 import io.micrometer.core.instrument.Counter;
@@ -14,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,6 +70,7 @@ final class UpstreamMeters {
         gauges.add(pool(upstream, "leased"));
         gauges.add(pool(upstream, "available"));
         gauges.add(pool(upstream, "pending"));
+        tunnels(upstream);
         for (int i = 0; i < upstream.size(); i++) {
             int node = i;
             Tags nodeTags = tags.and("node", upstream.settings().nodes().get(i).address());
@@ -83,6 +86,32 @@ final class UpstreamMeters {
         }
         if (removed) {
             gauges.forEach(this::forget);
+        }
+    }
+
+    /** The upstream's WebSocket tunnels: open now, opened, closed by which side, refused, bytes held for slow readers. */
+    private void tunnels(Upstream upstream) {
+        gauges.add(Gauge.builder("sluice.websocket.tunnels.active", upstream, u -> u.tunnels().open()).tags(tags)
+                .description("WebSocket tunnels of the upstream open now, handshakes under way included").strongReference(true).register(registry));
+        gauges.add(FunctionCounter.builder("sluice.websocket.tunnels.opened", upstream, u -> u.tunnels().opened()).tags(tags)
+                .description("WebSocket tunnels opened (the node answered 101)").register(registry));
+        for (TunnelCounters.Closer closer : TunnelCounters.Closer.values()) {
+            gauges.add(FunctionCounter.builder("sluice.websocket.tunnels.closed", upstream, u -> switch (closer) {
+                case CLIENT -> u.tunnels().closedByClient();
+                case UPSTREAM -> u.tunnels().closedByUpstream();
+                case IDLE -> u.tunnels().closedIdle();
+            }).tags(tags.and("by", closer.name().toLowerCase(Locale.ROOT)))
+                    .description("WebSocket tunnels closed: by the client, by the node, or by Sluice after websocket.idle-timeout")
+                    .register(registry));
+        }
+        gauges.add(FunctionCounter.builder("sluice.websocket.tunnels.refused", upstream, u -> u.tunnels().refused()).tags(tags)
+                .description("WebSocket handshakes answered 503 at websocket.max-connections").register(registry));
+        for (TunnelCounters.Direction direction : TunnelCounters.Direction.values()) {
+            gauges.add(Gauge.builder("sluice.websocket.held", upstream, u -> direction == TunnelCounters.Direction.TO_CLIENT
+                    ? u.tunnels().heldToClient() : u.tunnels().heldToUpstream())
+                    .tags(tags.and("direction", direction == TunnelCounters.Direction.TO_CLIENT ? "to_client" : "to_upstream"))
+                    .baseUnit("bytes").description("Bytes the upstream's tunnels hold now for readers slower than their senders")
+                    .strongReference(true).register(registry));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.sluice.reload;
 
 import dev.sluice.config.ConfigurationException;
 import dev.sluice.config.NodeSettings;
+import dev.sluice.config.RedisSettings;
 import dev.sluice.config.SettingsParser;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.UpstreamSettings;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -51,6 +53,8 @@ public final class Reloader implements ReloaderMBean {
     private static final System.Logger LOG = System.getLogger(Reloader.class.getName());
     /** Routes named one by one in the log at start; beyond them, a count. */
     private static final int ROUTES_LOGGED = 20;
+    /** How long a reload waits for a newly configured Redis to answer before it swaps. */
+    private static final Duration STORE_WAIT = Duration.ofSeconds(2);
 
     private final String contextPath;
     private final ClassLoader loader;
@@ -58,6 +62,12 @@ public final class Reloader implements ReloaderMBean {
     private final HealthRegistry health = new HealthRegistry(System::nanoTime);
     private final Map<String, UpstreamStatus> views = new HashMap<>();
     private final Retirement retirement = new Retirement(this::timer);
+    private final RetiringStores retiringStores;
+    /**
+     * This instance of the application in a shared store, the same whichever store a reload opens;
+     * made with the first store (a random UUID seeds the JVM's SecureRandom, which the others need not wait for).
+     */
+    private String instanceId;
     private final Meters meters;
     private final AccessLog accessLog = new AccessLog();
     /** Which application of its context path this is in the MBean names, or 0 without a view. */
@@ -89,6 +99,7 @@ public final class Reloader implements ReloaderMBean {
         this.loader = loader;
         this.publish = publish;
         this.meters = meters;
+        this.retiringStores = new RetiringStores(this::timer, contextPath, loader);
     }
 
     /** Registers the MBeans, and builds and publishes the first snapshot from the settings read at start. */
@@ -183,8 +194,9 @@ public final class Reloader implements ReloaderMBean {
         List<Upstream> upstreams = new ArrayList<>();
         List<Upstream> built = new ArrayList<>();
         Snapshot snapshot;
-        // A changed store is opened anew, and the upstreams counting there are rebuilt on it.
-        boolean storeChanged = !Objects.equals(next.redis(), counting == null ? null : counting.settings());
+        // Another Redis or bound is opened anew, and the upstreams counting there are rebuilt on it.
+        RedisSettings wanted = next.redis();
+        boolean storeChanged = wanted == null ? counting != null : counting == null || !wanted.sameStore(counting.settings());
         SharedCounting store = storeChanged ? null : counting;
         if (io == null) {
             io = new IoThreads(next.ioThreads(), "sluice-io");
@@ -193,8 +205,15 @@ public final class Reloader implements ReloaderMBean {
                     + " the filter keeps its {1} I/O threads", next.ioThreads(), io.size());
         }
         try {
-            if (storeChanged && next.redis() != null) {
-                store = SharedCounting.open(next.redis(), loader, timer());
+            if (storeChanged && wanted != null) {
+                if (instanceId == null) {
+                    instanceId = UUID.randomUUID().toString();
+                }
+                store = SharedCounting.open(wanted, instanceId, loader, timer());
+                if (current != null) {
+                    // A reload: requests meet the new store answering, unless it does not within the wait.
+                    store.awaitAnswer(STORE_WAIT);
+                }
             }
             for (UpstreamSettings settings : next.upstreams().values()) {
                 Upstream running = current == null ? null : current.upstream(settings.name());
@@ -224,11 +243,12 @@ public final class Reloader implements ReloaderMBean {
         current = snapshot;
         publish.accept(snapshot);
         if (storeChanged) {
-            // A request that read the old snapshot and asks the closed store gets its fallback's answer.
             if (counting != null) {
-                counting.close();
+                retiringStores.retire(counting);
             }
             counting = store;
+        } else if (counting != null) {
+            counting.reconfigure(wanted);
         }
         meters.sync(upstreams, next.forwarding().observability().metrics());
 
@@ -309,6 +329,7 @@ public final class Reloader implements ReloaderMBean {
             current.upstreams().forEach(Upstream::close);
         }
         retirement.closeAll();
+        retiringStores.closeAll();
         if (io != null) {
             // Last: the pools closed above fail their exchanges on threads still running.
             io.close();

@@ -41,7 +41,10 @@ final class StatusJson {
                     .append(",\"closedByClient\":").append(tunnels.closedByClient())
                     .append(",\"closedByUpstream\":").append(tunnels.closedByUpstream())
                     .append(",\"closedIdle\":").append(tunnels.closedIdle())
-                    .append(",\"refused\":").append(tunnels.refused()).append("},\"nodes\":[");
+                    .append(",\"refused\":").append(tunnels.refused())
+                    .append(",\"heldToClient\":").append(tunnels.heldToClient())
+                    .append(",\"heldToUpstream\":").append(tunnels.heldToUpstream())
+                    .append(",\"mostHeld\":").append(tunnels.mostHeld()).append("},\"nodes\":[");
             List<UpstreamFigures.NodeFigures> nodes = upstream.nodes();
             for (int n = 0; n < nodes.size(); n++) {
                 node(json.append(n == 0 ? "" : ","), nodes.get(n));

@@ -23,11 +23,16 @@ import org.apache.hc.core5.pool.PoolStats;
 record UpstreamFigures(String name, long requests, long retries, long rateLimited, long failures, long overloaded,
         SharedStore sharedStore, int exchanges, PoolStats pool, WebSockets webSockets, List<NodeFigures> nodes) {
 
-    /** The upstream's WebSocket tunnels: open now, opened, closed by whom, refused beyond the limit. */
-    record WebSockets(int open, long opened, long closedByClient, long closedByUpstream, long closedIdle, long refused) {
+    /**
+     * The upstream's WebSocket tunnels: open now, opened, closed by whom, refused beyond the limit;
+     * the bytes they hold now each way, and the most one direction of one tunnel held at once.
+     */
+    record WebSockets(int open, long opened, long closedByClient, long closedByUpstream, long closedIdle, long refused,
+            long heldToClient, long heldToUpstream, int mostHeld) {
         static WebSockets of(TunnelCounters tunnels) {
             return new WebSockets(tunnels.open(), tunnels.opened(), tunnels.closedByClient(), tunnels.closedByUpstream(),
-                    tunnels.closedIdle(), tunnels.refused());
+                    tunnels.closedIdle(), tunnels.refused(), tunnels.heldToClient(), tunnels.heldToUpstream(),
+                    tunnels.mostHeld());
         }
     }
 

@@ -146,4 +146,14 @@ public final class UpstreamStatus implements UpstreamStatusMBean {
     public long getWebSocketsRefused() {
         return upstream.tunnels().refused();
     }
+
+    @Override
+    public long getWebSocketsHeldBytes() {
+        return upstream.tunnels().heldToClient() + upstream.tunnels().heldToUpstream();
+    }
+
+    @Override
+    public int getWebSocketsMostHeldBytes() {
+        return upstream.tunnels().mostHeld();
+    }
 }

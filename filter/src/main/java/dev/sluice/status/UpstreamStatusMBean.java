@@ -61,4 +61,10 @@ public interface UpstreamStatusMBean {
 
     /** WebSocket handshakes answered 503 beyond {@code websocket.max-connections}. */
     long getWebSocketsRefused();
+
+    /** Bytes the open tunnels hold now, both ways, for sides that read slower than the other sends. */
+    long getWebSocketsHeldBytes();
+
+    /** The most bytes one direction of one tunnel held at once: at most {@code websocket.buffer}. */
+    int getWebSocketsMostHeldBytes();
 }

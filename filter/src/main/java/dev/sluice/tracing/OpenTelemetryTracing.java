@@ -82,7 +82,7 @@ final class OpenTelemetryTracing implements Tracing {
                     .setAttribute(METHOD, known ? method : "_OTHER")
                     .setAttribute(SERVER_ADDRESS, node.getHostName())
                     .setAttribute(SERVER_PORT, (long) node.getPort())
-                    .setAttribute(URL_FULL, request.getScheme() + "://" + node + request.getPath())
+                    .setAttribute(URL_FULL, request.getScheme() + "://" + node + QueryRedaction.redact(request.getPath()))
                     .startSpan();
             if (!known) {
                 span.setAttribute(METHOD_ORIGINAL, method);

@@ -3,6 +3,7 @@ package dev.sluice.tunnel;
 import dev.sluice.container.UpgradedConnection;
 import dev.sluice.upstream.TunnelCounters;
 import dev.sluice.upstream.TunnelCounters.Closer;
+import dev.sluice.upstream.TunnelCounters.Direction;
 
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
@@ -32,9 +33,8 @@ final class Tunnel {
     private static final ThreadLocal<byte[]> READ_ARRAY = ThreadLocal.withInitial(() -> new byte[Chunks.CHUNK]);
     private static final ThreadLocal<ByteBuffer> WRITE_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(64 * 1024));
 
-    final Chunks toUpstream = new Chunks();
-    final Chunks toClient = new Chunks();
-    private final int limit;
+    final Chunks toUpstream;
+    final Chunks toClient;
     private final TunnelCounters counters;
     private final Pump clientReader = new Pump(this::readClient);
     private final Pump clientWriter = new Pump(this::writeClient);
@@ -54,7 +54,8 @@ final class Tunnel {
     private volatile boolean clientStalled;
 
     Tunnel(int limit, TunnelCounters counters) {
-        this.limit = limit;
+        this.toUpstream = new Chunks(limit, counters, Direction.TO_UPSTREAM);
+        this.toClient = new Chunks(limit, counters, Direction.TO_CLIENT);
         this.counters = counters;
     }
 
@@ -112,7 +113,9 @@ final class Tunnel {
         }
         try {
             byte[] array = READ_ARRAY.get();
-            while (toUpstream.size() < limit) {
+            int room;
+            // never more than the room left: the queue holds at most websocket.buffer bytes
+            while ((room = toUpstream.room()) > 0) {
                 if (input.isFinished()) {
                     clientEnded();
                     return;
@@ -120,7 +123,7 @@ final class Tunnel {
                 if (!input.isReady()) {
                     return;
                 }
-                int n = input.read(array);
+                int n = input.read(array, 0, Math.min(array.length, room));
                 if (n < 0) {
                     clientEnded();
                     return;
@@ -129,7 +132,7 @@ final class Tunnel {
                 session.setEvent(SelectionKey.OP_WRITE);
             }
             clientStalled = true;
-            if (toUpstream.size() < limit / 2) {
+            if (toUpstream.halfEmpty()) {
                 // the reactor drained the queue before it could see the flag
                 clientStalled = false;
                 clientReader.signal();
@@ -184,9 +187,9 @@ final class Tunnel {
         toClient.put(bytes);
     }
 
-    /** Whether the queue toward the client has room for more of the upstream's bytes. */
-    boolean clientHasRoom() {
-        return toClient.size() < limit;
+    /** How many more of the upstream's bytes the queue toward the client may take now. */
+    int clientRoom() {
+        return toClient.room();
     }
 
     /** Stops reading the upstream until the client has taken half of what waits for it. */
@@ -197,7 +200,7 @@ final class Tunnel {
     }
 
     private void resumeUpstreamReads() {
-        if (toClient.size() < limit / 2 && upstreamPaused.compareAndSet(true, false)) {
+        if (toClient.halfEmpty() && upstreamPaused.compareAndSet(true, false)) {
             session.setEvent(SelectionKey.OP_READ);
         }
     }
@@ -256,7 +259,7 @@ final class Tunnel {
      * reader being run here.
      */
     private void resumeClientReads() {
-        if (clientStalled && toUpstream.size() < limit / 2) {
+        if (clientStalled && toUpstream.halfEmpty()) {
             clientStalled = false;
             if (!UpgradedConnection.dispatchRead(in)) {
                 failed(Closer.CLIENT, new IOException("the container cannot be asked to read the client again"));
@@ -288,6 +291,8 @@ final class Tunnel {
             counters.countClosed(by);
         }
         release();
+        toUpstream.clear();
+        toClient.clear();
         IOSession upstream = session;
         if (upstream != null) {
             upstream.close(by == Closer.UPSTREAM ? CloseMode.IMMEDIATE : CloseMode.GRACEFUL);

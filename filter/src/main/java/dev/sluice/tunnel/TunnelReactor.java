@@ -19,6 +19,7 @@ final class TunnelReactor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(TunnelReactor.class.getName());
 
     private final DefaultConnectingIOReactor reactor;
+    private volatile boolean closing;
 
     TunnelReactor(String name) {
         IOReactorConfig config = IOReactorConfig.custom()
@@ -35,7 +36,7 @@ final class TunnelReactor implements AutoCloseable {
             return thread;
         };
         reactor = new DefaultConnectingIOReactor((session, attachment) -> ((UpstreamLeg) attachment).bind(session), config,
-                threads, null, e -> LOG.log(System.Logger.Level.WARNING, "tunnel reactor: " + e, e), null, null);
+                threads, null, this::failed, null, null);
         reactor.start();
     }
 
@@ -45,8 +46,14 @@ final class TunnelReactor implements AutoCloseable {
                 leg.connectOutcome());
     }
 
+    /** A failure of the reactor's thread; the one its own selector's closing causes as the filter stops is expected. */
+    private void failed(Exception e) {
+        LOG.log(closing ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, "tunnel reactor: " + e, e);
+    }
+
     @Override
     public void close() {
+        closing = true;
         reactor.close(CloseMode.IMMEDIATE);
     }
 }

@@ -6,6 +6,7 @@ import dev.sluice.config.WebSocketSettings;
 import dev.sluice.container.UpgradedConnection;
 import dev.sluice.forwarding.Forwarder;
 import dev.sluice.http.HopByHop;
+import dev.sluice.observe.ExchangeRecord;
 import dev.sluice.routing.Route;
 import dev.sluice.upstream.Node;
 import dev.sluice.upstream.ThrottledLog;
@@ -97,19 +98,23 @@ public final class Tunnels implements AutoCloseable {
             response.sendError(HttpServletResponse.SC_NOT_IMPLEMENTED, "WebSocket pass-through is not supported on " + unsupported);
             return;
         }
+        ObservedHandshake observed = new ObservedHandshake(forwarder.handshakeRecord(route, pathInApplication, request),
+                forwarder.currentTrace());
         if (forwarder.rateLimited(route, request, response)) {
+            observed.refused(ExchangeRecord.Outcome.RATE_LIMITED, 429);
             return;
         }
         if (!upstream.tunnels().reserve(websocket.maxConnections())) {
             response.setHeader("Retry-After", "1");
             Forwarder.answer(response, 503);
+            observed.refused(ExchangeRecord.Outcome.OVERLOADED, 503);
             return;
         }
         upstream.counters().countRequest();
         Tunnel tunnel = new Tunnel(websocket.buffer(), upstream.tunnels());
         boolean open = false;
         try {
-            open = handshake(route, pathInApplication, request, response, forwarder, tunnel);
+            open = handshake(route, pathInApplication, request, response, forwarder, tunnel, observed);
         } finally {
             if (!open) {
                 tunnel.release();
@@ -118,12 +123,13 @@ public final class Tunnels implements AutoCloseable {
     }
 
     private boolean handshake(Route route, String pathInApplication, HttpServletRequest request, HttpServletResponse response,
-            Forwarder forwarder, Tunnel tunnel) throws IOException, ServletException {
+            Forwarder forwarder, Tunnel tunnel, ObservedHandshake observed) throws IOException, ServletException {
         Upstream upstream = route.upstream();
         UpstreamSettings settings = upstream.settings();
         String client = forwarder.clientAddress(request);
         BitSet tried = new BitSet();
         int status = 502;
+        String failure = "no_node";
         for (int attempts = settings.retry().retries() + 1; attempts > 0; attempts--) {
             Node node = Forwarder.nextNode(upstream, client, tried);
             if (node == null) {
@@ -135,6 +141,7 @@ public final class Tunnels implements AutoCloseable {
                 upstream.counters().countRetry();
             }
             HttpRequest head = forwarder.handshake(route, pathInApplication, request, node);
+            observed.attemptStarted(node, head, tried.cardinality() > 1);
             boolean https = settings.scheme() == Scheme.HTTPS;
             UpstreamLeg leg = new UpstreamLeg(tunnel, bytes(head), node.target(), https ? upstream.tunnelTls() : null,
                     !settings.tls().insecure(), Timeout.of(settings.timeouts().response()),
@@ -149,6 +156,8 @@ public final class Tunnels implements AutoCloseable {
                 Throwable cause = e.getCause();
                 log.log(System.Logger.Level.WARNING, () -> "upstream '" + upstream.name() + "' node " + node.address()
                         + ": WebSocket handshake failed: " + cause);
+                failure = cause instanceof UpstreamLeg.NotConnected ? "not_connected" : "io";
+                observed.attemptFailed(failure);
                 if (cause instanceof UpstreamLeg.NotConnected) {
                     continue;
                 }
@@ -157,23 +166,31 @@ public final class Tunnels implements AutoCloseable {
             } catch (TimeoutException e) {
                 leg.abandon();
                 upstream.health().failed(node.index());
+                observed.attemptFailed(failure = "io");
                 status = 504;
                 break;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 leg.abandon();
+                observed.attemptFailed(failure = "other");
                 status = 503;
                 break;
             }
             upstream.health().succeeded(node.index());
             if (refusal != null) {
+                observed.attemptAnswered(refusal.answer().status());
                 relay(refusal, response, forwarder.responseVia());
+                observed.answered(refusal.answer().status());
                 return false;
             }
-            return upgrade(request, response, tunnel, leg, forwarder.responseVia());
+            observed.attemptAnswered(101);
+            boolean upgraded = upgrade(request, response, tunnel, leg, forwarder.responseVia());
+            observed.answered(101);
+            return upgraded;
         }
         upstream.counters().countFailure();
         Forwarder.answer(response, status);
+        observed.failed(failure, status);
         return false;
     }
 

@@ -283,8 +283,11 @@ final class UpstreamLeg implements IOEventHandler {
             tunnel.fromUpstream(src);
         }
         ByteBuffer buffer = READ_BUFFER.get();
-        while (tunnel.clientHasRoom()) {
+        int room;
+        // never more than the room left: the queue holds at most websocket.buffer bytes
+        while ((room = tunnel.clientRoom()) > 0) {
             buffer.clear();
+            buffer.limit(Math.min(buffer.capacity(), room));
             int n = ioSession.read(buffer);
             if (n < 0) {
                 tunnel.upstreamEnded();
@@ -297,7 +300,7 @@ final class UpstreamLeg implements IOEventHandler {
             buffer.flip();
             tunnel.fromUpstream(buffer);
         }
-        if (!tunnel.clientHasRoom()) {
+        if (tunnel.clientRoom() == 0) {
             tunnel.pauseUpstreamReads();
         }
         tunnel.signalClient();

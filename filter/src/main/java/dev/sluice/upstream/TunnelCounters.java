@@ -11,6 +11,9 @@ public final class TunnelCounters {
     private final LongAdder closedByUpstream = new LongAdder();
     private final LongAdder closedIdle = new LongAdder();
     private final LongAdder refused = new LongAdder();
+    private final LongAdder heldToClient = new LongAdder();
+    private final LongAdder heldToUpstream = new LongAdder();
+    private final AtomicInteger mostHeld = new AtomicInteger();
 
     TunnelCounters() {
     }
@@ -47,6 +50,35 @@ public final class TunnelCounters {
 
     public void countClosed(Closer by) {
         (by == Closer.CLIENT ? closedByClient : by == Closer.UPSTREAM ? closedByUpstream : closedIdle).increment();
+    }
+
+    /** The two ways bytes cross a tunnel. */
+    public enum Direction { TO_CLIENT, TO_UPSTREAM }
+
+    /**
+     * Bytes one direction of a tunnel took into its queue ({@code change} above zero) or passed
+     * on (below zero); {@code nowHeld} is what that direction holds after the change.
+     */
+    public void held(Direction direction, int change, int nowHeld) {
+        (direction == Direction.TO_CLIENT ? heldToClient : heldToUpstream).add(change);
+        if (nowHeld > mostHeld.get()) {
+            mostHeld.accumulateAndGet(nowHeld, Math::max);
+        }
+    }
+
+    /** Bytes the open tunnels hold now, on their way to their clients. */
+    public long heldToClient() {
+        return heldToClient.sum();
+    }
+
+    /** Bytes the open tunnels hold now, on their way to the upstream. */
+    public long heldToUpstream() {
+        return heldToUpstream.sum();
+    }
+
+    /** The most bytes one direction of one tunnel held at once, since the upstream started. */
+    public int mostHeld() {
+        return mostHeld.get();
     }
 
     /** Tunnels open now, with handshakes under way. */

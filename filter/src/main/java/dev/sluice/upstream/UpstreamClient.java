@@ -337,7 +337,7 @@ public final class UpstreamClient implements Closeable {
             int total = inFlight.incrementAndGet();
             int toNode = inFlightPerNode.incrementAndGet(node);
             boolean waits = total > maxConnections || toNode > maxConnectionsPerNode;
-            FutureCallback<T> counted = new Counted<>(this, node, callback);
+            FutureCallback<T> counted = new Counted<>(this, node, context, callback);
             PoolWait<T> wait = waits ? new PoolWait<>(counted, waitLimit) : null;
             Future<T> call;
             try {
@@ -389,9 +389,10 @@ public final class UpstreamClient implements Closeable {
 
     /**
      * Takes an exchange off its lane's count before passing HttpClient's verdict on, so that a
-     * retry sent from the verdict already sees the lane's room again.
+     * retry sent from the verdict already sees the lane's room again; a malformed answer on a
+     * connection used before is passed on as {@link MalformedOnReusedConnection}.
      */
-    private record Counted<T>(Lane lane, int node, FutureCallback<T> callback) implements FutureCallback<T> {
+    private record Counted<T>(Lane lane, int node, HttpClientContext context, FutureCallback<T> callback) implements FutureCallback<T> {
         @Override
         public void completed(T result) {
             lane.ended(node);
@@ -401,7 +402,7 @@ public final class UpstreamClient implements Closeable {
         @Override
         public void failed(Exception cause) {
             lane.ended(node);
-            callback.failed(cause);
+            callback.failed(MalformedOnReusedConnection.marked(cause, context));
         }
 
         @Override

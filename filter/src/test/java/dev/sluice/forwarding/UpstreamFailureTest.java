@@ -17,10 +17,16 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.ExecutionException;
 
+import dev.sluice.upstream.MalformedOnReusedConnection;
+
 import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
+import org.apache.hc.core5.http.ParseException;
 import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.RequestNotExecutedException;
+import org.apache.hc.core5.http.impl.BasicEndpointDetails;
+import org.apache.hc.core5.http.impl.BasicHttpConnectionMetrics;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,8 +80,23 @@ class UpstreamFailureTest {
     void aPooledConnectionTheNodeHadClosedIsResentToTheSameNode() {
         Kind kind = UpstreamFailure.classify(new RequestNotExecutedException("connection closed"));
         assertEquals(Kind.STALE_CONNECTION, kind);
-        assertTrue(kind.mayResendOnSameNode());
-        assertFalse(Kind.IO.mayResendOnSameNode());
+        assertTrue(kind.mayResendOnSameNode(false), "never sent, so any method");
+        assertFalse(Kind.IO.mayResendOnSameNode(true));
+    }
+
+    @Test
+    void aMalformedAnswerOnAConnectionUsedBeforeIsResentToTheSameNodeOnlyWhenIdempotent() {
+        HttpClientContext reused = HttpClientContext.create();
+        BasicHttpConnectionMetrics metrics = new BasicHttpConnectionMetrics(null, null);
+        metrics.incrementRequestCount();
+        metrics.incrementRequestCount();
+        reused.setEndpointDetails(new BasicEndpointDetails(null, null, metrics, null));
+        Exception garbled = MalformedOnReusedConnection.marked(new ParseException("Invalid protocol version"), reused);
+        UpstreamFailure failure = UpstreamFailure.of("api", "127.0.0.1:1", garbled);
+        assertEquals(502, failure.status());
+        assertNeitherCountsNorGoesAgain(Kind.MALFORMED_ON_REUSED, failure);
+        assertTrue(failure.kind().mayResendOnSameNode(true));
+        assertFalse(failure.kind().mayResendOnSameNode(false), "the node had the request: a POST is not sent twice");
     }
 
     @Test

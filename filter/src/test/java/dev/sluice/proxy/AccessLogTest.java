@@ -8,15 +8,21 @@ import dev.sluice.testing.LogCapture;
 import dev.sluice.testing.OriginBehaviours;
 import dev.sluice.testing.RawResponse;
 import dev.sluice.testing.TestOrigin;
+import dev.sluice.testing.WebSocketOrigin;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,16 +33,19 @@ class AccessLogTest extends SluiceInTomcat {
     private static final OriginBehaviours ANSWERS = new OriginBehaviours();
     private static int originPort;
     private static int deadPort;
+    private static WebSocketOrigin webSockets;
 
     @Deployment(testable = false)
-    static WebArchive deployment() throws IOException {
+    static WebArchive deployment() throws Exception {
         TestOrigin origin = origin("origin", ANSWERS);
         originPort = origin.port();
         try (ServerSocket reserved = new ServerSocket(0)) {
             deadPort = reserved.getLocalPort(); // closed again: connecting there is refused
         }
         String node = "127.0.0.1:" + originPort;
+        webSockets = WebSocketOrigin.start();
         return SluiceDeployment.war("access", "sluice.access-log=true\n"
+                + SluiceDeployment.route("ws", "127.0.0.1:" + webSockets.port())
                 + SluiceDeployment.route("api", node)
                 + SluiceDeployment.route("refused-first", "127.0.0.1:" + deadPort + " weight=1000, " + node + " weight=1",
                         "health.max-fails=0")
@@ -53,6 +62,24 @@ class AccessLogTest extends SluiceInTomcat {
                     + " target=/access/api/answered\\?q=1 route=api upstream=api nodes=127\\.0\\.0\\.1:" + originPort + "/200"
                     + " status=200 cut=false outcome=answered failure=- bytes_in=0 bytes_out=" + response.body().length
                     + " first_byte_ms=\\d+\\.\\d total_ms=\\d+\\.\\d"), line);
+        }
+    }
+
+    @AfterAll
+    static void stopWebSockets() throws Exception {
+        webSockets.close();
+    }
+
+    @Test
+    void aWebSocketHandshakeIsOneLineWithTheNodes101() throws Exception {
+        try (LogCapture log = LogCapture.start()) {
+            WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder().header("X-Request-Id", "line-ws")
+                    .buildAsync(URI.create("ws://127.0.0.1:" + port() + "/access/ws/chat"), new WebSocket.Listener() { })
+                    .get(10, TimeUnit.SECONDS);
+            String line = lineFor(log, "id=line-ws");
+            assertTrue(line.contains(" method=GET target=/access/ws/chat route=ws upstream=ws nodes=127.0.0.1:" + webSockets.port()
+                    + "/101 status=101 cut=false outcome=answered failure=- "), line);
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
         }
     }
 

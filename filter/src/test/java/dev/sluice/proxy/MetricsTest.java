@@ -7,15 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sluice.testing.Handlers;
 import dev.sluice.testing.RawResponse;
 import dev.sluice.testing.TestOrigin;
+import dev.sluice.testing.WebSocketOrigin;
 
-import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,11 +29,13 @@ import org.junit.jupiter.api.Test;
  */
 class MetricsTest extends SluiceInTomcat {
     private static TestOrigin origin;
+    private static WebSocketOrigin webSockets;
     private static int deadPort;
 
     @Deployment(testable = false)
-    static WebArchive deployment() throws IOException {
+    static WebArchive deployment() throws Exception {
         origin = origin("origin", Handlers.echo());
+        webSockets = WebSocketOrigin.start();
         try (ServerSocket reserved = new ServerSocket(0)) {
             deadPort = reserved.getLocalPort(); // closed again: connecting there is refused
         }
@@ -48,7 +55,8 @@ class MetricsTest extends SluiceInTomcat {
                 """;
         return SluiceDeployment.war("metrics", SluiceDeployment.route("api", "127.0.0.1:" + origin.port())
                 + SluiceDeployment.route("dead", "127.0.0.1:" + deadPort)
-                + SluiceDeployment.route("limited", "127.0.0.1:" + origin.port(), "rate-limit=1", "rate-limit.burst=2"), webXml)
+                + SluiceDeployment.route("limited", "127.0.0.1:" + origin.port(), "rate-limit=1", "rate-limit.burst=2")
+                + SluiceDeployment.route("ws", "127.0.0.1:" + webSockets.port()), webXml)
                 .addClass(PrometheusScrape.class);
     }
 
@@ -88,6 +96,26 @@ class MetricsTest extends SluiceInTomcat {
         assertTrue(scrape.stream().anyMatch(l -> l.startsWith("sluice_node_ejections_total{node=\"127.0.0.1:" + deadPort)), "ejections");
         assertTrue(scrape.stream().anyMatch(l -> l.startsWith("http_client_request_duration_seconds_bucket{") && l.contains("le=\"0.005\"")),
                 "the semantic conventions' buckets");
+    }
+
+    @AfterAll
+    static void stopWebSocketOrigin() throws Exception {
+        webSockets.close();
+    }
+
+    @Test
+    void aTunnelIsCountedOpenThenClosedByTheClientThatLeft() throws Exception {
+        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + port() + "/metrics/ws/echo"), new WebSocket.Listener() { })
+                .get(10, TimeUnit.SECONDS);
+        List<String> open = scrapeOnce("sluice_websocket_tunnels_active{upstream=\"ws\"} 1.0");
+        assertValue(open, "sluice_websocket_tunnels_opened_total{upstream=\"ws\"}", 1);
+        assertValue(open, "sluice_websocket_held_bytes{direction=\"to_client\",upstream=\"ws\"}", 0);
+        socket.abort();
+        List<String> closed = scrapeOnce("sluice_websocket_tunnels_closed_total{by=\"client\",upstream=\"ws\"} 1.0");
+        assertValue(closed, "sluice_websocket_tunnels_active{upstream=\"ws\"}", 0);
+        assertValue(closed, "sluice_websocket_tunnels_closed_total{by=\"upstream\",upstream=\"ws\"}", 0);
+        assertValue(closed, "sluice_websocket_tunnels_refused_total{upstream=\"ws\"}", 0);
     }
 
     @Test

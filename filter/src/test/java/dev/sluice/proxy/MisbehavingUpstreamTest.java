@@ -36,9 +36,11 @@ class MisbehavingUpstreamTest extends SluiceInTomcat {
      */
     private static final String CLOSE = "Connection: close\r\n";
 
+    private static TestOrigin origin;
+
     @Deployment(testable = false)
     static WebArchive deployment() throws IOException {
-        TestOrigin origin = origin("origin", ANSWERS);
+        origin = origin("origin", ANSWERS);
         return SluiceDeployment.war("misbehaving", SluiceDeployment.route("api", "127.0.0.1:" + origin.port(),
                 "pool.max-connections=1", "health.max-fails=0"));
     }
@@ -92,7 +94,7 @@ class MisbehavingUpstreamTest extends SluiceInTomcat {
 
     @Test
     void aBodyAfterA204IsNotPassedOnNorGivenAsTheNextAnswer() throws IOException {
-        raw("no-content", "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale");
+        raw("no-content", "HTTP/1.1 204 No Content\r\n\r\nstale");
         assertAnsweredWithoutBody(204, get("/api/no-content"));
     }
 
@@ -110,8 +112,28 @@ class MisbehavingUpstreamTest extends SluiceInTomcat {
             RawResponse head = client.readResponse();
             assertEquals(200, head.status());
             client.send("GET " + inApplication("/api/echo?after") + " HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
-            assertOwnAnswerOrAClean502(client.readResponse());
+            assertOwnAnswer(client.readResponse());
         }
+    }
+
+    /**
+     * Bytes left after a HEAD answer garble the answer to a POST sent next on that connection: the
+     * node may have had the request, so it is not sent again (it might be processed twice), and
+     * the client gets a clean 502. (This origin never reads past its raw answer: a POST it saw
+     * could only be one sent again on a new connection.)
+     */
+    @Test
+    void aPostWhoseAnswerIsGarbledByBytesLeftOnItsConnectionIsNotSentAgain() throws IOException {
+        raw("head-before-post", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale");
+        try (RawClient client = RawClient.connect(port(), Duration.ofSeconds(5))) {
+            client.send("HEAD " + inApplication("/api/head-before-post") + " HTTP/1.1\r\nHost: localhost\r\n\r\n", null);
+            assertEquals(200, client.readResponse().status());
+        }
+        RawResponse post = post("/api/echo?posted-once", "order".getBytes(US_ASCII), "Content-Length: 5");
+        assertEquals(502, post.status());
+        assertEquals("502 Bad Gateway\n", new String(post.body(), US_ASCII));
+        assertEquals(0, origin.requests().stream().filter(request -> request.target().endsWith("?posted-once")).count(),
+                "sent again on a new connection");
         assertTheNextRequestIsAnswered();
     }
 
@@ -148,7 +170,7 @@ class MisbehavingUpstreamTest extends SluiceInTomcat {
      * 502, never the stray bytes as its answer, and the one after it rightly.
      */
     private void assertTheNextRequestsAreNeverAnsweredWithTheStrayBytes() throws IOException {
-        assertOwnAnswerOrAClean502(get("/api/echo?after"));
+        assertTheNextRequestIsAnswered();
         assertTheNextRequestIsAnswered();
     }
 
@@ -158,16 +180,6 @@ class MisbehavingUpstreamTest extends SluiceInTomcat {
         assertTheNextRequestsAreNeverAnsweredWithTheStrayBytes();
     }
 
-    private void assertOwnAnswerOrAClean502(RawResponse response) {
-        String body = new String(response.body(), US_ASCII);
-        if (response.status() == 502) {
-            assertEquals("502 Bad Gateway\n", body);
-        } else {
-            assertEquals(200, response.status(), body);
-            assertTrue(body.contains("target=" + inApplication("/api/echo?after") + "\n"), body);
-        }
-    }
-
     private static void assertFinalAnswer(RawResponse response) {
         assertEquals(200, response.status());
         assertEquals("final", new String(response.body(), US_ASCII));
@@ -175,9 +187,12 @@ class MisbehavingUpstreamTest extends SluiceInTomcat {
 
     /** A request after the misbehaviour gets its own answer: the origin's echo of it. */
     private void assertTheNextRequestIsAnswered() throws IOException {
-        RawResponse next = get("/api/echo?after");
-        assertEquals(200, next.status());
-        String echo = new String(next.body(), US_ASCII);
+        assertOwnAnswer(get("/api/echo?after"));
+    }
+
+    private void assertOwnAnswer(RawResponse response) {
+        String echo = new String(response.body(), US_ASCII);
+        assertEquals(200, response.status(), echo);
         assertTrue(echo.contains("target=" + inApplication("/api/echo?after") + "\n"), echo);
     }
 }

@@ -9,6 +9,7 @@ import dev.sluice.testing.OriginBehaviours;
 import dev.sluice.testing.RawResponse;
 import dev.sluice.testing.RecordedRequest;
 import dev.sluice.testing.TestOrigin;
+import dev.sluice.testing.WebSocketOrigin;
 
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -23,8 +24,12 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
@@ -48,9 +53,10 @@ class TracingTest extends SluiceInTomcat {
     private static OpenTelemetrySdk sdk;
     private static TestOrigin origin;
     private static TestOrigin resetting;
+    private static WebSocketOrigin webSockets;
 
     @Deployment(testable = false)
-    static WebArchive deployment() throws IOException {
+    static WebArchive deployment() throws Exception {
         GlobalOpenTelemetry.resetForTest();
         sdk = OpenTelemetrySdk.builder()
                 .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(SPANS)).build())
@@ -60,13 +66,16 @@ class TracingTest extends SluiceInTomcat {
         // Resets every connection before answering: an idempotent GET moves on to the next node.
         resetting = origin("resetting", exchange -> exchange.response().closeAbruptly());
         String node = "127.0.0.1:" + origin.port();
+        webSockets = WebSocketOrigin.start();
         return SluiceDeployment.warWithFiltersFirst("tracing", SluiceDeployment.route("api", node)
+                + SluiceDeployment.route("ws", "127.0.0.1:" + webSockets.port())
                 + SluiceDeployment.route("reset-first", "127.0.0.1:" + resetting.port() + " weight=1000, " + node + " weight=1",
                         "health.max-fails=0"), ServerSpanFilter.class);
     }
 
     @AfterAll
-    static void closeSdk() {
+    static void closeSdk() throws Exception {
+        webSockets.close();
         sdk.close();
         sdk = null;
         SPANS.reset();
@@ -95,6 +104,15 @@ class TracingTest extends SluiceInTomcat {
         assertEquals(200L, client.getAttributes().get(AttributeKey.longKey("http.response.status_code")));
         assertNull(client.getAttributes().get(AttributeKey.stringKey("error.type")));
         assertEquals(StatusCode.UNSET, client.getStatus().getStatusCode());
+    }
+
+    @Test
+    void aCredentialInTheQueryIsRedactedInTheSpanButSentToTheNode() throws Exception {
+        assertEquals(200, get("/api/files?name=a&X-Amz-Signature=0123abcd", TRACED).status());
+        assertEquals("http://127.0.0.1:" + origin.port() + inApplication("/api/files?name=a&X-Amz-Signature=REDACTED"),
+                clientSpans(1).get(0).getAttributes().get(AttributeKey.stringKey("url.full")));
+        List<RecordedRequest> received = origin.requests();
+        assertEquals(inApplication("/api/files?name=a&X-Amz-Signature=0123abcd"), received.get(received.size() - 1).target());
     }
 
     @Test
@@ -136,6 +154,24 @@ class TracingTest extends SluiceInTomcat {
         }
         assertEquals(traceparent(answered), onlyRequestSeen(origin).header("traceparent"), "the retry carries its own span");
         assertEquals(traceparent(failed), onlyRequestSeen(resetting).header("traceparent"), "the first attempt its own");
+    }
+
+    @Test
+    void aWebSocketHandshakeIsAClientSpanOfTheCurrentSpanAndCarriesItsContext() throws Exception {
+        webSockets.handshakes.clear();
+        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder().header(ServerSpanFilter.HEADER, "yes")
+                .buildAsync(URI.create("ws://127.0.0.1:" + port() + inApplication("/ws/chat")), new WebSocket.Listener() { })
+                .get(10, TimeUnit.SECONDS);
+        SpanData client = clientSpans(1).get(0);
+        assertEquals(SpanKind.CLIENT, client.getKind());
+        assertEquals(serverSpan().getSpanId(), client.getParentSpanId());
+        assertEquals("http://127.0.0.1:" + webSockets.port() + inApplication("/ws/chat"),
+                client.getAttributes().get(AttributeKey.stringKey("url.full")));
+        assertEquals(101L, client.getAttributes().get(AttributeKey.longKey("http.response.status_code")));
+        assertEquals(StatusCode.UNSET, client.getStatus().getStatusCode());
+        String handshake = webSockets.handshakes.poll(5, TimeUnit.SECONDS);
+        assertTrue(handshake.contains("traceparent: " + traceparent(client)), handshake);
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
     }
 
     @Test

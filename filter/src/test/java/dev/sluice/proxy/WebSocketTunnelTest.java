@@ -6,24 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.testing.PatternReader;
 import dev.sluice.testing.RawClient;
 import dev.sluice.testing.RawResponse;
 import dev.sluice.testing.TestCertificates;
 import dev.sluice.testing.WebSocketOrigin;
 
 import java.io.ByteArrayOutputStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -33,11 +30,9 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** WebSocket handshakes on a route become byte tunnels to a real WebSocket upstream. */
-@Tag("websocket") // a fork of its own: see filter/pom.xml
 class WebSocketTunnelTest extends SluiceInTomcat {
     private static final String CONTEXT = "/tunnels";
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
@@ -128,48 +123,6 @@ class WebSocketTunnelTest extends SluiceInTomcat {
         }
     }
 
-    /**
-     * A binary message compared with the bytes expected as its parts arrive, none of them kept:
-     * the tests' JVM has a small heap (shared with Tomcat and the upstream), and a listener that
-     * gathers a 16 MiB message, growing a buffer by copies, ran it out of memory mid-message.
-     */
-    static final class Compared implements WebSocket.Listener {
-        /** The message's length once it arrived whole and equal, up to its first differing byte otherwise. */
-        final CompletableFuture<Integer> whole = new CompletableFuture<>();
-        private final byte[] expected;
-        private int at;
-
-        Compared(byte[] expected) {
-            this.expected = expected;
-        }
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket socket, ByteBuffer data, boolean last) {
-            int n = data.remaining();
-            int differs = n > expected.length - at ? 0 : ByteBuffer.wrap(expected, at, n).mismatch(data);
-            if (differs >= 0) {
-                whole.completeExceptionally(new AssertionError("the message differs at byte " + (at + differs)));
-            }
-            at += n;
-            if (last) {
-                whole.complete(at);
-            }
-            socket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket socket, int status, String reason) {
-            whole.completeExceptionally(new AssertionError("closed with " + status + " after " + at + " bytes"));
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket socket, Throwable error) {
-            whole.completeExceptionally(error);
-        }
-    }
-
     private WebSocket connect(String path, WebSocket.Listener received, String... subprotocols) throws Exception {
         return connect(CLIENT, path, received, subprotocols);
     }
@@ -196,44 +149,18 @@ class WebSocketTunnelTest extends SluiceInTomcat {
     @Test
     void aBinaryMessageOfManyBuffersArrivesWhole() throws Exception {
         // 16 MiB, 256 times websocket.buffer: both directions pause and resume many times
-        byte[] big = new byte[16 * 1024 * 1024];
-        new Random(27).nextBytes(big);
-        Compared received = new Compared(big);
+        long length = 16 * 1024 * 1024;
+        PatternReader received = new PatternReader(true);
         WebSocket socket = connect("/ws/big", received);
-        // One message in frames of 256 KiB, as a streaming sender makes it: the node then never holds a
-        // 16 MiB frame whole in the tests' small heap, shared with the container and the client.
+        // One message in frames of 256 KiB, as a streaming sender makes it, made as they go and
+        // compared as they come: the node never holds a 16 MiB frame whole, nor the test the
+        // message, in the tests' small heap, shared with the container and the client.
         int frame = 256 * 1024;
-        for (int at = 0; at < big.length; at += frame) {
-            socket.sendBinary(ByteBuffer.wrap(big, at, frame), at + frame == big.length).get(60, TimeUnit.SECONDS);
+        for (long at = 0; at < length; at += frame) {
+            socket.sendBinary(WebSocketOrigin.pattern(at, frame), at + frame == length).get(60, TimeUnit.SECONDS);
         }
-        assertEquals(big.length, received.whole.get(60, TimeUnit.SECONDS));
+        assertEquals(length, received.whole.get(60, TimeUnit.SECONDS));
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
-    }
-
-    @Test
-    void openTunnelsHoldNoThread() throws Exception {
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        List<WebSocket> sockets = new ArrayList<>();
-        try {
-            sockets.add(connect("/ws/warm-up", new Received()));
-            int before = threads.getThreadCount();
-            for (int i = 0; i < 300; i++) {
-                sockets.add(connect("/ws/many", new Received()));
-            }
-            int after = threads.getThreadCount();
-            assertTrue(after - before < 30, "threads went from " + before + " to " + after + " for 300 tunnels");
-            WebSocket last = sockets.get(sockets.size() - 1);
-            Received received = new Received();
-            WebSocket probe = connect("/ws/probe", received);
-            sockets.add(probe);
-            probe.sendText("still served", true);
-            assertEquals("still served", received.next());
-            assertTrue(!last.isInputClosed());
-        } finally {
-            for (WebSocket socket : sockets) {
-                socket.abort();
-            }
-        }
     }
 
     @Test

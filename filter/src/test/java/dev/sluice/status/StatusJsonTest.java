@@ -12,7 +12,7 @@ import org.apache.hc.core5.pool.PoolStats;
 import org.junit.jupiter.api.Test;
 
 class StatusJsonTest {
-    private static final UpstreamFigures.WebSockets TUNNELS = new UpstreamFigures.WebSockets(1, 9, 4, 3, 1, 2);
+    private static final UpstreamFigures.WebSockets TUNNELS = new UpstreamFigures.WebSockets(1, 9, 4, 3, 1, 2, 5, 6, 7);
 
     private static String render(NodeState state, RecentOutcomes.Window recent) {
         UpstreamFigures.NodeFigures node = new UpstreamFigures.NodeFigures("a\"b:80", 2, "described", state, 1, 7, 3, recent);
@@ -23,7 +23,7 @@ class StatusJsonTest {
     void anEjectedNodeHasItsFiguresAfterTheEarlierFields() {
         assertEquals("{\"upstreams\":[{\"name\":\"main\",\"requests\":10,\"retries\":1,\"rateLimited\":2,\"failures\":3,"
                 + "\"overloaded\":4,\"pool\":{\"leased\":6,\"available\":8,\"pending\":7,\"max\":20},\"exchanges\":5,"
-                + "\"websocket\":{\"open\":1,\"opened\":9,\"closedByClient\":4,\"closedByUpstream\":3,\"closedIdle\":1,\"refused\":2},"
+                + "\"websocket\":{\"open\":1,\"opened\":9,\"closedByClient\":4,\"closedByUpstream\":3,\"closedIdle\":1,\"refused\":2,\"heldToClient\":5,\"heldToUpstream\":6,\"mostHeld\":7},"
                 + "\"nodes\":[{\"address\":\"a\\\"b:80\",\"weight\":2,\"state\":\"described\",\"inFlight\":1,\"successes\":7,"
                 + "\"failures\":3,\"health\":\"ejected\",\"ejectedMillisLeft\":1500,\"ejections\":2,\"failuresInARow\":0,"
                 + "\"recent\":{\"seconds\":60,\"attempts\":3,\"failures\":1,\"errorRate\":0.3333}}]}]}",

@@ -27,7 +27,7 @@ class StatusPageTest {
     }
 
     private static UpstreamFigures upstream(String name, UpstreamFigures.NodeFigures... nodes) {
-        return new UpstreamFigures(name, 12, 1, 3, 0, 0, null, 0, new PoolStats(1, 0, 2, 20), new UpstreamFigures.WebSockets(0, 0, 0, 0, 0, 0), List.of(nodes));
+        return new UpstreamFigures(name, 12, 1, 3, 0, 0, null, 0, new PoolStats(1, 0, 2, 20), new UpstreamFigures.WebSockets(0, 0, 0, 0, 0, 0, 0, 0, 0), List.of(nodes));
     }
 
     private static String page(UpstreamFigures... upstreams) {

@@ -22,11 +22,15 @@ import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -36,7 +40,8 @@ import java.util.function.Supplier;
  * failed by Lettuce's own timer once it takes longer than the bound. Commands are refused at once
  * while the connection is down (never queued), so a dead Redis costs no waiting; Lettuce
  * reconnects by itself every quarter second. A Redis unreachable at open is connected to again at
- * each heartbeat.
+ * each heartbeat. Closing it ends every thread it started before it returns, so that an application
+ * undeployed or reloaded leaves none behind.
  */
 final class RedisStore implements SharedLimitStore {
     /** One set for the instances, in one slot of a cluster. */
@@ -46,6 +51,8 @@ final class RedisStore implements SharedLimitStore {
     private static final double MICROS = 1_000_000.0;
 
     private final HashedWheelTimer timer;
+    /** Lettuce's I/O and computation threads, joined on close. */
+    private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
     private final ClientResources resources;
     private final AbstractRedisClient client;
     private final Supplier<CompletionStage<Connected>> connector;
@@ -60,22 +67,37 @@ final class RedisStore implements SharedLimitStore {
     private record Connected(StatefulConnection<String, String> connection, RedisScriptingAsyncCommands<String, String> commands) {
     }
 
-    RedisStore(String uri, Duration timeout) {
+    /** Opens the client and starts connecting, without waiting. */
+    static RedisStore open(String uri, Duration timeout) {
+        return NettyThreadLocals.leaveNone(() -> {
+            RedisStore store = new RedisStore(uri, timeout);
+            store.connection();
+            return store;
+        });
+    }
+
+    private RedisStore(String uri, Duration timeout) {
         // Lettuce fails a command that outlives its timeout on a wheel timer; the default tick (100
         // ms) would let a bound of a few milliseconds last a hundred.
         long tickMillis = Math.max(1, timeout.toMillis() / 5);
         this.timer = new HashedWheelTimer(new DefaultThreadFactory("sluice-redis-timer", true), tickMillis, TimeUnit.MILLISECONDS);
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).timer(timer)
-                .reconnectDelay(Delay.constant(Duration.ofMillis(250))).build();
+                .threadFactoryProvider(this::threadFactory).reconnectDelay(Delay.constant(Duration.ofMillis(250))).build();
         SocketOptions socket = SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build();
         TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
         try {
             if (RedisUris.isCluster(uri)) {
                 List<RedisURI> seeds = RedisUris.cluster(uri);
                 RedisClusterClient cluster = RedisClusterClient.create(resources, seeds);
+                // A slot moved answers MOVED or ASK, which Lettuce follows at once and which makes it
+                // read the topology again; so do reconnects to a node that fails three times in a row
+                // (a dead master, three quarter-second delays), and a topology read every ten seconds
+                // catches the rest. Such reads are spaced by a second, not Lettuce's thirty: a failover
+                // soon after a slot move is found without waiting for the periodic read.
                 ClusterClientOptions.Builder options = ClusterClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts)
                         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers()
+                                .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1)).refreshTriggersReconnectAttempts(3)
                                 .enablePeriodicRefresh(Duration.ofSeconds(10)).build());
                 options.maintNotificationsConfig(MaintNotificationsConfig.disabled());
                 cluster.setOptions(options.build());
@@ -96,7 +118,16 @@ final class RedisStore implements SharedLimitStore {
             shutdownResources();
             throw e;
         }
-        connection();
+    }
+
+    /** Lettuce's own kind of threads (Netty's, daemons), each kept to be joined on close. */
+    private ThreadFactory threadFactory(String pool) {
+        ThreadFactory netty = new DefaultThreadFactory(pool, true);
+        return task -> {
+            Thread thread = netty.newThread(task);
+            threads.add(thread);
+            return thread;
+        };
     }
 
     @Override
@@ -114,7 +145,9 @@ final class RedisStore implements SharedLimitStore {
             args[2 * i] = Double.toString(interval);
             args[2 * i + 1] = Double.toString(interval * bucket.burst());
         }
-        return take.<List<Object>>run(now.commands(), ScriptOutputType.MULTI, keys, args).thenApply(answer -> decision(answer, buckets));
+        // Usually on a container thread: Netty's pools must not stay in it.
+        return NettyThreadLocals.leaveNone(() -> take.<List<Object>>run(now.commands(), ScriptOutputType.MULTI, keys, args))
+                .thenApply(answer -> decision(answer, buckets));
     }
 
     /** The script's answer as the local limiter gives it: {@code null} to go on, else the refusal. */
@@ -130,8 +163,8 @@ final class RedisStore implements SharedLimitStore {
 
     @Override
     public CompletionStage<Integer> heartbeat(String instance) {
-        return connection().thenCompose(now -> heartbeat.<Long>run(now.commands(), ScriptOutputType.INTEGER,
-                new String[] {INSTANCES}, instance, Long.toString(INSTANCE_WINDOW_MILLIS))).thenApply(Long::intValue);
+        return NettyThreadLocals.leaveNone(() -> connection().thenCompose(now -> heartbeat.<Long>run(now.commands(), ScriptOutputType.INTEGER,
+                new String[] {INSTANCES}, instance, Long.toString(INSTANCE_WINDOW_MILLIS)))).thenApply(Long::intValue);
     }
 
     /** A decision does not wait for a connection: the fallback makes it, and the next heartbeat connects. */
@@ -189,9 +222,12 @@ final class RedisStore implements SharedLimitStore {
         synchronized (this) {
             closed = true;
         }
-        // Closes the connection too.
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        shutdownResources();
+        NettyThreadLocals.leaveNone(() -> {
+            // Closes the connection too.
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            shutdownResources();
+            return null;
+        });
     }
 
     private void shutdownResources() {
@@ -203,5 +239,15 @@ final class RedisStore implements SharedLimitStore {
             // Its threads are daemons; stopping is best effort.
         }
         timer.stop();
+        try {
+            // Shut down is reported as the threads' last tasks end, a moment before they do.
+            for (Thread thread : threads) {
+                thread.join(2_000);
+            }
+            // Netty's one shared thread, which ran the shutdown's listeners, stops a second after its last task.
+            GlobalEventExecutor.INSTANCE.awaitInactivity(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -14,6 +14,6 @@ public final class RedisStoreProvider implements SharedLimitStore.Provider {
 
     @Override
     public SharedLimitStore open(String uri, Duration timeout) {
-        return new RedisStore(uri, timeout);
+        return RedisStore.open(uri, timeout);
     }
 }

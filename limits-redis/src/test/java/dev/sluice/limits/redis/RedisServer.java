@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A real {@code redis-server} on a free loopback port, without persistence, stopped by its PID.
@@ -19,6 +21,7 @@ import java.util.concurrent.TimeUnit;
  * crash would.
  */
 final class RedisServer implements AutoCloseable {
+    private static final Pattern SCRIPT_CALLS = Pattern.compile("cmdstat_eval(?:sha)?:calls=(\\d+)");
     private final int port;
     private final Path dir;
     private final List<String> extra;
@@ -118,6 +121,16 @@ final class RedisServer implements AutoCloseable {
             }
             return line;
         }
+    }
+
+    /** Scripts this server ran ({@code EVALSHA} and {@code EVAL}): decisions, and heartbeats. */
+    long scriptCalls() throws IOException {
+        Matcher calls = SCRIPT_CALLS.matcher(command("INFO", "commandstats"));
+        long sum = 0;
+        while (calls.find()) {
+            sum += Long.parseLong(calls.group(1));
+        }
+        return sum;
     }
 
     private static String readLine(InputStream in) throws IOException {

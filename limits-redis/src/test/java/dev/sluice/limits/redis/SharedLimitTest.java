@@ -9,13 +9,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,22 +29,7 @@ class SharedLimitTest {
     private static final Pattern SWITCHES = Pattern.compile("\"fallbackSwitches\":(\\d+)");
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final List<LogRecord> switches = new CopyOnWriteArrayList<>();
-    private final Handler recorder = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            switches.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-    private final Logger storeLog = Logger.getLogger("dev.sluice.limits.SharedCounting");
+    private RecordedLog switches;
     private RedisServer redis;
     private Origin origin;
     private Instance a;
@@ -57,7 +37,7 @@ class SharedLimitTest {
 
     @BeforeEach
     void start() throws Exception {
-        storeLog.addHandler(recorder);
+        switches = RecordedLog.of("dev.sluice.limits.SharedCounting");
         origin = new Origin();
     }
 
@@ -68,7 +48,7 @@ class SharedLimitTest {
                 each.close();
             }
         }
-        storeLog.removeHandler(recorder);
+        switches.close();
         TestConfigSource.VALUES.clear();
     }
 
@@ -208,8 +188,8 @@ class SharedLimitTest {
     private void assertSwitchesLoggedOnceEach() throws Exception {
         long switched = switchesToFallback();
         assertTrue(switched >= 2, "both instances fell back: " + a.status(client) + " " + b.status(client));
-        assertEquals(switched, logged(Level.WARNING, "stopped answering"), "one warning per switch");
-        assertEquals(switched, logged(Level.INFO, "answers again"), "one line per return");
+        assertEquals(switched, switches.count(Level.WARNING, "stopped answering"), "one warning per switch");
+        assertEquals(switched, switches.count(Level.INFO, "answers again"), "one line per return");
     }
 
     @Test
@@ -221,7 +201,7 @@ class SharedLimitTest {
         awaitState("fallback");
         redis.start();
         awaitState("shared");
-        assertEquals(2, logged(Level.WARNING, "does not answer at start"), "each instance says so once: " + switches);
+        assertEquals(2, switches.count(Level.WARNING, "does not answer at start"), "each instance says so once: " + switches.atLeast(Level.INFO));
     }
 
     /** Something an operator (or a crash) does to Redis. */
@@ -243,11 +223,6 @@ class SharedLimitTest {
         });
         operator.start();
         return operator;
-    }
-
-    private long logged(Level level, String text) {
-        SimpleFormatter formatter = new SimpleFormatter();
-        return switches.stream().filter(r -> r.getLevel() == level && formatter.formatMessage(r).contains(text)).count();
     }
 
     /** How often both instances went to their fallback, from their status views. */
