@@ -8,9 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.hc.client5.http.async.AsyncExecCallback;
@@ -55,8 +52,6 @@ public final class IoThreads implements Closeable {
     private final AtomicInteger nextFirst = new AtomicInteger();
     /** Each profile's lanes, in the order the profiles were first used; guarded by this. */
     private final Map<Profile, CloseableHttpAsyncClient[]> clients = new LinkedHashMap<>();
-    /** Every thread the lanes started, so that closing waits until they are gone. */
-    private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private boolean closed;
 
     /**
@@ -104,12 +99,7 @@ public final class IoThreads implements Closeable {
                 profileIndex++;
             }
             String name = prefix + (profileIndex == 0 ? "" : "-p" + profileIndex) + "-lane" + lane;
-            ThreadFactory named = LaneThread.factory(name);
-            lanes[lane] = start(task -> {
-                Thread thread = named.newThread(task);
-                threads.add(thread);
-                return thread;
-            }, profile);
+            lanes[lane] = start(name, profile);
         }
         return lanes[lane];
     }
@@ -126,11 +116,8 @@ public final class IoThreads implements Closeable {
     }
 
     /**
-     * Stops every lane and waits, a few seconds at most, until its threads are gone. The
-     * upstreams' pools close first (their exchanges fail as for a reset while the reactors still
-     * run), so a lane's own graceful shutdown finds nothing to wait for. The wait is for the
-     * container: Tomcat looks for the application's threads as soon as the filter is destroyed,
-     * and a reactor thread still on its way out was reported as a leak, its class loader with it.
+     * Stops every lane. The upstreams' pools close first (their exchanges fail as for a reset
+     * while the reactors still run), so a lane's own graceful shutdown finds nothing to wait for.
      */
     @Override
     public void close() {
@@ -146,15 +133,7 @@ public final class IoThreads implements Closeable {
             });
             clients.clear();
         }
-        running.forEach(client -> client.close(CloseMode.IMMEDIATE));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        try {
-            for (Thread thread : threads) {
-                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        running.forEach(client -> client.close(CloseMode.GRACEFUL));
     }
 
     /**
@@ -162,14 +141,14 @@ public final class IoThreads implements Closeable {
      * redirects, no cookies, no authentication step, no decompression (bodies pass byte for byte).
      * Timeouts come with each exchange's request configuration, pools with its {@link PoolDispatch.Ticket}.
      */
-    private static CloseableHttpAsyncClient start(ThreadFactory threads, Profile profile) {
+    private static CloseableHttpAsyncClient start(String name, Profile profile) {
         CloseableHttpAsyncClient client = HttpAsyncClients.custom()
                 .setConnectionManager(new PoolDispatch())
                 .setIOReactorConfig(IOReactorConfig.custom()
                         .setIoThreadCount(1)
                         .setSelectInterval(TimeValue.ofMilliseconds(profile.selectMillis()))
                         .build())
-                .setThreadFactory(threads)
+                .setThreadFactory(LaneThread.factory(name))
                 .setHttp1Config(Http1Config.custom().setBufferSize(profile.readBuffer()).setInitialWindowSize(profile.window()).build())
                 .setDefaultRequestConfig(RequestConfig.custom().setRedirectsEnabled(false).setExpectContinueEnabled(false).build())
                 .disableAutomaticRetries()
