@@ -186,9 +186,44 @@ public final class IoThreads implements Closeable {
 
     /**
      * What an upstream needs of the client its lanes share: HTTP/1.1 read buffer and first window,
-     * and the reactor's timer check interval in milliseconds.
+     * and the reactor's timer check interval in milliseconds. A plain class, not a record: a
+     * record's generated {@code equals} and {@code hashCode} are bootstrapped through the JDK's
+     * method handles, whose caches kept an undeployed application's class loader reachable.
      */
-    record Profile(int readBuffer, int window, long selectMillis) {
+    static final class Profile {
+        private final int readBuffer;
+        private final int window;
+        private final long selectMillis;
+
+        Profile(int readBuffer, int window, long selectMillis) {
+            this.readBuffer = readBuffer;
+            this.window = window;
+            this.selectMillis = selectMillis;
+        }
+
+        int readBuffer() {
+            return readBuffer;
+        }
+
+        int window() {
+            return window;
+        }
+
+        long selectMillis() {
+            return selectMillis;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Profile that && that.readBuffer == readBuffer && that.window == window
+                    && that.selectMillis == selectMillis;
+        }
+
+        @Override
+        public int hashCode() {
+            return (readBuffer * 31 + window) * 31 + Long.hashCode(selectMillis);
+        }
+
         static Profile of(UpstreamSettings settings) {
             return new Profile(settings.pool().readBuffer(), settings.responseBuffer(),
                     ladderStep(UpstreamClient.selectInterval(settings).toMilliseconds()));

@@ -33,8 +33,28 @@ import org.apache.hc.core5.util.Timeout;
  */
 final class PoolDispatch implements AsyncClientConnectionManager {
 
-    /** What a lease needs to know: the upstream lane's pool and, if the exchange waits, its deadline. */
-    record Ticket(AsyncClientConnectionManager pool, PoolWait<?> poolWait) {
+    /**
+     * What a lease needs to know: the upstream lane's pool and, if the exchange waits, its
+     * deadline. A plain class: HttpClient may compare or print a user token, and a record's
+     * generated methods, bootstrapped through the JDK's method handles, can keep an undeployed
+     * application's class loader reachable.
+     */
+    static final class Ticket {
+        private final AsyncClientConnectionManager pool;
+        private final PoolWait<?> poolWait;
+
+        Ticket(AsyncClientConnectionManager pool, PoolWait<?> poolWait) {
+            this.pool = pool;
+            this.poolWait = poolWait;
+        }
+
+        AsyncClientConnectionManager pool() {
+            return pool;
+        }
+
+        PoolWait<?> poolWait() {
+            return poolWait;
+        }
     }
 
     @Override
