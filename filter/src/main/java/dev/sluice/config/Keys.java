@@ -151,8 +151,9 @@ final class Keys {
                     + " or `redis-cluster://[:password@]host:port[,host:port]` (`rediss-cluster://` with TLS)")
             .means("The Redis where upstreams with `rate-limit.store=redis` count their limits.");
     static final Key REDIS_TIMEOUT = Key.define(TABLE, FILTER, "redis.timeout").number(1, 60_000, MS).byDefault("5")
-            .means("How long a shared decision may take; a slower one is made by `rate-limit.fallback`, and Redis counts as down"
-                    + " until it answers again.");
+            .means("How long a shared decision may take; a slower one is made by `rate-limit.fallback`, and three failed or late"
+                    + " in a row (or a late heartbeat) make Redis count as down until it answers again: one late answer now and then"
+                    + " on a busy host does not.");
     static final Key REDIS_INSTANCES = Key.define(TABLE, FILTER, "redis.instances").number(1, 100_000, "instances")
             .computed("counted through Redis while it answers (1 until then)")
             .means("The instances sharing the limits: with `rate-limit.fallback=local` each allows the rate divided by them.");
