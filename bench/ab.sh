@@ -19,7 +19,9 @@
 # of each of the two warm-up passes per side (20); BENCH_NO_BUILD=1 uses the WAR and JAR already built;
 # BENCH_AB_THREADS=1 ends with one more run per side that splits its CPU per request by thread
 # (Tomcat's, the upstream lanes', Redis client's...), to see where a difference goes;
-# BENCH_SERVE=1 starts everything, warms it up and waits, to measure or profile by hand.
+# BENCH_SERVE=1 starts everything, warms it up and waits, to measure or profile by hand;
+# BENCH_AB_A_WAR=path deploys that WAR on A instead (with `same`: an engine before a change against
+# the one built here; build it from the older commit with the same command as below).
 # Needs wrk, nginx, curl, java, mvn, jar (and redis-server for shared-limit). Everything it starts
 # is stopped by PID on exit, also on failure or Ctrl-C.
 set -euo pipefail
@@ -64,6 +66,11 @@ rm -rf "$T/ab" && mkdir -p "$T/ab/WEB-INF/lib"
 cp "$(ls "$ROOT"/war-example/target/sluice-war-example-*.war)" "$WAR"
 cp "$(ls "$ROOT"/limits-redis-bundle/target/sluice-limits-redis-bundle-*.jar)" "$T/ab/WEB-INF/lib/"
 (cd "$T/ab" && jar uf sluice.war WEB-INF/lib)
+declare -A WARS=([A]=$WAR [B]=$WAR)
+if [ -n "${BENCH_AB_A_WAR:-}" ]; then
+    mkdir -p "$T/ab/a" && cp "$BENCH_AB_A_WAR" "$T/ab/a/sluice.war"
+    WARS[A]=$T/ab/a/sluice.war
+fi
 
 # ---- origin and Tomcats ----
 start_nginx "$ORIGIN" "$(free_port)"
@@ -71,7 +78,7 @@ wait_for "http://127.0.0.1:$ORIGIN/1k"
 declare -A PORT PID OPTS=([A]=$A_OPTS [B]=$B_OPTS)
 for side in A B; do
     PORT[$side]=$(free_port)
-    start_tomcat "ab-$side" "${PORT[$side]}" "${OPTS[$side]}" "$WAR"
+    start_tomcat "ab-$side" "${PORT[$side]}" "${OPTS[$side]}" "${WARS[$side]}"
     PID[$side]=$LAST_PID
 done
 for side in A B; do wait_for "http://127.0.0.1:${PORT[$side]}/sluice/bn/1k"; done
