@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 
 /**
@@ -17,6 +18,10 @@ import java.util.function.IntFunction;
  * bounded by its timeout.
  */
 public final class ActiveChecker implements AutoCloseable {
+    private static final double GOLDEN_RATIO_FRACTION = 0.6180339887498949;
+    /** Checkers started in this JVM, for each one's phase. */
+    private static final AtomicLong STARTED = new AtomicLong();
+
     private final UpstreamHealth health;
     private final ActiveCheckSettings settings;
     private final IntFunction<CompletableFuture<Integer>> probe;
@@ -39,12 +44,20 @@ public final class ActiveChecker implements AutoCloseable {
         }
     }
 
-    /** Starts checking every node, spread over one interval so checks do not come in bursts. */
+    /**
+     * Starts checking every node, spread over one interval so checks do not come in bursts: the
+     * upstream's nodes evenly, and the upstreams apart from one another by a phase within the gap
+     * between two of its nodes. Without the phase a gateway of a thousand upstreams checked
+     * every upstream's first node at once, then every second node, in bursts of a thousand.
+     */
     public void start(ScheduledExecutorService timer) {
         long interval = settings.interval().toMillis();
+        long gap = Math.max(1, interval / running.length);
+        // The golden ratio's multiples modulo one fill the gap evenly however many upstreams start.
+        long phase = (long) ((STARTED.getAndIncrement() * GOLDEN_RATIO_FRACTION) % 1.0 * gap);
         for (int i = 0; i < running.length; i++) {
             int node = i;
-            schedules.add(timer.scheduleWithFixedDelay(() -> check(node), interval * i / running.length, interval,
+            schedules.add(timer.scheduleWithFixedDelay(() -> check(node), interval * i / running.length + phase, interval,
                     TimeUnit.MILLISECONDS));
         }
     }
