@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * the next one starts from none. Register it with {@code @RegisterExtension}; add in
  * {@code @BeforeAll}, {@code @BeforeEach} or the test, not in a field's initializer.
  */
-final class Started implements BeforeEachCallback, AfterEachCallback, AfterAllCallback {
+class Started implements BeforeEachCallback, AfterEachCallback, AfterAllCallback {
     private final Deque<AutoCloseable> forTheClass = new ArrayDeque<>();
     private final Deque<AutoCloseable> forTheTest = new ArrayDeque<>();
     private boolean inTest;
@@ -27,7 +27,7 @@ final class Started implements BeforeEachCallback, AfterEachCallback, AfterAllCa
     }
 
     @Override
-    public void beforeEach(ExtensionContext context) {
+    public void beforeEach(ExtensionContext context) throws Exception {
         inTest = true;
     }
 
