@@ -16,9 +16,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * How late answers from a real Redis move the store to its fallback: one alone does not, a few in
@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
 class LateAnswersTest {
     private static final Duration BOUND = Duration.ofMillis(20);
 
+    @RegisterExtension
+    final Started started = new Started();
     private RedisServer redis;
     private ScheduledExecutorService timer;
     private SharedCounting counting;
@@ -35,10 +37,10 @@ class LateAnswersTest {
 
     @BeforeEach
     void shared() throws Exception {
-        redis = RedisServer.launch();
+        redis = started.add(RedisServer.launch());
         timer = Executors.newSingleThreadScheduledExecutor();
-        counting = SharedCounting.open(new RedisSettings(redis.uri(), BOUND, 1, "sluice.redis.uri", "test"), "late-answers",
-                getClass().getClassLoader(), timer);
+        counting = started.add(SharedCounting.open(new RedisSettings(redis.uri(), BOUND, 1, "sluice.redis.uri", "test"), "late-answers",
+                getClass().getClassLoader(), timer));
         assertTrue(counting.awaitAnswer(Duration.ofSeconds(10)), "Redis answers");
         timer.shutdown();
         assertTrue(timer.awaitTermination(5, TimeUnit.SECONDS));
@@ -46,15 +48,9 @@ class LateAnswersTest {
                 LimitStore.REDIS, LimitFallback.LOCAL), counting, System::nanoTime);
     }
 
-    @AfterEach
-    void stop() throws Exception {
-        counting.close();
-        redis.close();
-    }
-
     @Test
     void oneLateAnswerIsDecidedByTheFallbackAndLeavesTheStoreShared() throws Exception {
-        Thread sleeper = redisAsleep(0.2);
+        Thread sleeper = redis.asleep(0.2);
         decide();
         sleeper.join();
         assertEquals(1, counting.fallbackDecisions(), "the late decision was the fallback's");
@@ -66,7 +62,7 @@ class LateAnswersTest {
 
     @Test
     void lateAnswersInARowTakeTheStoreToItsFallback() throws Exception {
-        Thread sleeper = redisAsleep(0.5);
+        Thread sleeper = redis.asleep(0.5);
         decide();
         decide();
         assertEquals("shared", counting.state(), "two in a row are not yet enough");
@@ -81,19 +77,5 @@ class LateAnswersTest {
     /** One decision, waited for; a late one is answered by the fallback, never exceptionally. */
     private void decide() throws Exception {
         limits.refusal("127.0.0.1").get(5, TimeUnit.SECONDS);
-    }
-
-    /** Redis blocked for that many seconds, from about now. */
-    private Thread redisAsleep(double seconds) throws InterruptedException {
-        Thread sleeper = new Thread(() -> {
-            try {
-                redis.command("DEBUG", "SLEEP", Double.toString(seconds));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        sleeper.start();
-        Thread.sleep(50);
-        return sleeper;
     }
 }

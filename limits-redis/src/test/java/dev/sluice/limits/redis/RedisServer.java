@@ -123,6 +123,24 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Blocks the server for that many seconds ({@code DEBUG SLEEP}, sent from a thread of its own)
+     * from about now: returns once the command has had 50 ms to arrive; join the thread to wait
+     * for the server's answer.
+     */
+    Thread asleep(double seconds) throws InterruptedException {
+        Thread sleeper = new Thread(() -> {
+            try {
+                command("DEBUG", "SLEEP", Double.toString(seconds));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        sleeper.start();
+        Thread.sleep(50);
+        return sleeper;
+    }
+
     /** Scripts this server ran ({@code EVALSHA} and {@code EVAL}): decisions, and heartbeats. */
     long scriptCalls() throws IOException {
         Matcher calls = SCRIPT_CALLS.matcher(command("INFO", "commandstats"));
