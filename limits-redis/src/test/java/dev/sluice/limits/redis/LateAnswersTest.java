@@ -26,7 +26,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * (a heartbeat that met Redis asleep would take the store down by itself, as it should).
  */
 class LateAnswersTest {
-    private static final Duration BOUND = Duration.ofMillis(20);
+    /** Wide enough that a loaded machine answers in time whenever Redis is awake. */
+    private static final Duration BOUND = Duration.ofMillis(100);
 
     @RegisterExtension
     final Started started = new Started();
@@ -34,6 +35,8 @@ class LateAnswersTest {
     private ScheduledExecutorService timer;
     private SharedCounting counting;
     private SharedCallLimits limits;
+    /** Switches before the test: a heartbeat late at start (under load) counts one, and is not this test's. */
+    private long switchesBefore;
 
     @BeforeEach
     void shared() throws Exception {
@@ -44,32 +47,36 @@ class LateAnswersTest {
         assertTrue(counting.awaitAnswer(Duration.ofSeconds(10)), "Redis answers");
         timer.shutdown();
         assertTrue(timer.awaitTermination(5, TimeUnit.SECONDS));
+        // A heartbeat sent before the timer stopped may still end late: let it, then start shared.
+        Thread.sleep(5 * BOUND.toMillis());
+        assertTrue(counting.awaitAnswer(Duration.ofSeconds(10)), "Redis answers");
+        switchesBefore = counting.switchesToFallback();
         limits = new SharedCallLimits("late", new CallLimitSettings(new RateLimitSettings(1_000, 100, 0), null,
                 LimitStore.REDIS, LimitFallback.LOCAL), counting, System::nanoTime);
     }
 
     @Test
     void oneLateAnswerIsDecidedByTheFallbackAndLeavesTheStoreShared() throws Exception {
-        Thread sleeper = redis.asleep(0.2);
+        Thread sleeper = redis.asleep(1.0);
         decide();
         sleeper.join();
         assertEquals(1, counting.fallbackDecisions(), "the late decision was the fallback's");
         decide();
         assertEquals("shared", counting.state());
-        assertEquals(0, counting.switchesToFallback());
+        assertEquals(switchesBefore, counting.switchesToFallback());
         assertEquals(1, counting.fallbackDecisions(), "the next decision was Redis's");
     }
 
     @Test
     void lateAnswersInARowTakeTheStoreToItsFallback() throws Exception {
-        Thread sleeper = redis.asleep(0.5);
+        Thread sleeper = redis.asleep(2.0);
         decide();
         decide();
         assertEquals("shared", counting.state(), "two in a row are not yet enough");
         decide();
         sleeper.join();
         assertEquals("fallback", counting.state());
-        assertEquals(1, counting.switchesToFallback());
+        assertEquals(switchesBefore + 1, counting.switchesToFallback());
         decide();
         assertEquals(4, counting.fallbackDecisions(), "down, Redis is not asked");
     }
