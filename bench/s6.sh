@@ -9,11 +9,11 @@
 #
 #   bench/s6.sh [seconds-per-run] [rounds]      (defaults: 10 s, 2 rounds; S6_RATES="200 800 2000")
 #
-# BENCH_S6_A_WAR=path adds a target "base": another Tomcat with that WAR (the engine before a
-# change against the one built here) and BENCH_S6_A_OPTS as its extra Sluice options; the same
-# WAR on both with an option on one side weighs a setting. BENCH_S6_OPTS adds options to
-# "sluice"; BENCH_S6_WAR=path deploys that WAR as "sluice"; BENCH_NO_BUILD=1 uses the WARs
-# already built; BENCH_SERVE=1 starts and warms everything, then waits (to profile by hand);
+# BENCH_S6_MORE="name=war[:options] ..." adds Sluice targets, each in a Tomcat of its own: that WAR
+# (an engine before a change, against the one built here) with those Sluice options (commas
+# between them); the same WAR with an option on one side weighs a setting. BENCH_S6_OPTS adds
+# options to "sluice"; BENCH_S6_WAR=path deploys that WAR as "sluice"; BENCH_NO_BUILD=1 uses the
+# WARs already built; BENCH_SERVE=1 starts and warms everything, then waits (to profile by hand);
 # S6_PROFILE=rate ends with a perf profile of each Sluice and mitre Tomcat at that rate.
 # Needs java, mvn, curl (and perf for S6_PROFILE). Everything it starts is stopped by PID on exit.
 # Hold the bench lock (one benchmark at a time on the machine): flock /tmp/bench.lock bash bench/s6.sh
@@ -50,11 +50,13 @@ tomcat() { # target war url-path extra-options
 tomcat sluice "$T/s6/sluice.war" /sluice/bj/delay "$ROUTE ${BENCH_S6_OPTS:-}"
 tomcat mitre "$BENCH/mitre-war/target/mitre.war" /mitre/bj/delay ""
 PID[floor]=${PID[mitre]}; URL[floor]=${URL[mitre]/\/mitre\/bj/\/mitre\/floor\/bj}
-if [ -n "${BENCH_S6_A_WAR:-}" ]; then
-    mkdir -p "$T/s6/a" && cp "$BENCH_S6_A_WAR" "$T/s6/a/sluice.war"
-    tomcat base "$T/s6/a/sluice.war" /sluice/bj/delay "$ROUTE ${BENCH_S6_A_OPTS:-}"
-    TARGETS="direct base sluice mitre floor"
-fi
+for variant in ${BENCH_S6_MORE:-}; do # name=war[:options]
+    name=${variant%%=*}; war=${variant#*=}; options=""
+    case $war in *:*) options=${war#*:}; war=${war%%:*} ;; esac
+    mkdir -p "$T/s6/$name" && cp "$war" "$T/s6/$name/sluice.war"
+    tomcat "$name" "$T/s6/$name/sluice.war" /sluice/bj/delay "$ROUTE ${options//,/ }"
+    TARGETS="${TARGETS/direct/direct $name}"
+done
 for t in $TARGETS; do wait_for "${URL[$t]}"; done
 log "targets: $(for t in $TARGETS; do printf '%s=%s(pid %s) ' "$t" "${URL[$t]}" "${PID[$t]:--}"; done)"
 
