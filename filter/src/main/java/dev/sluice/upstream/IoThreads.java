@@ -41,7 +41,6 @@ import org.apache.hc.core5.util.TimeValue;
  *
  * <p>A lane's client starts with its first exchange, so an idle filter holds no I/O thread.
  * HttpClient starts each reactor from an executor thread that then idles: two threads a lane.
- * While a profile's lanes are quiet ({@link LaneLoad}), each upstream keeps to its first lane.
  */
 public final class IoThreads implements Closeable {
     /** A context attribute: the client's request had no User-Agent, so none is sent. */
@@ -53,10 +52,6 @@ public final class IoThreads implements Closeable {
     private final AtomicInteger nextFirst = new AtomicInteger();
     /** Each profile's lanes, in the order the profiles were first used; guarded by this. */
     private final Map<Profile, CloseableHttpAsyncClient[]> clients = new LinkedHashMap<>();
-    /** How hard each profile's lanes work; guarded by this. */
-    private final Map<Profile, LaneLoad> loads = new LinkedHashMap<>();
-    private final long spreadAbove;
-    private final long keepBelow;
     private boolean closed;
 
     /**
@@ -64,17 +59,6 @@ public final class IoThreads implements Closeable {
      * @param prefix the I/O threads' names begin with it: {@code <prefix>-lane<i>-<n>}
      */
     public IoThreads(int size, String prefix) {
-        this(size, prefix, LaneLoad.SPREAD_ABOVE, LaneLoad.KEEP_BELOW);
-    }
-
-    /**
-     * @param spreadAbove the lanes' CPU in nanoseconds per second above which exchanges spread
-     *        over them; 0 to spread them always
-     * @param keepBelow the CPU per second below which exchanges keep to one lane again
-     */
-    IoThreads(int size, String prefix, long spreadAbove, long keepBelow) {
-        this.spreadAbove = spreadAbove;
-        this.keepBelow = keepBelow;
         if (size < 1) {
             throw new IllegalArgumentException("I/O threads: " + size + ", at least 1 needed");
         }
@@ -115,14 +99,9 @@ public final class IoThreads implements Closeable {
                 profileIndex++;
             }
             String name = prefix + (profileIndex == 0 ? "" : "-p" + profileIndex) + "-lane" + lane;
-            lanes[lane] = start(name, profile, load(profile));
+            lanes[lane] = start(name, profile);
         }
         return lanes[lane];
-    }
-
-    /** How hard the lanes of this profile work, which decides whether exchanges spread over them. */
-    synchronized LaneLoad load(Profile profile) {
-        return loads.computeIfAbsent(profile, p -> new LaneLoad(spreadAbove, keepBelow));
     }
 
     /** The I/O threads started so far (two per lane started). */
@@ -162,14 +141,14 @@ public final class IoThreads implements Closeable {
      * redirects, no cookies, no authentication step, no decompression (bodies pass byte for byte).
      * Timeouts come with each exchange's request configuration, pools with its {@link PoolDispatch.Ticket}.
      */
-    private static CloseableHttpAsyncClient start(String name, Profile profile, LaneLoad load) {
+    private static CloseableHttpAsyncClient start(String name, Profile profile) {
         CloseableHttpAsyncClient client = HttpAsyncClients.custom()
                 .setConnectionManager(new PoolDispatch())
                 .setIOReactorConfig(IOReactorConfig.custom()
                         .setIoThreadCount(1)
                         .setSelectInterval(TimeValue.ofMilliseconds(profile.selectMillis()))
                         .build())
-                .setThreadFactory(LaneThread.factory(name, load::add))
+                .setThreadFactory(LaneThread.factory(name))
                 .setHttp1Config(Http1Config.custom().setBufferSize(profile.readBuffer()).setInitialWindowSize(profile.window()).build())
                 .setDefaultRequestConfig(RequestConfig.custom().setRedirectsEnabled(false).setExpectContinueEnabled(false).build())
                 .disableAutomaticRetries()

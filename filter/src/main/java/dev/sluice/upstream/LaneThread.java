@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.util.Iterator;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /**
  * An upstream lane's I/O thread, which keeps one scratch buffer for sending request bodies. A body
@@ -33,17 +32,8 @@ public final class LaneThread extends Thread {
 
     /** Makes daemon lane threads named {@code prefix-1}, {@code prefix-2}, ... */
     public static ThreadFactory factory(String prefix) {
-        return factory(prefix, thread -> { });
-    }
-
-    /** Makes lane threads as {@link #factory(String)} does, each handed to {@code made}. */
-    static ThreadFactory factory(String prefix, Consumer<Thread> made) {
         AtomicInteger count = new AtomicInteger();
-        return task -> {
-            Thread thread = new LaneThread(task, prefix + "-" + count.incrementAndGet());
-            made.accept(thread);
-            return thread;
-        };
+        return task -> new LaneThread(task, prefix + "-" + count.incrementAndGet());
     }
 
     /**

@@ -64,17 +64,14 @@ public final class UpstreamClient implements Closeable {
     private final RequestConfig requestConfig;
     /** The I/O threads this client started for itself, when it was given none to share; else {@code null}. */
     private final IoThreads own;
-    /** How hard the lanes work: while they are quiet, exchanges keep to the first lane. */
-    private final LaneLoad load;
 
     /**
-     * A client on I/O threads of its own, {@code pool.io-threads} of them, stopped with it, over
-     * which exchanges always spread.
+     * A client on I/O threads of its own, {@code pool.io-threads} of them, stopped with it.
      *
      * @param timer where the deadlines of exchanges waiting for a pooled connection run
      */
     UpstreamClient(UpstreamSettings settings, ScheduledExecutorService timer) {
-        this(settings, timer, new IoThreads(settings.pool().ioThreads(), "sluice-" + settings.name(), 0, 0), true);
+        this(settings, timer, new IoThreads(settings.pool().ioThreads(), "sluice-" + settings.name()), true);
     }
 
     /**
@@ -101,7 +98,6 @@ public final class UpstreamClient implements Closeable {
         // connection of one lane resume a session another lane negotiated.
         TlsStrategy tls = settings.scheme() == Scheme.HTTPS ? UpstreamTls.strategy(settings.name(), settings.tls()) : null;
         IoThreads.Profile profile = IoThreads.Profile.of(settings);
-        this.load = io.load(profile);
         int first = io.firstLane();
         this.lanes = new Lane[count];
         for (int i = 0; i < count; i++) {
@@ -170,17 +166,13 @@ public final class UpstreamClient implements Closeable {
     }
 
     /**
-     * While the lanes are quiet, the first lane as long as it has room for the node; else the lane
-     * with the most room left for the node, counting the node's share and the lane's whole share.
-     * Ties go to the first lane, so that requests one at a time keep reusing the same pooled
-     * connection instead of opening one per lane.
+     * The lane with the most room left for the node, counting the node's share and the lane's
+     * whole share. Ties go to the first lane, so that requests one at a time keep reusing the same
+     * pooled connection instead of opening one per lane.
      */
     private Lane laneFor(int node) {
         Lane best = lanes[0];
         int bestRoom = best.room(node);
-        if (bestRoom > 0 && (lanes.length == 1 || !load.busy())) {
-            return best;
-        }
         for (int i = 1; i < lanes.length; i++) {
             int room = lanes[i].room(node);
             if (room > bestRoom) {

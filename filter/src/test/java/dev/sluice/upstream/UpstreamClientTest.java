@@ -49,8 +49,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An upstream's lanes: every lane is an I/O thread with its part of the pool, exchanges are
- * spread evenly over them whatever the pool holds (on the filter's shared threads, once they work
- * hard), and the configured limits hold for the lanes together.
+ * spread evenly over them whatever the pool holds, and the configured limits hold for the lanes
+ * together.
  */
 class UpstreamClientTest {
     private final List<AutoCloseable> opened = new ArrayList<>();
@@ -79,34 +79,6 @@ class UpstreamClientTest {
             }
             assertEquals(Map.of("lane0", 2, "lane1", 2), perLane, "round " + round);
         }
-    }
-
-    @Test
-    void onQuietSharedLanesExchangesRunningTogetherKeepToTheUpstreamsFirstLane() throws Exception {
-        TestOrigin origin = origin(Handlers.delayed(100, ok()), new AtomicInteger(), new AtomicInteger());
-        IoThreads io = new IoThreads(2, "sluice-quiet");
-        UpstreamClient client = sharedClient(origin, io);
-        for (String thread : sendTogether(client, node(origin), 4)) {
-            assertEquals("lane0", lane(thread));
-        }
-        assertEquals(2, io.started(), "one lane's reactor and its starter: the second lane was never woken");
-    }
-
-    @Test
-    void onceTheSharedLanesWorkHardExchangesSpreadOverThem() throws Exception {
-        TestOrigin origin = origin(Handlers.delayed(100, ok()), new AtomicInteger(), new AtomicInteger());
-        // Any CPU at all counts as hard work here.
-        IoThreads io = new IoThreads(2, "sluice-busy", 1, 0);
-        UpstreamClient client = sharedClient(origin, io);
-        sendTogether(client, node(origin), 16);
-        // The lanes' CPU is read at most every quarter second, by an exchange that asks then.
-        Thread.sleep(300);
-        sendTogether(client, node(origin), 1);
-        Map<String, Integer> perLane = new TreeMap<>();
-        for (String thread : sendTogether(client, node(origin), 4)) {
-            perLane.merge(lane(thread), 1, Integer::sum);
-        }
-        assertEquals(Map.of("lane0", 2, "lane1", 2), perLane);
     }
 
     @Test
@@ -356,14 +328,6 @@ class UpstreamClientTest {
         all.addAll(List.of(keyValues));
         UpstreamClient client = new UpstreamClient(settings(all.toArray(String[]::new)), timer);
         opened.add(client);
-        return client;
-    }
-
-    /** A client of two lanes on the shared I/O threads {@code io}; both are closed after the test, the client first. */
-    private UpstreamClient sharedClient(TestOrigin origin, IoThreads io) {
-        UpstreamClient client = new UpstreamClient(settings("nodes", "127.0.0.1:" + origin.port(), "pool.io-threads", "2"), timer, io);
-        opened.add(client);
-        opened.add(io);
         return client;
     }
 
