@@ -150,7 +150,7 @@ awk -F'\t' -v targets="$TARGETS" '
             for (j = 1; j <= nt; j++) { t = tl[j]; k = r SUBSEP t; c = median(cpu[k])
                 above = (t != "direct" && t != "floor") ? sprintf("%.0f", c - fl) : "-"
                 printf "%-7s %8.1f %8s %9d %10s %8s %12s %10s %12.2f\n", t, median(p50[k]), worst(p99[k]), fail[k], (t == "direct" ? "-" : c),
-                    (t == "direct" || mi == 0 ? "-" : sprintf("%.2f", c / mi)), above, (above == "-" || mi - fl <= 0 ? "-" : sprintf("%.2f", (c - fl) / (mi - fl))), median(cs[k]) }
+                    (t == "direct" || mi == 0 ? "-" : sprintf("%.2f", c / mi)), above, (above == "-" || mi - fl < 0.1 * fl ? "-" : sprintf("%.2f", (c - fl) / (mi - fl))), median(cs[k]) }
         }
     }' "$RESULTS"
 # per rate and Tomcat: switches and CPU µs per request by thread group, medians of the rounds
