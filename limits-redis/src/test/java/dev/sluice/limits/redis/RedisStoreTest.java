@@ -105,6 +105,28 @@ class RedisStoreTest {
         assertEquals(2, take(client).limit(), "then the client's own bucket refuses");
     }
 
+    private static SharedLimitStore.Grant lease(Bucket bucket, int atMost) throws Exception {
+        return store.lease(bucket, atMost).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aLeaseTakesAsManyTokensAsAskedWhenTheBucketHoldsThem() throws Exception {
+        Bucket bucket = new Bucket("{t}:lease", 10, 8);
+        assertEquals(5, lease(bucket, 5).tokens());
+        assertEquals(3, lease(bucket, 5).tokens(), "then the three left of the burst, not five");
+        SharedLimitStore.Grant refused = lease(bucket, 5);
+        assertEquals(0, refused.tokens());
+        assertNotNull(refused.refusal(), "an empty bucket refuses a lease as it refuses a call");
+        assertEquals(10, refused.refusal().limit());
+    }
+
+    @Test
+    void leasedTokensAreGoneFromTheBucketForEveryone() throws Exception {
+        Bucket bucket = new Bucket("{t}:leased", 10, 4);
+        assertEquals(4, lease(bucket, 4).tokens());
+        assertNotNull(take(bucket), "a call through another instance finds the bucket empty");
+    }
+
     @Test
     void bucketsExpireOnceFullAgain() throws Exception {
         take(new Bucket("{t}:expiry", 10, 5));
