@@ -79,13 +79,15 @@ public final class SharedCallLimits {
         if (lease.startAsking()) {
             return askBatch(true, clientAddress);
         }
-        CompletableFuture<Void> batch = lease.asked();
+        CompletableFuture<Boolean> batch = lease.asked();
         if (batch == null) {
             return asked(upstreamBucket(), clientAddress);
         }
         // Calls come in clumps: those that meet an empty lease while a batch is on its way wait
-        // for it rather than each asking the store for a token of its own.
-        return batch.thenCompose(came -> lease.takeAgain() ? ALLOWED : asked(upstreamBucket(), clientAddress));
+        // for it rather than each asking the store for a token of its own. A batch the store
+        // failed to answer in time leaves them to the fallback: asking again would double the bound.
+        return batch.thenCompose(answered -> lease.takeAgain() ? ALLOWED
+                : answered ? asked(upstreamBucket(), clientAddress) : CompletableFuture.completedFuture(fallback(clientAddress)));
     }
 
     private List<SharedLimitStore.Bucket> upstreamBucket() {
@@ -122,19 +124,19 @@ public final class SharedCallLimits {
         try {
             asked = counting.store().lease(upstreamBucket, size).toCompletableFuture();
         } catch (RuntimeException e) {
-            lease.notGranted();
+            lease.notGranted(false);
             counting.decisionFailed(e);
             return forThisCall ? CompletableFuture.completedFuture(fallback(clientAddress)) : ALLOWED;
         }
         return asked.handle((grant, failure) -> {
             if (failure != null) {
-                lease.notGranted();
+                lease.notGranted(false);
                 counting.decisionFailed(failure);
                 return forThisCall ? fallback(clientAddress) : null;
             }
             counting.answeredInTime();
             if (grant.refusal() != null) {
-                lease.notGranted();
+                lease.notGranted(true);
                 return forThisCall ? grant.refusal() : null;
             }
             lease.granted(forThisCall ? grant.tokens() - 1 : grant.tokens());

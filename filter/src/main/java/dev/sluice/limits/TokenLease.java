@@ -31,8 +31,11 @@ final class TokenLease {
 
     private final LongSupplier nanoClock;
     private final AtomicReference<Batch> current;
-    /** The batch being asked for, completed once it came or did not: at most one at a time. */
-    private final AtomicReference<CompletableFuture<Void>> asking = new AtomicReference<>();
+    /**
+     * The batch being asked for, at most one at a time: completes with whether the store answered
+     * (with tokens or a refusal), {@code false} when it failed or was too slow.
+     */
+    private final AtomicReference<CompletableFuture<Boolean>> asking = new AtomicReference<>();
     private final LongAdder calls = new LongAdder();
     /** Written only by the caller that won {@link #startAsking}. */
     private long lookedAt;
@@ -106,7 +109,7 @@ final class TokenLease {
      * The batch being asked for, for a call that found none left to wait for instead of asking on
      * its own; {@code null} when none is.
      */
-    CompletableFuture<Void> asked() {
+    CompletableFuture<Boolean> asked() {
         return asking.get();
     }
 
@@ -137,11 +140,15 @@ final class TokenLease {
                 fresh.left.addAndGet(rest);
             }
         }
-        asking.getAndSet(null).complete(null);
+        asking.getAndSet(null).complete(true);
     }
 
-    /** The ask was refused or failed: the next call may ask again. */
-    void notGranted() {
-        asking.getAndSet(null).complete(null);
+    /**
+     * The ask was refused, or failed: the next call may ask again.
+     *
+     * @param answered whether the store answered (a refusal), rather than failed or was too slow
+     */
+    void notGranted(boolean answered) {
+        asking.getAndSet(null).complete(answered);
     }
 }

@@ -38,19 +38,28 @@ class TokenLeaseTest {
     void oneBatchIsAskedForAtATime() {
         assertTrue(lease.startAsking());
         assertFalse(lease.startAsking(), "a second caller asks for one token of its own");
-        lease.notGranted();
+        lease.notGranted(true);
         assertTrue(lease.startAsking(), "refused or failed, the next may ask");
     }
 
     @Test
     void callsMayWaitForTheBatchBeingAskedFor() {
         assertTrue(lease.startAsking());
-        CompletableFuture<Void> batch = lease.asked();
+        CompletableFuture<Boolean> batch = lease.asked();
         assertFalse(batch.isDone(), "on its way");
         lease.granted(2);
-        assertTrue(batch.isDone(), "came");
+        assertTrue(batch.join(), "came");
         assertTrue(lease.takeAgain());
         assertNull(lease.asked(), "none asked for now");
+    }
+
+    @Test
+    void callsWaitingForABatchThatFailedAreToldSo() {
+        lease.startAsking();
+        CompletableFuture<Boolean> batch = lease.asked();
+        lease.notGranted(false);
+        assertFalse(batch.join(), "the store did not answer in time: the waiting calls go to the fallback");
+        assertFalse(lease.takeAgain());
     }
 
     @Test
