@@ -33,6 +33,50 @@ public interface SharedLimitStore extends AutoCloseable {
     CompletionStage<RateLimiter.Decision> acquire(List<Bucket> buckets);
 
     /**
+     * Takes up to {@code atMost} tokens from one bucket in one atomic step, as many as it holds:
+     * an instance deciding many calls a second takes several per round trip and spends them
+     * itself.
+     *
+     * @return completes with the tokens taken, at least one, or with the refusal when the bucket
+     *         had none; exceptionally as {@link #acquire}
+     */
+    CompletionStage<Grant> lease(Bucket bucket, int atMost);
+
+    /** What {@link #lease} took: tokens, or the refusal. */
+    final class Grant {
+        private final int tokens;
+        private final RateLimiter.Decision refusal;
+
+        private Grant(int tokens, RateLimiter.Decision refusal) {
+            this.tokens = tokens;
+            this.refusal = refusal;
+        }
+
+        /** Tokens taken, at least one. */
+        public static Grant of(int tokens) {
+            if (tokens < 1) {
+                throw new IllegalArgumentException("a grant holds at least one token: " + tokens);
+            }
+            return new Grant(tokens, null);
+        }
+
+        /** No token: the bucket's refusal. */
+        public static Grant refused(RateLimiter.Decision refusal) {
+            return new Grant(0, refusal);
+        }
+
+        /** Tokens taken; 0 when refused. */
+        public int tokens() {
+            return tokens;
+        }
+
+        /** The refusal, or {@code null} when tokens were taken. */
+        public RateLimiter.Decision refusal() {
+            return refusal;
+        }
+    }
+
+    /**
      * Says this instance is alive and counts those alive.
      *
      * @param instance this instance's identity, the same for every call

@@ -35,13 +35,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The shared store in Redis, through Lettuce's asynchronous API: each decision is one
- * {@code EVALSHA} of a GCRA script over the call's buckets, answered on Lettuce's threads, and
- * failed by Lettuce's own timer once it takes longer than the bound. Commands are refused at once
- * while the connection is down (never queued), so a dead Redis costs no waiting; Lettuce
- * reconnects by itself every quarter second. A Redis unreachable at open is connected to again at
- * each heartbeat. Closing it ends every thread it started before it returns, so that an application
- * undeployed or reloaded leaves none behind.
+ * The shared store in Redis, through Lettuce's asynchronous API: each decision (or lease of
+ * several tokens) is one {@code EVALSHA} of a GCRA script over the call's buckets, answered on
+ * Lettuce's threads, and failed by Lettuce's own timer once it takes longer than the bound.
+ * Commands are refused at once while the connection is down (never queued), so a dead Redis
+ * costs no waiting; Lettuce reconnects by itself every quarter second. A Redis unreachable at
+ * open is connected to again at each heartbeat. Closing it ends every thread it started before it
+ * returns, so that an application undeployed or reloaded leaves none behind.
  */
 final class RedisStore implements SharedLimitStore {
     /** One set for the instances, in one slot of a cluster. */
@@ -132,12 +132,26 @@ final class RedisStore implements SharedLimitStore {
 
     @Override
     public CompletionStage<RateLimiter.Decision> acquire(List<Bucket> buckets) {
+        return take(buckets, 1).thenApply(answer -> refusal(answer, buckets));
+    }
+
+    @Override
+    public CompletionStage<Grant> lease(Bucket bucket, int atMost) {
+        List<Bucket> buckets = List.of(bucket);
+        return take(buckets, atMost).thenApply(answer -> {
+            RateLimiter.Decision refusal = refusal(answer, buckets);
+            return refusal != null ? Grant.refused(refusal) : Grant.of(((Number) answer.get(1)).intValue());
+        });
+    }
+
+    /** One run of the script: up to this many tokens from every bucket, all or none. */
+    private CompletionStage<List<Object>> take(List<Bucket> buckets, int atMost) {
         Connected now = connected;
         if (now == null) {
             return notConnected();
         }
         String[] keys = new String[buckets.size()];
-        String[] args = new String[buckets.size() * 2];
+        String[] args = new String[buckets.size() * 2 + 1];
         for (int i = 0; i < keys.length; i++) {
             Bucket bucket = buckets.get(i);
             double interval = MICROS / bucket.rate();
@@ -145,13 +159,13 @@ final class RedisStore implements SharedLimitStore {
             args[2 * i] = Double.toString(interval);
             args[2 * i + 1] = Double.toString(interval * bucket.burst());
         }
+        args[args.length - 1] = Integer.toString(atMost);
         // Usually on a container thread: Netty's pools must not stay in it.
-        return NettyThreadLocals.leaveNone(() -> take.<List<Object>>run(now.commands(), ScriptOutputType.MULTI, keys, args))
-                .thenApply(answer -> decision(answer, buckets));
+        return NettyThreadLocals.leaveNone(() -> take.<List<Object>>run(now.commands(), ScriptOutputType.MULTI, keys, args));
     }
 
     /** The script's answer as the local limiter gives it: {@code null} to go on, else the refusal. */
-    private static RateLimiter.Decision decision(List<Object> answer, List<Bucket> buckets) {
+    private static RateLimiter.Decision refusal(List<Object> answer, List<Bucket> buckets) {
         int refusing = ((Number) answer.get(0)).intValue();
         if (refusing == 0) {
             return null;

@@ -40,6 +40,11 @@ final class ConnectedStore implements AutoCloseable {
         return store.acquire(List.of(buckets)).toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 
+    /** A lease of at most that many tokens from the bucket: the tokens taken, or the refusal. */
+    SharedLimitStore.Grant lease(Bucket bucket, int atMost) throws Exception {
+        return store.lease(bucket, atMost).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
     /** This instance's heartbeat: the number of instances alive. */
     int heartbeat(String instance) throws Exception {
         return store.heartbeat(instance).toCompletableFuture().get(5, TimeUnit.SECONDS);

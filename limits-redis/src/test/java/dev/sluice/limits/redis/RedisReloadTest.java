@@ -44,7 +44,10 @@ class RedisReloadTest {
     void anotherRedisAndAnotherBoundTakeOverWithoutAFailedOrFallenBackRequest() throws Exception {
         RedisServer first = redis();
         RedisServer second = redis();
-        TestConfigSource.set("sluice.upstream.main.rate-limit.store", "redis", "sluice.redis.uri", first.uri());
+        // A per-client limit too, so that every call asks Redis (an upstream-wide limit alone is
+        // leased in batches): which Redis decides shows call by call.
+        TestConfigSource.set("sluice.upstream.main.rate-limit.store", "redis", "sluice.redis.uri", first.uri(),
+                "sluice.upstream.main.rate-limit.per-client", "1000");
         app = stage.add(new Instance());
         awaitState("shared");
         Set<Thread> firstClient = storeThreads();

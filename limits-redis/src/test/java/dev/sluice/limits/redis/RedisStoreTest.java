@@ -81,6 +81,24 @@ class RedisStoreTest {
     }
 
     @Test
+    void aLeaseTakesAsManyTokensAsAskedWhenTheBucketHoldsThem() throws Exception {
+        Bucket bucket = new Bucket("{t}:lease", 10, 8);
+        assertEquals(5, store.lease(bucket, 5).tokens());
+        assertEquals(3, store.lease(bucket, 5).tokens(), "then the three left of the burst, not five");
+        SharedLimitStore.Grant refused = store.lease(bucket, 5);
+        assertEquals(0, refused.tokens());
+        assertNotNull(refused.refusal(), "an empty bucket refuses a lease as it refuses a call");
+        assertEquals(10, refused.refusal().limit());
+    }
+
+    @Test
+    void leasedTokensAreGoneFromTheBucketForEveryone() throws Exception {
+        Bucket bucket = new Bucket("{t}:leased", 10, 4);
+        assertEquals(4, store.lease(bucket, 4).tokens());
+        assertNotNull(store.take(bucket), "a call through another instance finds the bucket empty");
+    }
+
+    @Test
     void bucketsExpireOnceFullAgain() throws Exception {
         store.take(new Bucket("{t}:expiry", 10, 5));
         long ttl = Long.parseLong(redis.command("PTTL", "{t}:expiry").substring(1));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.regex.Matcher;
@@ -73,19 +74,42 @@ class SharedLimitTest {
      */
     private static final String[] PATIENT = {"sluice.redis.timeout", "2000"};
 
+    /** A Redis, and both instances sharing it with these limits and a {@link #PATIENT} bound. */
+    private RedisServer sharingPatiently(String... limits) throws Exception {
+        RedisServer redis = stage.add(RedisServer.launch());
+        String[] keys = Arrays.copyOf(limits, limits.length + 2);
+        keys[limits.length] = PATIENT[0];
+        keys[limits.length + 1] = PATIENT[1];
+        startInstances(redis.uri(), keys);
+        awaitState("shared");
+        return redis;
+    }
+
     @Test
     void twoInstancesHoldOneUpstreamLimitTogether() throws Exception {
-        RedisServer redis = stage.add(RedisServer.launch());
         // A burst of two seconds: calls that reach the instances in clumps on a busy machine lose no tokens.
-        startInstances(redis.uri(), "sluice.upstream.main.rate-limit", Integer.toString(RATE),
-                "sluice.upstream.main.rate-limit.burst", Integer.toString(2 * RATE), PATIENT[0], PATIENT[1]);
-        awaitState("shared");
+        // Each instance leases up to two tokens per round trip here (a twentieth of a second of its share).
+        sharingPatiently("sluice.upstream.main.rate-limit", Integer.toString(RATE), "sluice.upstream.main.rate-limit.burst",
+                Integer.toString(2 * RATE));
         OfferedLoad load = offer(2 * RATE, Duration.ofSeconds(10));
         assertEquals(0, load.unexpected(), "every call answered 200 or 429: " + load);
         assertWithin(RATE * stage.origin().seconds() + 2 * RATE, 5, stage.origin().calls(), "calls the upstream received at twice its limit over two instances");
         assertEquals(stage.origin().calls(), load.count(200), "every call let through reached the upstream");
         assertTrue(a.status(stage.client()).contains("\"fallbackDecisions\":0") && b.status(stage.client()).contains("\"fallbackDecisions\":0"),
                 "Redis decided every call: " + a.status(stage.client()));
+    }
+
+    @Test
+    void belowTheLimitAtAHighRateMostCallsAreDecidedWithoutARoundTrip() throws Exception {
+        // A burst of a second: calls that reach the instances in clumps on a busy machine are not refused.
+        RedisServer redis = sharingPatiently("sluice.upstream.main.rate-limit", "400", "sluice.upstream.main.rate-limit.burst", "400");
+        long before = redis.scriptCalls();
+        OfferedLoad load = offer(200, Duration.ofSeconds(5));
+        // Heartbeats included: two a second.
+        long roundTrips = redis.scriptCalls() - before;
+        assertEquals(0, load.count(429) + load.unexpected(), "every call let through: " + load);
+        assertTrue(roundTrips < load.count(200) / 2, "each instance took its tokens in batches: " + roundTrips
+                + " decisions asked of Redis for " + load.count(200) + " calls");
     }
 
     @Test
@@ -105,10 +129,7 @@ class SharedLimitTest {
 
     @Test
     void oneClientSpreadOverTwoInstancesHoldsItsLimit() throws Exception {
-        RedisServer redis = stage.add(RedisServer.launch());
-        startInstances(redis.uri(), "sluice.upstream.main.rate-limit.per-client", "50", "sluice.upstream.main.rate-limit.per-client.burst", "25",
-                PATIENT[0], PATIENT[1]);
-        awaitState("shared");
+        sharingPatiently("sluice.upstream.main.rate-limit.per-client", "50", "sluice.upstream.main.rate-limit.per-client.burst", "25");
         OfferedLoad load = offer(100, Duration.ofSeconds(8));
         assertEquals(0, load.unexpected(), "every call answered 200 or 429: " + load);
         assertWithin(50 * stage.origin().seconds() + 25, 5, stage.origin().calls(), "calls one client made through two instances at twice its limit");
