@@ -163,6 +163,7 @@ final class PoolDispatch implements AsyncClientConnectionManager {
         @Override
         public void execute(String id, AsyncClientExchangeHandler exchangeHandler, HandlerFactory<AsyncPushConsumer> pushHandlerFactory,
                 HttpContext context) {
+            UnsentOnBrokenConnection.handedOver(context);
             endpoint.execute(id, exchangeHandler, pushHandlerFactory, context);
         }
 

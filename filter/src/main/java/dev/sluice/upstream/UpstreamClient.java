@@ -395,8 +395,9 @@ public final class UpstreamClient implements Closeable {
 
     /**
      * Takes an exchange off its lane's count before passing HttpClient's verdict on, so that a
-     * retry sent from the verdict already sees the lane's room again; a malformed answer on a
-     * connection used before is passed on as {@link MalformedOnReusedConnection}.
+     * retry sent from the verdict already sees the lane's room again; a failure of a connection
+     * that never took the request is passed on as {@link UnsentOnBrokenConnection}, a malformed
+     * answer on a connection used before as {@link MalformedOnReusedConnection}.
      */
     private record Counted<T>(Lane lane, int node, HttpClientContext context, FutureCallback<T> callback) implements FutureCallback<T> {
         @Override
@@ -408,7 +409,7 @@ public final class UpstreamClient implements Closeable {
         @Override
         public void failed(Exception cause) {
             lane.ended(node);
-            callback.failed(MalformedOnReusedConnection.marked(cause, context));
+            callback.failed(MalformedOnReusedConnection.marked(UnsentOnBrokenConnection.marked(cause, context), context));
         }
 
         @Override

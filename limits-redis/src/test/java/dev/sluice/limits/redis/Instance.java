@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.time.Duration;
 
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
@@ -67,9 +68,33 @@ final class Instance implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port() + path);
     }
 
+    /** One GET of this path, its body read. */
+    HttpResponse<String> get(HttpClient client, String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** The status view's JSON. */
     String status(HttpClient client) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(uri("/_sluice/status")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return get(client, "/_sluice/status").body();
+    }
+
+    /** Waits (up to ten seconds) until the status views of all these instances show their shared limits in this state at once. */
+    static void awaitState(HttpClient client, String state, Instance... instances) throws Exception {
+        String want = "\"state\":\"" + state + "\"";
+        Await.until(Duration.ofSeconds(10), () -> {
+            for (Instance instance : instances) {
+                if (!instance.status(client).contains(want)) {
+                    return false;
+                }
+            }
+            return true;
+        }, () -> {
+            StringBuilder statuses = new StringBuilder("instances " + state + ":");
+            for (Instance instance : instances) {
+                statuses.append(' ').append(instance.status(client));
+            }
+            return statuses.toString();
+        });
     }
 
     @Override

@@ -3,18 +3,15 @@ package dev.sluice.limits.redis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.limits.SharedLimitStore;
 import dev.sluice.limits.SharedLimitStore.Bucket;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A Redis Cluster of three masters, each with a replica, changing under decisions asked one after
@@ -28,55 +25,25 @@ class RedisClusterTopologyTest {
     private static final Bucket BUCKET = new Bucket("{sluice:failover}:all", 1_000_000, 1_000_000);
     private static final long NODE_TIMEOUT_MILLIS = 2_000;
 
-    private final List<RedisServer> nodes = new ArrayList<>();
-    private SharedLimitStore store;
+    @RegisterExtension
+    final Started started = new Started();
+    private RedisCluster cluster;
+    private ConnectedStore store;
 
     @BeforeEach
     void startCluster() throws Exception {
-        List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-        for (int i = 0; i < 6; i++) {
-            RedisServer node = RedisServer.launch("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                    "--cluster-node-timeout", Long.toString(NODE_TIMEOUT_MILLIS));
-            nodes.add(node);
-            create.add("127.0.0.1:" + node.port());
-        }
-        create.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
-        Process created = new ProcessBuilder(create).redirectErrorStream(true).start();
-        String output = new String(created.getInputStream().readAllBytes());
-        assertTrue(created.waitFor(60, TimeUnit.SECONDS) && created.exitValue() == 0, "cluster created: " + output);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        for (RedisServer node : nodes) {
-            while (!node.command("CLUSTER", "INFO").contains("cluster_state:ok") || !replicaInSync(node)) {
-                assertTrue(System.nanoTime() < deadline, "cluster_state:ok and replicas in sync on " + node.port());
-                Thread.sleep(100);
-            }
-        }
-        store = RedisStoreTest.connected("redis-cluster://127.0.0.1:" + nodes.get(0).port());
-    }
-
-    private static boolean replicaInSync(RedisServer node) throws Exception {
-        String replication = node.command("INFO", "replication");
-        return replication.contains("role:master") || replication.contains("master_link_status:up");
-    }
-
-    @AfterEach
-    void stopCluster() throws Exception {
-        if (store != null) {
-            store.close();
-        }
-        for (RedisServer node : nodes) {
-            node.close();
-        }
+        cluster = started.add(RedisCluster.start(3, 1, NODE_TIMEOUT_MILLIS));
+        store = started.add(ConnectedStore.to(cluster.uri()));
     }
 
     @Test
     void anOperatorsFailoverCostsNoDecision() throws Exception {
-        RedisServer replica = replicaOf(masterOf(BUCKET.key()));
+        RedisServer replica = cluster.replicaOf(cluster.masterOf(BUCKET.key()));
         try (Decisions decisions = new Decisions(store)) {
             // CLUSTER FAILOVER waits for the replica to have every write, with writes paused for that moment.
             Thread.sleep(1_000);
             assertEquals("+OK", replica.command("CLUSTER", "FAILOVER"));
-            awaitRole(replica, "role:master");
+            RedisCluster.awaitRole(replica, "role:master");
             long madeByReplica = replica.scriptCalls();
             Thread.sleep(2_000);
 
@@ -87,8 +54,8 @@ class RedisClusterTopologyTest {
 
     @Test
     void aKilledMastersDecisionsFailOnlyUntilItsReplicaIsElectedAndFound() throws Exception {
-        RedisServer master = masterOf(BUCKET.key());
-        RedisServer replica = replicaOf(master);
+        RedisServer master = cluster.masterOf(BUCKET.key());
+        RedisServer replica = cluster.replicaOf(master);
         try (Decisions decisions = new Decisions(store)) {
             Thread.sleep(1_000);
             long killedAt = System.nanoTime();
@@ -113,9 +80,9 @@ class RedisClusterTopologyTest {
 
     @Test
     void aSlotMovedToAnotherMasterCostsNoDecision() throws Exception {
-        RedisServer source = masterOf(BUCKET.key());
-        RedisServer target = nodes.stream().filter(n -> isMaster(n) && n != source).findFirst().orElseThrow();
-        String slot = nodes.get(0).command("CLUSTER", "KEYSLOT", BUCKET.key()).substring(1);
+        RedisServer source = cluster.masterOf(BUCKET.key());
+        RedisServer target = cluster.nodes().stream().filter(n -> RedisCluster.isMaster(n) && n != source).findFirst().orElseThrow();
+        String slot = cluster.slotOf(BUCKET.key());
         String sourceId = source.command("CLUSTER", "MYID");
         String targetId = target.command("CLUSTER", "MYID");
         try (Decisions decisions = new Decisions(store)) {
@@ -129,8 +96,8 @@ class RedisClusterTopologyTest {
             String migrated = source.command("MIGRATE", "127.0.0.1", Integer.toString(target.port()), BUCKET.key(), "0", "5000");
             assertTrue(migrated.equals("+OK") || migrated.equals("+NOKEY"), migrated);
             Thread.sleep(500);
-            for (RedisServer node : nodes) {
-                if (isMaster(node)) {
+            for (RedisServer node : cluster.nodes()) {
+                if (RedisCluster.isMaster(node)) {
                     assertEquals("+OK", node.command("CLUSTER", "SETSLOT", slot, "NODE", targetId));
                 }
             }
@@ -145,14 +112,6 @@ class RedisClusterTopologyTest {
         }
     }
 
-    private static boolean isMaster(RedisServer node) {
-        try {
-            return node.command("INFO", "replication").contains("role:master");
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
     /** Decisions asked one after another on a thread of their own, each as soon as the last answered; counted. */
     private static final class Decisions implements AutoCloseable {
         private final AtomicLong made = new AtomicLong();
@@ -161,11 +120,11 @@ class RedisClusterTopologyTest {
         private volatile boolean running = true;
         private final Thread asker;
 
-        Decisions(SharedLimitStore store) {
+        Decisions(ConnectedStore store) {
             asker = new Thread(() -> {
                 while (running) {
                     try {
-                        store.acquire(List.of(BUCKET)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                        store.take(BUCKET);
                         made.incrementAndGet();
                     } catch (InterruptedException e) {
                         return;
@@ -184,51 +143,6 @@ class RedisClusterTopologyTest {
         public void close() throws InterruptedException {
             running = false;
             asker.join(10_000);
-        }
-    }
-
-    /** The master whose slots hold this key. */
-    private RedisServer masterOf(String key) throws Exception {
-        long slot = Long.parseLong(nodes.get(0).command("CLUSTER", "KEYSLOT", key).substring(1));
-        for (String line : nodes.get(0).command("CLUSTER", "NODES").split("\n")) {
-            String[] fields = line.trim().split(" ");
-            if (!fields[2].contains("master")) {
-                continue;
-            }
-            for (int i = 8; i < fields.length; i++) {
-                String[] range = fields[i].split("-");
-                long from = Long.parseLong(range[0]);
-                long to = range.length > 1 ? Long.parseLong(range[1]) : from;
-                if (slot >= from && slot <= to) {
-                    return node(fields[1]);
-                }
-            }
-        }
-        throw new AssertionError("no master holds slot " + slot);
-    }
-
-    private RedisServer replicaOf(RedisServer master) throws Exception {
-        String id = master.command("CLUSTER", "MYID");
-        for (String line : master.command("CLUSTER", "NODES").split("\n")) {
-            String[] fields = line.trim().split(" ");
-            if (fields[3].equals(id)) {
-                return node(fields[1]);
-            }
-        }
-        throw new AssertionError("no replica of " + master.port());
-    }
-
-    /** The node of an address as CLUSTER NODES gives it: {@code 127.0.0.1:port@busport}. */
-    private RedisServer node(String address) {
-        int port = Integer.parseInt(address.substring(address.indexOf(':') + 1, address.indexOf('@')));
-        return nodes.stream().filter(n -> n.port() == port).findFirst().orElseThrow();
-    }
-
-    private static void awaitRole(RedisServer node, String role) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!node.command("INFO", "replication").contains(role)) {
-            assertTrue(System.nanoTime() < deadline, node.port() + " " + role);
-            Thread.sleep(20);
         }
     }
 }

@@ -5,24 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 
 import javax.management.ObjectName;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A reload (the JMX operation) that moves the shared limits to another Redis, changes their bound,
@@ -32,46 +25,27 @@ import org.junit.jupiter.api.Test;
 class RedisReloadTest {
     private static final String UNCHANGED_UPSTREAM = "reloaded: 1 upstreams (none changed), 1 routes";
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    @RegisterExtension
+    final Stage stage = new Stage();
     private RecordedLog storeLog;
-    private final List<AutoCloseable> started = new ArrayList<>();
-    private Origin origin;
     private Instance app;
 
     @BeforeEach
     void start() throws Exception {
-        storeLog = RecordedLog.of("dev.sluice.limits.SharedCounting");
-        origin = new Origin();
-        started.add(origin);
-        TestConfigSource.VALUES.putAll(Map.of("sluice.route.api.path", "/api", "sluice.route.api.upstream", "main",
-                "sluice.upstream.main.nodes", origin.address(), "sluice.upstream.main.rate-limit", "1000",
-                "sluice.status.path", "/_sluice/status", "sluice.redis.timeout", "5000"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (app != null) {
-            app.close();
-        }
-        for (AutoCloseable each : started) {
-            each.close();
-        }
-        storeLog.close();
-        TestConfigSource.VALUES.clear();
+        storeLog = stage.add(RecordedLog.of("dev.sluice.limits.SharedCounting"));
+        TestConfigSource.set("sluice.upstream.main.rate-limit", "1000", "sluice.redis.timeout", "5000");
     }
 
     private RedisServer redis() throws Exception {
-        RedisServer redis = RedisServer.launch();
-        started.add(redis);
-        return redis;
+        return stage.add(RedisServer.launch());
     }
 
     @Test
     void anotherRedisAndAnotherBoundTakeOverWithoutAFailedOrFallenBackRequest() throws Exception {
         RedisServer first = redis();
         RedisServer second = redis();
-        TestConfigSource.VALUES.putAll(Map.of("sluice.upstream.main.rate-limit.store", "redis", "sluice.redis.uri", first.uri()));
-        app = new Instance();
+        TestConfigSource.set("sluice.upstream.main.rate-limit.store", "redis", "sluice.redis.uri", first.uri());
+        app = stage.add(new Instance());
         awaitState("shared");
         Set<Thread> firstClient = storeThreads();
         assertFalse(firstClient.isEmpty(), "the first Redis's client runs threads");
@@ -80,31 +54,31 @@ class RedisReloadTest {
         Thread operator = new Thread(() -> {
             try {
                 Thread.sleep(1_500);
-                TestConfigSource.VALUES.put("sluice.redis.uri", second.uri());
+                TestConfigSource.set("sluice.redis.uri", second.uri());
                 answers.add(reload());
                 Thread.sleep(2_000);
-                TestConfigSource.VALUES.put("sluice.redis.timeout", "4000");
+                TestConfigSource.set("sluice.redis.timeout", "4000");
                 answers.add(reload());
             } catch (Exception e) {
                 answers.add(e.toString());
             }
         });
         operator.start();
-        OfferedLoad load = new OfferedLoad(client).run(List.of(app.uri("/api/x")), 50, Duration.ofSeconds(6));
+        OfferedLoad load = new OfferedLoad(stage.client()).run(List.of(app.uri("/api/x")), 50, Duration.ofSeconds(6));
         operator.join();
 
         // The upstream's own settings are the same: it is rebuilt on the new store all the same.
         assertEquals(List.of(UNCHANGED_UPSTREAM, UNCHANGED_UPSTREAM), answers);
         assertEquals(0, load.unexpected(), "no request failed across the reloads: " + load);
-        assertEquals(load.count(200), origin.calls(), "every request went upstream");
+        assertEquals(load.count(200), stage.origin().calls(), "every request went upstream");
         assertEquals(List.of(), storeLog.atLeast(Level.WARNING), "no store went down: no decision fell back");
-        assertTrue(app.status(client).contains("\"state\":\"shared\",\"fallbackSwitches\":0,\"fallbackDecisions\":0"), app.status(client));
+        assertTrue(app.status(stage.client()).contains("\"state\":\"shared\",\"fallbackSwitches\":0,\"fallbackDecisions\":0"), app.status(stage.client()));
         assertEquals(Set.of(), alive(firstClient), "the first Redis's client closed with its threads");
 
         long firstCalls = first.scriptCalls();
         long secondCalls = second.scriptCalls();
         for (int i = 0; i < 10; i++) {
-            client.send(HttpRequest.newBuilder(app.uri("/api/x")).build(), HttpResponse.BodyHandlers.discarding());
+            app.get(stage.client(), "/api/x");
         }
         assertEquals(firstCalls, first.scriptCalls(), "the first Redis is asked nothing more");
         assertTrue(second.scriptCalls() >= secondCalls + 10, "the second decides every call");
@@ -113,15 +87,15 @@ class RedisReloadTest {
     @Test
     void anUpstreamMovedToRedisAndBackCountsThereAndThenLeavesNoClient() throws Exception {
         RedisServer redis = redis();
-        TestConfigSource.VALUES.put("sluice.redis.uri", redis.uri());
-        app = new Instance();
+        TestConfigSource.set("sluice.redis.uri", redis.uri());
+        app = stage.add(new Instance());
         assertEquals(Set.of(), storeThreads(), "an application counting locally opens no Redis client");
 
-        TestConfigSource.VALUES.put("sluice.upstream.main.rate-limit.store", "redis");
+        TestConfigSource.set("sluice.upstream.main.rate-limit.store", "redis");
         assertEquals("reloaded: 1 upstreams (1 changed), 1 routes", reload());
-        assertTrue(app.status(client).contains("\"state\":\"shared\""), "shared at once after the reload: " + app.status(client));
+        assertTrue(app.status(stage.client()).contains("\"state\":\"shared\""), "shared at once after the reload: " + app.status(stage.client()));
         for (int i = 0; i < 5; i++) {
-            assertEquals(200, client.send(HttpRequest.newBuilder(app.uri("/api/x")).build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+            assertEquals(200, app.get(stage.client(), "/api/x").statusCode());
         }
         assertTrue(redis.scriptCalls() >= 5, "Redis decided the calls");
         Set<Thread> redisClient = storeThreads();
@@ -131,7 +105,7 @@ class RedisReloadTest {
         assertEquals(Set.of(), alive(redisClient), "the client closed with its threads");
         long calls = redis.scriptCalls();
         for (int i = 0; i < 5; i++) {
-            assertEquals(200, client.send(HttpRequest.newBuilder(app.uri("/api/x")).build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+            assertEquals(200, app.get(stage.client(), "/api/x").statusCode());
         }
         assertEquals(calls, redis.scriptCalls(), "counted locally again");
         assertEquals(List.of(), storeLog.atLeast(Level.WARNING));
@@ -143,27 +117,16 @@ class RedisReloadTest {
     }
 
     private void awaitState(String state) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!app.status(client).contains("\"state\":\"" + state + "\"")) {
-            assertTrue(System.nanoTime() < deadline, state + ": " + app.status(client));
-            Thread.sleep(50);
-        }
+        Instance.awaitState(stage.client(), state, app);
     }
 
     /** The threads of the Redis clients open in this JVM: Lettuce's and the store's timer. */
     private static Set<Thread> storeThreads() {
-        Set<Thread> threads = new HashSet<>(Thread.getAllStackTraces().keySet());
-        threads.removeIf(t -> !(t.getName().startsWith("lettuce-") || t.getName().startsWith("sluice-redis")));
-        return threads;
+        return Threads.named(name -> name.startsWith("lettuce-") || name.startsWith("sluice-redis"));
     }
 
     /** Those of the threads still alive after the old store's grace (its bound and a second) and a few seconds more. */
     private static Set<Thread> alive(Set<Thread> threads) throws InterruptedException {
-        Set<Thread> left = new HashSet<>(threads);
-        for (int i = 0; i < 150 && !left.isEmpty(); i++) {
-            Thread.sleep(100);
-            left.removeIf(t -> !t.isAlive());
-        }
-        return left;
+        return Threads.aliveAfter(threads, Duration.ofSeconds(15));
     }
 }

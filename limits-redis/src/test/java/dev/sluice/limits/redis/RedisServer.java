@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,6 +121,42 @@ final class RedisServer implements AutoCloseable {
                 return new String(in.readNBytes(Integer.parseInt(line.substring(1))), StandardCharsets.UTF_8);
             }
             return line;
+        }
+    }
+
+    /**
+     * Blocks the server for that many seconds ({@code DEBUG SLEEP}, sent from a thread of its own)
+     * and returns once it is seen asleep (a {@code PING} goes unanswered for 25 ms), however loaded
+     * the machine; join the thread to wait for the server's answer.
+     */
+    Thread asleep(double seconds) throws InterruptedException, IOException {
+        Thread sleeper = new Thread(() -> {
+            try {
+                command("DEBUG", "SLEEP", Double.toString(seconds));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        sleeper.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (answersPingWithin(25)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Redis did not go to sleep within 5 s");
+            }
+            Thread.sleep(5);
+        }
+        return sleeper;
+    }
+
+    private boolean answersPingWithin(int millis) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            socket.setSoTimeout(millis);
+            socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            readLine(socket.getInputStream());
+            return true;
+        } catch (SocketTimeoutException asleep) {
+            return false;
         }
     }
 

@@ -16,26 +16,22 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store's decisions, made by its Lua script in a real Redis. */
 class RedisStoreTest {
+    @RegisterExtension
+    static final Started STARTED = new Started();
     private static RedisServer redis;
-    private static SharedLimitStore store;
+    private static ConnectedStore store;
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RedisServer.launch();
-        store = connected(redis.uri());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        store.close();
-        redis.close();
+        redis = STARTED.add(RedisServer.launch());
+        store = STARTED.add(ConnectedStore.to(redis.uri()));
     }
 
     @BeforeEach
@@ -43,34 +39,13 @@ class RedisStoreTest {
         redis.command("FLUSHALL");
     }
 
-    /** A store open and answering. */
-    static SharedLimitStore connected(String uri) throws InterruptedException {
-        SharedLimitStore opened = new RedisStoreProvider().open(uri, Duration.ofMillis(500));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        ExecutionException last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                opened.heartbeat("test").toCompletableFuture().get();
-                return opened;
-            } catch (ExecutionException notYet) {
-                last = notYet;
-                Thread.sleep(50);
-            }
-        }
-        throw new AssertionError("the store never connected to " + uri, last);
-    }
-
-    private static RateLimiter.Decision take(Bucket... buckets) throws Exception {
-        return store.acquire(List.of(buckets)).toCompletableFuture().get(5, TimeUnit.SECONDS);
-    }
-
     @Test
     void aBucketAllowsItsBurstThenRefusesWithWhenToComeBack() throws Exception {
         Bucket bucket = new Bucket("{t}:burst", 10, 3);
         for (int i = 0; i < 3; i++) {
-            assertNull(take(bucket), "token " + (i + 1) + " of the burst");
+            assertNull(store.take(bucket), "token " + (i + 1) + " of the burst");
         }
-        RateLimiter.Decision refusal = take(bucket);
+        RateLimiter.Decision refusal = store.take(bucket);
         assertNotNull(refusal, "the fourth call at once is refused");
         assertFalse(refusal.allowed());
         assertEquals(10, refusal.limit());
@@ -84,30 +59,30 @@ class RedisStoreTest {
     @Test
     void aBucketRefillsAtItsRate() throws Exception {
         Bucket bucket = new Bucket("{t}:refill", 20, 1);
-        assertNull(take(bucket));
-        assertNotNull(take(bucket));
+        assertNull(store.take(bucket));
+        assertNotNull(store.take(bucket));
         Thread.sleep(60);
-        assertNull(take(bucket), "one token after one interval (50 ms)");
+        assertNull(store.take(bucket), "one token after one interval (50 ms)");
     }
 
     @Test
     void bucketsAreTakenAllOrNone() throws Exception {
         Bucket client = new Bucket("{t}:client", 2, 5);
         Bucket upstream = new Bucket("{t}:all", 1, 1);
-        assertNull(take(client, upstream));
-        RateLimiter.Decision refusal = take(client, upstream);
+        assertNull(store.take(client, upstream));
+        RateLimiter.Decision refusal = store.take(client, upstream);
         assertNotNull(refusal);
         assertEquals(1, refusal.limit(), "the upstream's bucket refused");
         // The client's bucket lost nothing to the refused call: its burst of 5 minus the one call made.
         for (int i = 0; i < 4; i++) {
-            assertNull(take(client), "the client keeps token " + (i + 2));
+            assertNull(store.take(client), "the client keeps token " + (i + 2));
         }
-        assertEquals(2, take(client).limit(), "then the client's own bucket refuses");
+        assertEquals(2, store.take(client).limit(), "then the client's own bucket refuses");
     }
 
     @Test
     void bucketsExpireOnceFullAgain() throws Exception {
-        take(new Bucket("{t}:expiry", 10, 5));
+        store.take(new Bucket("{t}:expiry", 10, 5));
         long ttl = Long.parseLong(redis.command("PTTL", "{t}:expiry").substring(1));
         assertTrue(ttl > 0 && ttl <= 102, "kept one interval (100 ms), not forever: " + ttl);
     }
@@ -115,17 +90,17 @@ class RedisStoreTest {
     @Test
     void aRedisThatForgotTheScriptIsGivenItAgain() throws Exception {
         Bucket bucket = new Bucket("{t}:noscript", 10, 2);
-        assertNull(take(bucket));
+        assertNull(store.take(bucket));
         redis.command("SCRIPT", "FLUSH");
-        assertNull(take(bucket), "NOSCRIPT is answered by sending the script");
-        assertNotNull(take(bucket));
+        assertNull(store.take(bucket), "NOSCRIPT is answered by sending the script");
+        assertNotNull(store.take(bucket));
     }
 
     @Test
     void heartbeatsCountTheInstancesAlive() throws Exception {
-        assertEquals(1, store.heartbeat("a").toCompletableFuture().get());
-        assertEquals(2, store.heartbeat("b").toCompletableFuture().get());
-        assertEquals(2, store.heartbeat("a").toCompletableFuture().get(), "the same instance counts once");
+        assertEquals(1, store.heartbeat("a"));
+        assertEquals(2, store.heartbeat("b"));
+        assertEquals(2, store.heartbeat("a"), "the same instance counts once");
     }
 
     @Test
@@ -135,20 +110,12 @@ class RedisStoreTest {
             while (quick.heartbeat("q").toCompletableFuture().handle((n, e) -> e).get() != null && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            Thread sleeper = new Thread(() -> {
-                try {
-                    redis.command("DEBUG", "SLEEP", "0.5");
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            sleeper.start();
-            Thread.sleep(50);
+            Thread sleeper = redis.asleep(1.0);
             long start = System.nanoTime();
             ExecutionException failed = assertThrows(ExecutionException.class,
                     () -> quick.acquire(List.of(new Bucket("{t}:slow", 10, 1))).toCompletableFuture().get(5, TimeUnit.SECONDS));
             long tookMillis = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(tookMillis < 200, "failed after " + tookMillis + " ms, not when Redis woke: " + failed.getCause());
+            assertTrue(tookMillis < 500, "failed after " + tookMillis + " ms, not when Redis woke: " + failed.getCause());
             sleeper.join();
         }
     }

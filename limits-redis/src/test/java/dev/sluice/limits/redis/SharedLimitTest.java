@@ -3,20 +3,16 @@ package dev.sluice.limits.redis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two instances of an application, each an embedded Tomcat with the filter, share one real Redis:
@@ -28,46 +24,24 @@ class SharedLimitTest {
     private static final int BURST = 10;
     private static final Pattern SWITCHES = Pattern.compile("\"fallbackSwitches\":(\\d+)");
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    @RegisterExtension
+    final Stage stage = new Stage();
     private RecordedLog switches;
-    private RedisServer redis;
-    private Origin origin;
     private Instance a;
     private Instance b;
 
     @BeforeEach
     void start() throws Exception {
-        switches = RecordedLog.of("dev.sluice.limits.SharedCounting");
-        origin = new Origin();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable each : new AutoCloseable[] {a, b, origin, redis}) {
-            if (each != null) {
-                each.close();
-            }
-        }
-        switches.close();
-        TestConfigSource.VALUES.clear();
+        switches = stage.add(RecordedLog.of("dev.sluice.limits.SharedCounting"));
     }
 
     /** Both instances, configured with these keys on top of one upstream limited to 100 calls a second in Redis. */
     private void startInstances(String redisUri, String... more) throws Exception {
-        Map<String, String> config = TestConfigSource.VALUES;
-        config.put("sluice.route.api.path", "/api");
-        config.put("sluice.route.api.upstream", "main");
-        config.put("sluice.upstream.main.nodes", origin.address());
-        config.put("sluice.upstream.main.rate-limit.store", "redis");
-        config.put("sluice.redis.uri", redisUri);
         // Generous for a busy test machine: a decision slower than this would count Redis as down.
-        config.put("sluice.redis.timeout", "100");
-        config.put("sluice.status.path", "/_sluice/status");
-        for (int i = 0; i < more.length; i += 2) {
-            config.put(more[i], more[i + 1]);
-        }
-        a = new Instance();
-        b = new Instance();
+        TestConfigSource.set("sluice.upstream.main.rate-limit.store", "redis", "sluice.redis.uri", redisUri, "sluice.redis.timeout", "100");
+        TestConfigSource.set(more);
+        a = stage.add(new Instance());
+        b = stage.add(new Instance());
         assertTrue(a.started() && b.started(), "both instances started");
     }
 
@@ -81,16 +55,11 @@ class SharedLimitTest {
     }
 
     private void awaitState(String state) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        String want = "\"state\":\"" + state + "\"";
-        while (!(a.status(client).contains(want) && b.status(client).contains(want))) {
-            assertTrue(System.nanoTime() < deadline, "both instances " + state + ": " + a.status(client) + " " + b.status(client));
-            Thread.sleep(50);
-        }
+        Instance.awaitState(stage.client(), state, a, b);
     }
 
     private OfferedLoad offer(int perSecond, Duration length) throws InterruptedException {
-        return new OfferedLoad(client).run(List.of(a.uri("/api/x"), b.uri("/api/x")), perSecond, length);
+        return new OfferedLoad(stage.client()).run(List.of(a.uri("/api/x"), b.uri("/api/x")), perSecond, length);
     }
 
     private static void assertWithin(double expected, double percent, int actual, String what) {
@@ -106,26 +75,26 @@ class SharedLimitTest {
 
     @Test
     void twoInstancesHoldOneUpstreamLimitTogether() throws Exception {
-        redis = RedisServer.launch();
+        RedisServer redis = stage.add(RedisServer.launch());
         // A burst of two seconds: calls that reach the instances in clumps on a busy machine lose no tokens.
         startInstances(redis.uri(), "sluice.upstream.main.rate-limit", Integer.toString(RATE),
                 "sluice.upstream.main.rate-limit.burst", Integer.toString(2 * RATE), PATIENT[0], PATIENT[1]);
         awaitState("shared");
         OfferedLoad load = offer(2 * RATE, Duration.ofSeconds(10));
         assertEquals(0, load.unexpected(), "every call answered 200 or 429: " + load);
-        assertWithin(RATE * origin.seconds() + 2 * RATE, 5, origin.calls(), "calls the upstream received at twice its limit over two instances");
-        assertEquals(origin.calls(), load.count(200), "every call let through reached the upstream");
-        assertTrue(a.status(client).contains("\"fallbackDecisions\":0") && b.status(client).contains("\"fallbackDecisions\":0"),
-                "Redis decided every call: " + a.status(client));
+        assertWithin(RATE * stage.origin().seconds() + 2 * RATE, 5, stage.origin().calls(), "calls the upstream received at twice its limit over two instances");
+        assertEquals(stage.origin().calls(), load.count(200), "every call let through reached the upstream");
+        assertTrue(a.status(stage.client()).contains("\"fallbackDecisions\":0") && b.status(stage.client()).contains("\"fallbackDecisions\":0"),
+                "Redis decided every call: " + a.status(stage.client()));
     }
 
     @Test
     void aRefusalCarriesTheSharedBucketsHeaders() throws Exception {
-        redis = RedisServer.launch();
+        RedisServer redis = stage.add(RedisServer.launch());
         startInstances(redis.uri(), "sluice.upstream.main.rate-limit", "1", "sluice.upstream.main.rate-limit.burst", "1");
         awaitState("shared");
-        assertEquals(200, client.send(HttpRequest.newBuilder(a.uri("/api/x")).build(), HttpResponse.BodyHandlers.discarding()).statusCode());
-        HttpResponse<String> refused = client.send(HttpRequest.newBuilder(b.uri("/api/x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, a.get(stage.client(), "/api/x").statusCode());
+        HttpResponse<String> refused = b.get(stage.client(), "/api/x");
         assertEquals(429, refused.statusCode(), "the other instance refuses: the token was taken through the first");
         assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null));
         assertEquals("1", refused.headers().firstValue("RateLimit-Limit").orElse(null));
@@ -136,18 +105,18 @@ class SharedLimitTest {
 
     @Test
     void oneClientSpreadOverTwoInstancesHoldsItsLimit() throws Exception {
-        redis = RedisServer.launch();
+        RedisServer redis = stage.add(RedisServer.launch());
         startInstances(redis.uri(), "sluice.upstream.main.rate-limit.per-client", "50", "sluice.upstream.main.rate-limit.per-client.burst", "25",
                 PATIENT[0], PATIENT[1]);
         awaitState("shared");
         OfferedLoad load = offer(100, Duration.ofSeconds(8));
         assertEquals(0, load.unexpected(), "every call answered 200 or 429: " + load);
-        assertWithin(50 * origin.seconds() + 25, 5, origin.calls(), "calls one client made through two instances at twice its limit");
+        assertWithin(50 * stage.origin().seconds() + 25, 5, stage.origin().calls(), "calls one client made through two instances at twice its limit");
     }
 
     @Test
     void redisKilledMidRunFallsBackToEachInstancesShareThenSharesAgain() throws Exception {
-        redis = RedisServer.launch();
+        RedisServer redis = stage.add(RedisServer.launch());
         startInstances(redis.uri(), upstreamLimit());
         awaitState("shared");
         Thread operator = operator(3_000, redis::kill, redis::start);
@@ -159,12 +128,12 @@ class SharedLimitTest {
         // Redis at its own heartbeat: for up to a second one counts in Redis while the other
         // still allows its half. Three switches in nine seconds: the window the origin measures is
         // good to a tenth, not the twentieth of a steady run.
-        int most = (int) (RATE * origin.seconds() * 1.1) + 3 * BURST + RATE / 2;
-        assertTrue(origin.calls() <= most, "the upstream stays protected: " + origin.calls() + " calls, at most " + most);
-        assertTrue(origin.calls() >= RATE * 9 / 2, "and served meanwhile: " + origin.calls());
+        int most = (int) (RATE * stage.origin().seconds() * 1.1) + 3 * BURST + RATE / 2;
+        assertTrue(stage.origin().calls() <= most, "the upstream stays protected: " + stage.origin().calls() + " calls, at most " + most);
+        assertTrue(stage.origin().calls() >= RATE * 9 / 2, "and served meanwhile: " + stage.origin().calls());
         awaitState("shared");
         for (Instance instance : List.of(a, b)) {
-            client.send(HttpRequest.newBuilder(instance.uri("/api/x")).build(), HttpResponse.BodyHandlers.discarding());
+            instance.get(stage.client(), "/api/x");
         }
         assertTrue(redis.command("INFO", "commandstats").contains("cmdstat_eval"), "the restarted Redis counts again");
         assertSwitchesLoggedOnceEach();
@@ -172,14 +141,14 @@ class SharedLimitTest {
 
     @Test
     void redisStalledFailsClosedWithinTheBoundThenSharesAgain() throws Exception {
-        redis = RedisServer.launch();
+        RedisServer redis = stage.add(RedisServer.launch());
         startInstances(redis.uri(), upstreamLimit("sluice.upstream.main.rate-limit.fallback", "fail-closed"));
         awaitState("shared");
         Thread operator = operator(2_000, redis::pause, redis::resume);
         OfferedLoad load = offer(2 * RATE, Duration.ofSeconds(6));
         operator.join();
         assertEquals(0, load.unexpected(), "a stalled store fails no call: " + load);
-        assertTrue(origin.calls() <= RATE * origin.seconds() * 1.05 + BURST, "never above the shared limit: " + origin.calls());
+        assertTrue(stage.origin().calls() <= RATE * stage.origin().seconds() * 1.05 + BURST, "never above the shared limit: " + stage.origin().calls());
         awaitState("shared");
         assertSwitchesLoggedOnceEach();
     }
@@ -187,16 +156,16 @@ class SharedLimitTest {
     /** Each instance went to its fallback at least once, and said so once per switch, not per request. */
     private void assertSwitchesLoggedOnceEach() throws Exception {
         long switched = switchesToFallback();
-        assertTrue(switched >= 2, "both instances fell back: " + a.status(client) + " " + b.status(client));
+        assertTrue(switched >= 2, "both instances fell back: " + a.status(stage.client()) + " " + b.status(stage.client()));
         assertEquals(switched, switches.count(Level.WARNING, "stopped answering"), "one warning per switch");
         assertEquals(switched, switches.count(Level.INFO, "answers again"), "one line per return");
     }
 
     @Test
     void redisUnreachableAtStartStartsInTheFallbackAndConnectsLater() throws Exception {
-        redis = RedisServer.notStarted();
+        RedisServer redis = stage.add(RedisServer.notStarted());
         startInstances(redis.uri(), upstreamLimit("sluice.redis.instances", "2"));
-        assertEquals(200, client.send(HttpRequest.newBuilder(a.uri("/api/x")).build(), HttpResponse.BodyHandlers.discarding()).statusCode(),
+        assertEquals(200, a.get(stage.client(), "/api/x").statusCode(),
                 "the application serves without Redis");
         awaitState("fallback");
         redis.start();
@@ -229,8 +198,8 @@ class SharedLimitTest {
     private long switchesToFallback() throws Exception {
         long total = 0;
         for (Instance instance : List.of(a, b)) {
-            Matcher count = SWITCHES.matcher(instance.status(client));
-            assertTrue(count.find(), instance.status(client));
+            Matcher count = SWITCHES.matcher(instance.status(stage.client()));
+            assertTrue(count.find(), instance.status(stage.client()));
             total += Long.parseLong(count.group(1));
         }
         return total;
