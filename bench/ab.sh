@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # What one setting costs, side by side: two Tomcats (tomcat-config/, the same WAR: the example's,
 # with the Redis store's one JAR added to WEB-INF/lib) that differ only in Sluice's system
-# properties, driven in turn by wrk with S1 (GET 1 KiB from nginx, 32 connections), round after
+# properties, driven in turn by wrk with one of bench/run.sh's loads (S1 unless told), round after
 # round in both orders (A B, B A, A B, ...). Prints each run's req/s, p50, p99 and CPU-µs per
 # request of its Tomcat (from /proc/PID/stat), then each side's range and median and the ratio B/A.
 #
-#   bench/ab.sh COMPARISON [seconds-per-run] [rounds]   (defaults: 10 s, 6 rounds)
+#   bench/ab.sh COMPARISON [seconds-per-run] [rounds] [scenario]   (defaults: 10 s, 6 rounds, S1)
+#
+#   S1  GET 1 KiB from nginx, 32 connections      S3  POST 64 KiB echoed by bench/BenchOrigin.java, 16 connections
+#   S2  GET 10 MiB from nginx, 4 connections      S4  GET, BenchOrigin answers after 200 ms, 1000 connections
+#                                                     (each run after 5 s of the same load, unmeasured, as run.sh does)
 #
 #   same          A and B alike: how far two JVMs differ with nothing between them (the noise floor)
 #   metrics       A: sluice.metrics=false; B: true (the example's Prometheus registry takes the meters)
@@ -26,17 +30,28 @@
 # is stopped by PID on exit, also on failure or Ctrl-C.
 set -euo pipefail
 
-COMPARISON=${1:?"usage: bench/ab.sh same|metrics|access-log|shared-limit [seconds-per-run] [rounds]"}
+COMPARISON=${1:?"usage: bench/ab.sh same|metrics|access-log|shared-limit [seconds-per-run] [rounds] [S1|S2|S3|S4]"}
 DURATION=${2:-10}
 ROUNDS=${3:-6}
+SCENARIO=${4:-S1}
 HEAP=-Xmx512m
 source "$(dirname "$0")/lib.sh"
 need wrk nginx curl java mvn jar
 
 ORIGIN=$(free_port)
+JAVA_ORIGIN=$(free_port)
+# scenario -> connections, path, wrk's extra options
+case $SCENARIO in
+    S1) CONNS=32; LOAD_PATH=/bn/1k; WRK_OPTS=() ;;
+    S2) CONNS=4; LOAD_PATH=/bn/10m; WRK_OPTS=() ;;
+    S3) CONNS=16; LOAD_PATH=/bj/echo; WRK_OPTS=(-s "$BENCH/post.lua") ;;
+    S4) CONNS=1000; LOAD_PATH=/bj/delay; WRK_OPTS=() ;;
+    *) echo "unknown scenario: $SCENARIO (S1, S2, S3 or S4)" >&2; exit 2 ;;
+esac
 LIMIT=10000000  # calls a second: the highest rate-limit there is, so that no call is refused
 BASE="${BENCH_AB_OPTS:-} -Dsluice.route.bn.path=/bn -Dsluice.route.bn.upstream=bn -Dsluice.route.bn.strip-prefix=true \
- -Dsluice.upstream.bn.nodes=127.0.0.1:$ORIGIN -Dsluice.metrics=false -Dsluice.access-log=false"
+ -Dsluice.upstream.bn.nodes=127.0.0.1:$ORIGIN -Dsluice.metrics=false -Dsluice.access-log=false \
+ -Dsluice.route.bj.path=/bj -Dsluice.route.bj.upstream=bj -Dsluice.route.bj.strip-prefix=true -Dsluice.upstream.bj.nodes=127.0.0.1:$JAVA_ORIGIN"
 REDIS_PID=""
 case $COMPARISON in
     same) A_OPTS=$BASE; B_OPTS=$BASE ;;
@@ -75,6 +90,10 @@ fi
 # ---- origin and Tomcats ----
 start_nginx "$ORIGIN" "$(free_port)"
 wait_for "http://127.0.0.1:$ORIGIN/1k"
+if [ "$SCENARIO" = S3 ] || [ "$SCENARIO" = S4 ]; then
+    java -Xmx1g -Xss256k -Dsun.net.httpserver.maxIdleConnections=4096 -Dsun.net.httpserver.nodelay=true "$BENCH/BenchOrigin.java" "$JAVA_ORIGIN" > "$T/ab-origin.log" 2>&1 & PIDS+=($!)
+    wait_for "http://127.0.0.1:$JAVA_ORIGIN/bytes?n=1"
+fi
 declare -A PORT PID OPTS=([A]=$A_OPTS [B]=$B_OPTS)
 for side in A B; do
     PORT[$side]=$(free_port)
@@ -93,19 +112,26 @@ fallbacks() { # side: the decisions its fallback made so far (only B has one)
 }
 
 # Warm-up until the JIT is done with the path (30-40 s of S1 on this machine), in turn.
-log "warming up both JVMs"
-for side in A B A B; do wrk -t2 -c32 -d"${BENCH_AB_WARMUP:-20}s" "http://127.0.0.1:${PORT[$side]}/sluice/bn/1k" > /dev/null; done
+log "warming up both JVMs with $SCENARIO: $CONNS connections, $LOAD_PATH"
+load() { # side seconds [wrk options...]
+    local side=$1 seconds=$2; shift 2
+    wrk -t2 -c"$CONNS" -d"${seconds}s" --timeout 10s "${WRK_OPTS[@]}" "$@" "http://127.0.0.1:${PORT[$side]}/sluice$LOAD_PATH"
+}
+for side in A B A B; do load "$side" "${BENCH_AB_WARMUP:-20}" > /dev/null; done
 for side in A B; do log "side $side: ${OPTS[$side]}"; log "side $side: Sluice meters in the registry: $(meters $side), access log lines: $(access_lines $side)"; done
 if [ -n "${BENCH_SERVE:-}" ]; then log "BENCH_SERVE set: everything is up; Ctrl-C stops it"; wait; fi
 
 # ---- measuring ----
-RESULTS=$T/ab-$COMPARISON.tsv
+RESULTS=$T/ab-$COMPARISON-$SCENARIO.tsv
 : > "$RESULTS"
 redis_ticks() { if [ -n "$REDIS_PID" ]; then cpu_ticks "$REDIS_PID"; else echo 0; fi; }
 measure() { # side round
     local side=$1 round=$2 before after rbefore rafter fbefore fafter out
+    # S4: a side's pool of a thousand connections is trimmed while the other side runs; it and the
+    # origin's thousand threads come back before the clock starts (see run.sh's settle).
+    if [ "$SCENARIO" = S4 ]; then load "$side" 5 > /dev/null; fi
     fbefore=$(fallbacks "$side"); before=$(cpu_ticks "${PID[$side]}"); rbefore=$(redis_ticks)
-    out=$(wrk -t2 -c32 -d"${DURATION}s" --timeout 10s --latency "http://127.0.0.1:${PORT[$side]}/sluice/bn/1k")
+    out=$(load "$side" "$DURATION" --latency)
     after=$(cpu_ticks "${PID[$side]}"); rafter=$(redis_ticks); fafter=$(fallbacks "$side")
     local rps mib p50 p99 n errs non2xx
     read -r rps mib p50 p99 n errs non2xx < <(echo "$out" | wrk_figures)
@@ -127,7 +153,7 @@ thread_ticks() { for task in /proc/"$1"/task/*; do
 if [ -n "${BENCH_AB_THREADS:-}" ]; then
     for side in A B; do
         thread_ticks "${PID[$side]}" > "$T/ab-threads-before"
-        n=$(wrk -t2 -c32 -d"${DURATION}s" --timeout 10s "http://127.0.0.1:${PORT[$side]}/sluice/bn/1k" | awk '/requests in/ {print $1}')
+        n=$(load "$side" "$DURATION" | awk '/requests in/ {print $1}')
         thread_ticks "${PID[$side]}" > "$T/ab-threads-after"
         log "side $side, CPU-us per request by thread (threads gone or started during the run count as 0 before):"
         join -t$'\t' -a2 -e0 -o 0,1.2,2.2 "$T/ab-threads-before" "$T/ab-threads-after" \
@@ -137,7 +163,7 @@ if [ -n "${BENCH_AB_THREADS:-}" ]; then
 fi
 
 # ---- report: each side's range and median, and B/A per round and of the medians ----
-sort -t$'\t' -k2,2 -k3,3n "$RESULTS" | awk -F'\t' -v comparison="$COMPARISON" '
+sort -t$'\t' -k2,2 -k3,3n "$RESULTS" | awk -F'\t' -v comparison="$COMPARISON" -v scenario="$SCENARIO" '
     function median(list, n,   a, i, j, t) { split(list, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
         return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
     function range(list, n,   a, i, lo, hi) { split(list, a, " "); lo = hi = a[1]; for (i = 2; i <= n; i++) { if (a[i] + 0 < lo + 0) lo = a[i]; if (a[i] + 0 > hi + 0) hi = a[i] }
@@ -145,7 +171,7 @@ sort -t$'\t' -k2,2 -k3,3n "$RESULTS" | awk -F'\t' -v comparison="$COMPARISON" '
     { s = $2; r = $3; n[s]++; rps[s] = rps[s] " " $4; p50[s] = p50[s] " " $5; p99[s] = p99[s] " " $6; cpu[s] = cpu[s] " " $7; red[s] = red[s] " " $8; err[s] += $9; fb[s] = fb[s] " " $10
       v[s, r, "rps"] = $4; v[s, r, "cpu"] = $7; v[s, r, "p50"] = $5; v[s, r, "p99"] = $6 }
     END {
-        printf "\n%s: S1, %d rounds\n%-5s %22s %18s %18s %24s %18s %7s %12s\n", comparison, n["A"], "side", "req/s (median)", "p50 ms (median)", "p99 ms (median)", "tomcat CPU us/req (median)", "redis us/req", "errors", "fallback %"
+        printf "\n%s: %s, %d rounds\n%-5s %22s %18s %18s %24s %18s %7s %12s\n", comparison, scenario, n["A"], "side", "req/s (median)", "p50 ms (median)", "p99 ms (median)", "tomcat CPU us/req (median)", "redis us/req", "errors", "fallback %"
         for (k = 1; k <= 2; k++) { s = k == 1 ? "A" : "B"
             printf "%-5s %13s (%6.0f) %10s (%5.2f) %10s (%5.2f) %16s (%5.1f) %18s %7d %12s\n", s, range(rps[s], n[s]), median(rps[s], n[s]), range(p50[s], n[s]), median(p50[s], n[s]),
                 range(p99[s], n[s]), median(p99[s], n[s]), range(cpu[s], n[s]), median(cpu[s], n[s]), range(red[s], n[s]), err[s], range(fb[s], n[s]) }

@@ -55,9 +55,12 @@ public final class ActiveChecker implements AutoCloseable {
         long gap = Math.max(1, interval / running.length);
         // The golden ratio's multiples modulo one fill the gap evenly however many upstreams start.
         long phase = (long) ((STARTED.getAndIncrement() * GOLDEN_RATIO_FRACTION) % 1.0 * gap);
+        // At a fixed rate, not with a fixed delay: a timer that fell behind once (a thousand
+        // upstreams' first checks building their pools held it for most of a second) would
+        // otherwise keep every check it delayed bunched behind that hole for good.
         for (int i = 0; i < running.length; i++) {
             int node = i;
-            schedules.add(timer.scheduleWithFixedDelay(() -> check(node), interval * i / running.length + phase, interval,
+            schedules.add(timer.scheduleAtFixedRate(() -> check(node), interval * i / running.length + phase, interval,
                     TimeUnit.MILLISECONDS));
         }
     }

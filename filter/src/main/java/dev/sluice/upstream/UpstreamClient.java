@@ -135,11 +135,17 @@ public final class UpstreamClient implements Closeable {
         return laneFor(node.index()).execute(node.index(), request, response, context, callback, poolWaitLimit);
     }
 
-    /** Sends an active health check and completes with its status (the body is discarded). */
+    /**
+     * Sends an active health check and completes with its status (the body is discarded). The
+     * connection it used closes after it: kept, every checked node would hold one pooled
+     * connection (three read-buffer-sized buffers) between checks, and a gateway of 5,000 checked
+     * nodes ran a 512 MiB heap out.
+     */
     CompletableFuture<Integer> probe(Node node, String path, Timeout timeout) {
         BasicHttpRequest request = new BasicHttpRequest("GET", node.target(), path);
         request.setHeader("Host", node.hostHeader());
         request.setHeader("User-Agent", "sluice-health-check");
+        request.setHeader("Connection", "close");
         HttpClientContext context = HttpClientContext.create();
         context.setRequestConfig(RequestConfig.custom().setResponseTimeout(timeout).setConnectionRequestTimeout(timeout)
                 .setRedirectsEnabled(false).build());

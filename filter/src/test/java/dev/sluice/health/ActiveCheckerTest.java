@@ -12,9 +12,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
@@ -49,6 +51,44 @@ class ActiveCheckerTest {
         } finally {
             checkers.forEach(ActiveChecker::close);
             timer.shutdownNow();
+        }
+    }
+
+    @Test
+    void aTimerThatFellBehindPutsTheNextCheckBackInItsPlace() throws Exception {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+        CountDownLatch firstDone = new CountDownLatch(1);
+        AtomicLong firstStarted = new AtomicLong();
+        // The first check holds the timer for 300 ms, as a thousand upstreams' first checks did
+        // while they built their pools.
+        ActiveChecker checker = new ActiveChecker(health("slow", 1), settings(), 1, node -> {
+            if (firstStarted.compareAndSet(0, System.nanoTime())) {
+                sleep(300);
+                firstDone.countDown();
+            }
+            return CompletableFuture.completedFuture(200);
+        });
+        try {
+            checker.start(timer);
+            assertTrue(firstDone.await(10, TimeUnit.SECONDS));
+            while (timer.getQueue().isEmpty()) {
+                Thread.onSpinWait();
+            }
+            long nextDue = System.nanoTime() + ((Delayed) timer.getQueue().peek()).getDelay(TimeUnit.NANOSECONDS);
+            long afterFirst = TimeUnit.NANOSECONDS.toMillis(nextDue - firstStarted.get());
+            assertTrue(afterFirst < INTERVAL.toMillis() + 150,
+                    "the next check is due one interval after the first was, not after it ended: " + afterFirst + " ms");
+        } finally {
+            checker.close();
+            timer.shutdownNow();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -247,6 +247,24 @@ class UpstreamClientTest {
     }
 
     @Test
+    void anActiveCheckLeavesNoConnectionInThePool() throws Exception {
+        TestOrigin origin = origin(ok(), new AtomicInteger(), new AtomicInteger());
+        UpstreamClient client = client(origin, 1);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, client.probe(node(origin), "/health", Timeout.ofSeconds(10)).get(10, TimeUnit.SECONDS));
+        }
+        // HttpClient may report the answer just before the connection is released.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (client.poolStats().getLeased() > 0) {
+            assertTrue(System.nanoTime() < deadline, "the last check's connection was released");
+            Thread.onSpinWait();
+        }
+        assertEquals(0, client.poolStats().getAvailable(), "no connection kept for the next check");
+        assertEquals(3, origin.connectionsAccepted());
+        assertEquals("close", origin.requests().get(0).header("Connection"));
+    }
+
+    @Test
     void oneLanePerIoThreadButNeverMoreThanTheConnectionsAllowed() {
         assertEquals(4, UpstreamClient.laneCount(4, 1024, 1024));
         assertEquals(2, UpstreamClient.laneCount(4, 1024, 2));
