@@ -26,12 +26,21 @@ class ActiveCheckerTest {
     private static final Duration INTERVAL = Duration.ofSeconds(5);
 
     @Test
-    void theChecksOfManyUpstreamsAreSpreadOverTheInterval() {
+    void theChecksOfManyUpstreamsAreSpreadOverTheInterval() throws Exception {
         int upstreams = 400;
         int nodes = 5;
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+        // The timer's thread is held, so every first check stays in its queue to be read, the
+        // ones due at once included.
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        timer.execute(() -> {
+            held.countDown();
+            awaitQuietly(release);
+        });
         List<ActiveChecker> checkers = new ArrayList<>();
         try {
+            assertTrue(held.await(10, TimeUnit.SECONDS));
             for (int u = 0; u < upstreams; u++) {
                 ActiveChecker checker = new ActiveChecker(health("u" + u, nodes), settings(), nodes, node -> new CompletableFuture<>());
                 checker.start(timer);
@@ -49,6 +58,7 @@ class ActiveCheckerTest {
             assertTrue(IntStream.of(perTenth).allMatch(n -> n > even * 0.8 && n < even * 1.2),
                     "checks per tenth of the interval, " + even + " each if even: " + Arrays.toString(perTenth));
         } finally {
+            release.countDown();
             checkers.forEach(ActiveChecker::close);
             timer.shutdownNow();
         }
@@ -81,6 +91,14 @@ class ActiveCheckerTest {
         } finally {
             checker.close();
             timer.shutdownNow();
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
