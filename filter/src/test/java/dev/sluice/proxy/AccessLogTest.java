@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
@@ -44,7 +46,8 @@ class AccessLogTest extends SluiceInTomcat {
         }
         String node = "127.0.0.1:" + originPort;
         webSockets = WebSocketOrigin.start();
-        return SluiceDeployment.war("access", "sluice.access-log=true\n"
+        // The test client on loopback stands for a proxy in front, whose X-Forwarded-For is believed.
+        return SluiceDeployment.war("access", "sluice.access-log=true\nsluice.trusted-proxies=127.0.0.1/32\n"
                 + SluiceDeployment.route("ws", "127.0.0.1:" + webSockets.port())
                 + SluiceDeployment.route("api", node)
                 + SluiceDeployment.route("refused-first", "127.0.0.1:" + deadPort + " weight=1000, " + node + " weight=1",
@@ -62,6 +65,28 @@ class AccessLogTest extends SluiceInTomcat {
                     + " target=/access/api/answered\\?q=1 route=api upstream=api nodes=127\\.0\\.0\\.1:" + originPort + "/200"
                     + " status=200 cut=false outcome=answered failure=- bytes_in=0 bytes_out=" + response.body().length
                     + " first_byte_ms=\\d+\\.\\d total_ms=\\d+\\.\\d"), line);
+        }
+    }
+
+    @Test
+    void theClientIsTheAddressATrustedProxyReported() throws Exception {
+        assertEquals("203.0.113.7", clientLoggedBehind("203.0.113.7", "line-5"));
+    }
+
+    /** Walked from the right, the chain is believed only as far as its hops are trusted proxies. */
+    @Test
+    void theClientIsTheFirstUntrustedHopNotTheLeftmostClaim() throws Exception {
+        assertEquals("198.51.100.9", clientLoggedBehind("6.6.6.6, 198.51.100.9", "line-6"));
+    }
+
+    /** The {@code client} field of the line of a request the proxy on loopback forwarded with this X-Forwarded-For. */
+    private String clientLoggedBehind(String forwardedFor, String id) throws Exception {
+        try (LogCapture log = LogCapture.start()) {
+            assertEquals(200, get("/api/behind-proxy", "X-Request-Id: " + id, "X-Forwarded-For: " + forwardedFor).status());
+            String line = lineFor(log, "id=" + id);
+            Matcher client = Pattern.compile(" client=(\\S+) ").matcher(line);
+            assertTrue(client.find(), line);
+            return client.group(1);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.sluice.proxy;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.sluice.testing.OriginBehaviours;
@@ -11,6 +12,7 @@ import dev.sluice.testing.TestOrigin;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Locale;
 
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
@@ -19,6 +21,9 @@ import org.junit.jupiter.api.Test;
 /** The header rules both ways: hop-by-hop headers stay behind, Via grows, and a client's proxy claims are not believed. */
 class HeaderForwardingTest extends SluiceInTomcat {
     private static final OriginBehaviours ANSWERS = new OriginBehaviours();
+    /** A client's request to switch to cleartext HTTP/2 (RFC 7540, 3.2), with the settings curl sends. */
+    private static final String[] H2C_UPGRADE = {"Connection: Upgrade, HTTP2-Settings", "Upgrade: h2c",
+        "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA"};
 
     private static TestOrigin origin;
 
@@ -60,6 +65,28 @@ class HeaderForwardingTest extends SluiceInTomcat {
         assertEquals("websocket", seen.header("Upgrade"), "a WebSocket handshake is carried through (WebSocketTunnelTest)");
         assertEquals("13", seen.header("Sec-WebSocket-Version"));
         assertEquals(200, response.status(), "the upstream's answer other than 101 is relayed");
+    }
+
+    /**
+     * An h2c upgrade that reaches the filter (a container with no HTTP/2 upgrade of its own, as
+     * this one; Tomcat with {@code Http2Protocol} answers it 101 itself before any filter runs) is no
+     * WebSocket handshake: its {@code Upgrade} and {@code HTTP2-Settings} stay on the client's hop.
+     */
+    @Test
+    void anH2cUpgradeReachesTheNodeAsAPlainRequest() throws IOException {
+        get("/api/echo", H2C_UPGRADE);
+        RecordedRequest seen = onlyRequestSeen();
+        assertNull(seen.header("Upgrade"));
+        assertNull(seen.header("HTTP2-Settings"));
+        assertFalse(String.valueOf(seen.header("Connection")).toLowerCase(Locale.ROOT).contains("upgrade"), seen.header("Connection"));
+    }
+
+    @Test
+    void theNodesAnswerToAnH2cUpgradeIsRelayedWithoutSwitchingProtocols() throws IOException {
+        RawResponse response = get("/api/echo", H2C_UPGRADE);
+        assertEquals(200, response.status());
+        assertNull(response.header("Upgrade"));
+        onlyRequestSeen(); // the node's answer, not one of Sluice's
     }
 
     @Test

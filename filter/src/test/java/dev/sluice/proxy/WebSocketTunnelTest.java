@@ -191,6 +191,28 @@ class WebSocketTunnelTest extends SluiceInTomcat {
     }
 
     @Test
+    void theHandshakeKeepsTheClientsOrigin() throws Exception {
+        origin.handshakes.clear();
+        WebSocket socket = CLIENT.newWebSocketBuilder().header("Origin", "https://app.example")
+                .buildAsync(URI.create("ws://127.0.0.1:" + port() + CONTEXT + "/ws/origin"), new Received()).get(10, TimeUnit.SECONDS);
+        String headers = origin.handshakes.poll(5, TimeUnit.SECONDS);
+        assertTrue(headers.contains("Origin: https://app.example\n"), headers);
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
+    }
+
+    /** The JDK client offers no extensions (and may not be told to), so the handshake is written by hand. */
+    @Test
+    void theHandshakeKeepsTheClientsExtensionOffer() throws Exception {
+        origin.handshakes.clear();
+        try (RawClient client = RawClient.connect(port())) {
+            client.send(handshake("/ws/extensions", "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"), new byte[0]);
+            assertEquals(101, client.readResponseHeadOnly().status());
+        }
+        String headers = origin.handshakes.poll(5, TimeUnit.SECONDS);
+        assertTrue(headers.contains("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\n"), headers);
+    }
+
+    @Test
     void theClientsCloseCodeReachesTheUpstream() throws Exception {
         WebSocket socket = connect("/ws/client-closes", new Received());
         socket.sendClose(4001, "client leaves").get(5, TimeUnit.SECONDS);
@@ -327,8 +349,12 @@ class WebSocketTunnelTest extends SluiceInTomcat {
         return null;
     }
 
-    private static String handshake(String path) {
-        return "GET " + CONTEXT + path + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    private static String handshake(String path, String... headerLines) {
+        StringBuilder head = new StringBuilder("GET " + CONTEXT + path + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n");
+        for (String line : headerLines) {
+            head.append(line).append("\r\n");
+        }
+        return head.append("\r\n").toString();
     }
 }

@@ -21,9 +21,6 @@ import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.apache.catalina.Context;
-import org.apache.catalina.connector.Connector;
-import org.apache.catalina.startup.Tomcat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,34 +58,15 @@ class StatusPageIT {
                 "sluice.upstream.echo.nodes", serving + ", " + failing,
                 // Long enough that the ejection outlasts Chromium's start on a busy machine.
                 "sluice.upstream.greetings.health.ejection", "120000");
-        overrides.forEach(System::setProperty);
         // The expected "out of rotation" warning is collected, not printed.
         health.setFilter(record -> !healthLog.add(record));
-        Tomcat tomcat = new Tomcat();
-        try {
-            Files.createDirectories(dir.resolve("tomcat/webapps")); // the WAR is expanded there
-            tomcat.setBaseDir(dir.resolve("tomcat").toString());
-            tomcat.setAddDefaultWebXmlToWebapp(false);
-            tomcat.setPort(0);
-            Connector connector = tomcat.getConnector();
-            connector.setProperty("address", "127.0.0.1");
-            Context context = tomcat.addWebapp("", Path.of(System.getProperty("example.war")).toAbsolutePath().toString());
-            // None of the WAR's libraries holds a web fragment, TLD or initializer (its web.xml declares it all);
-            // reading the bundle's 2,500 classes for annotations was most of the start on a busy machine.
-            context.getJarScanner().setJarScanFilter((type, jar) -> false);
-            // Tomcat runs filters only for a request some servlet is mapped to (the status path has none).
-            Tomcat.addServlet(context, "default", "org.apache.catalina.servlets.DefaultServlet").addMapping("/");
-            tomcat.start();
-            URI base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
-            sendUntilEjected(base);
+        try (ExampleTomcat example = ExampleTomcat.start(dir, overrides)) {
+            sendUntilEjected(example.base());
             Files.createDirectories(SCREENSHOT.getParent());
-            load = HeadlessChromium.load(base.resolve("/_sluice/status"), 1000, 640, SCREENSHOT.toAbsolutePath(), dir);
+            load = HeadlessChromium.load(example.base().resolve("/_sluice/status"), 1000, 640, SCREENSHOT.toAbsolutePath(), dir);
             Files.writeString(SCREENSHOT.resolveSibling("status-page.html"), load.dom()); // to read when a test fails
         } finally {
-            tomcat.stop();
-            tomcat.destroy();
             demo.stop(0);
-            overrides.keySet().forEach(System::clearProperty);
             health.setFilter(null);
         }
     }
