@@ -149,6 +149,7 @@ public final class IoThreads implements Closeable {
                         .setSelectInterval(TimeValue.ofMilliseconds(profile.selectMillis()))
                         .build())
                 .setThreadFactory(LaneThread.factory(name))
+                .setIoSessionDecorator(ReactorLocalEvents::decorate)
                 .setHttp1Config(Http1Config.custom().setBufferSize(profile.readBuffer()).setInitialWindowSize(profile.window()).build())
                 .setDefaultRequestConfig(RequestConfig.custom().setRedirectsEnabled(false).setExpectContinueEnabled(false).build())
                 .disableAutomaticRetries()
