@@ -22,7 +22,7 @@ import java.io.IOException;
 import java.util.BitSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
@@ -38,6 +38,8 @@ import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
  */
 final class ProxyExchange implements FutureCallback<Void>, AsyncListener, RequestBody.Sink, ResponseReport.Outcome {
     private static final System.Logger LOG = System.getLogger(ProxyExchange.class.getName());
+    private static final AtomicIntegerFieldUpdater<ProxyExchange> ENDED =
+            AtomicIntegerFieldUpdater.newUpdater(ProxyExchange.class, "ended");
 
     private final Route route;
     private final Upstream upstream;
@@ -71,7 +73,8 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private BodyEntity body;
     private volatile Future<Void> call;
     private volatile boolean clientGone;
-    private final AtomicBoolean ended = new AtomicBoolean();
+    /** 1 once the exchange is over; set once, through {@link #ENDED}: no object of its own per request. */
+    private volatile int ended;
     private boolean sent;
 
     ProxyExchange(Route route, String pathInApplication, RequestHeaders.ClientHop client, HttpServletRequest request,
@@ -331,7 +334,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     /** Counted once, whether the container ({@code onComplete}) or the relay tells first. */
     private void end() {
-        if (ended.compareAndSet(false, true)) {
+        if (ENDED.compareAndSet(this, 0, 1)) {
             upstream.counters().exchangeEnded();
             record.bytesIn(body instanceof StreamedBody streamed ? streamed.received()
                     : body == null ? 0 : Math.max(body.getContentLength(), 0));
