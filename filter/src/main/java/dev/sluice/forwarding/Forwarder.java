@@ -91,7 +91,7 @@ public final class Forwarder {
             response.setHeader(requestIds.header(), requestId);
         }
         ExchangeRecord record = new ExchangeRecord(observers, route.settings().name(), route.upstream().name(),
-                request.getMethod(), ProxyExchange.target(route, pathInApplication, request), client.address(), requestId);
+                request.getMethod(), UpstreamRequest.target(route, pathInApplication, request), client.address(), requestId);
         // Read here, on the container thread the application's span is current on: the exchange
         // may start on the rate limit store's thread.
         Tracing.Parent trace = tracing.current();
@@ -216,7 +216,7 @@ public final class Forwarder {
      * {@code Upgrade} and {@code Connection} of this hop put back.
      */
     public HttpRequest handshake(Route route, String pathInApplication, HttpServletRequest request, Node node) {
-        HttpRequest head = new BasicHttpRequest("GET", node.target(), ProxyExchange.target(route, pathInApplication, request));
+        HttpRequest head = new BasicHttpRequest("GET", node.target(), UpstreamRequest.target(route, pathInApplication, request));
         headers.copy(request, head, route.upstream().settings(), node, headers.clientHop(request));
         head.setHeader("Connection", "Upgrade");
         head.setHeader("Upgrade", "websocket");
@@ -228,7 +228,7 @@ public final class Forwarder {
      */
     public ExchangeRecord handshakeRecord(Route route, String pathInApplication, HttpServletRequest request) {
         return new ExchangeRecord(observers, route.settings().name(), route.upstream().name(), request.getMethod(),
-                ProxyExchange.target(route, pathInApplication, request), clientAddress(request), requestIds.received(request));
+                UpstreamRequest.target(route, pathInApplication, request), clientAddress(request), requestIds.received(request));
     }
 
     /** The span current on this container thread, parent of a handshake's attempts; {@code null} when none. */

@@ -22,7 +22,7 @@ import java.io.IOException;
 import java.util.BitSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
@@ -30,13 +30,16 @@ import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 
 /**
  * One proxied request, from the filter's {@code startAsync} to the last byte: picks a node, builds
- * the upstream request (target, headers), wires the request body ({@link RequestBody}) and the
- * response ({@link ResponseRelay}), retries failed attempts as {@link RetryPolicy} allows, and
- * ties the failures of both sides together, each classified by {@link UpstreamFailure}. The container thread leaves as soon as the upstream call
- * is under way.
+ * the upstream request ({@link UpstreamRequest}, {@link RequestHeaders}), wires the request body
+ * ({@link RequestBody}) and the response ({@link ResponseRelay}), retries failed attempts as
+ * {@link RetryPolicy} allows, tells each attempt's outcome to its node's health ({@link NodeVerdict}),
+ * and ties the failures of both sides together, each classified by {@link UpstreamFailure}. The
+ * container thread leaves as soon as the upstream call is under way.
  */
 final class ProxyExchange implements FutureCallback<Void>, AsyncListener, RequestBody.Sink, ResponseReport.Outcome {
     private static final System.Logger LOG = System.getLogger(ProxyExchange.class.getName());
+    private static final AtomicIntegerFieldUpdater<ProxyExchange> ENDED =
+            AtomicIntegerFieldUpdater.newUpdater(ProxyExchange.class, "ended");
 
     private final Route route;
     private final Upstream upstream;
@@ -70,7 +73,8 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     private BodyEntity body;
     private volatile Future<Void> call;
     private volatile boolean clientGone;
-    private final AtomicBoolean ended = new AtomicBoolean();
+    /** 1 once the exchange is over; set once, through {@link #ENDED}: no object of its own per request. */
+    private volatile int ended;
     private boolean sent;
 
     ProxyExchange(Route route, String pathInApplication, RequestHeaders.ClientHop client, HttpServletRequest request,
@@ -118,40 +122,13 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         out.setWriteListener(relay);
 
         long length = request.getContentLengthLong();
-        boolean undeclared = length < 0 && hasBodyOfUndeclaredLength(request);
+        boolean undeclared = length < 0 && UpstreamRequest.hasBodyOfUndeclaredLength(request);
         if (length > 0 || undeclared) {
             ServletInputStream in = request.getInputStream();
             in.setReadListener(RequestBody.reader(in, undeclared ? -1 : length, bodyBuffers, this));
         } else {
             firstAttempt();
         }
-    }
-
-    /**
-     * For a request without {@code Content-Length}: whether a body follows all the same. Over
-     * HTTP/1.1 it is chunked. HTTP/2 has no chunked coding: a body sent as it is produced comes in
-     * DATA frames with no length declared, and a request without a body ends its stream with its
-     * headers, which the container reports as input already finished.
-     */
-    private static boolean hasBodyOfUndeclaredLength(HttpServletRequest request) throws IOException {
-        if (request.getHeader("Transfer-Encoding") != null) {
-            return true;
-        }
-        return request.getProtocol().startsWith("HTTP/2") && !request.getInputStream().isFinished();
-    }
-
-    /** The request-target sent upstream: the raw path as received, optionally without the prefix, and the raw query. */
-    static String target(Route route, String pathInApplication, HttpServletRequest request) {
-        String path = request.getRequestURI();
-        if (route.settings().stripPrefix()) {
-            String prefix = route.pathPrefix();
-            path = prefix.length() == 1 ? pathInApplication : pathInApplication.substring(prefix.length());
-            if (path.isEmpty()) {
-                path = "/";
-            }
-        }
-        String query = request.getQueryString();
-        return query == null ? path : path + "?" + query;
     }
 
     private void firstAttempt() {
@@ -267,8 +244,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
         }
         UpstreamFailure failure = UpstreamFailure.of(upstream.name(), node.address(), cause, kind);
         if (!clientGone && kind.countsAgainstNode()) {
-            upstream.health().failed(node.index());
-            upstream.counters().nodeFailed(node.index());
+            NodeVerdict.failed(upstream, node.index());
         }
         if (mayRetry(kind) && attempt()) {
             Node retried = node;
@@ -358,7 +334,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
 
     /** Counted once, whether the container ({@code onComplete}) or the relay tells first. */
     private void end() {
-        if (ended.compareAndSet(false, true)) {
+        if (ENDED.compareAndSet(this, 0, 1)) {
             upstream.counters().exchangeEnded();
             record.bytesIn(body instanceof StreamedBody streamed ? streamed.received()
                     : body == null ? 0 : Math.max(body.getContentLength(), 0));
@@ -369,29 +345,7 @@ final class ProxyExchange implements FutureCallback<Void>, AsyncListener, Reques
     @Override
     public void responseHead(int status, String retryAfter) {
         record.responseHead(attempt, status);
-        UpstreamHealth health = upstream.health();
-        // Only 503: a 429 is about one client's calls (RFC 6585), and ejecting the node for it would
-        // let one client over its quota take the node away from everyone.
-        long seconds = status == 503 && retryAfter != null ? seconds(retryAfter) : -1;
-        if (seconds > 0) {
-            health.retryAfter(node.index(), seconds);
-            upstream.counters().nodeFailed(node.index());
-        } else if (health.isFailure(status)) {
-            health.failed(node.index());
-            upstream.counters().nodeFailed(node.index());
-        } else {
-            health.succeeded(node.index());
-            upstream.counters().nodeSucceeded(node.index());
-        }
-    }
-
-    /** A Retry-After in seconds; an HTTP-date or anything else gives -1. */
-    private static long seconds(String retryAfter) {
-        try {
-            return Long.parseLong(retryAfter.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        NodeVerdict.answered(upstream, node.index(), status, retryAfter);
     }
 
     // ---- the container's view ----

@@ -30,18 +30,17 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * failure reported by the container: that thread waits for the other to leave the container's
  * code before giving the request back ({@link #containerFailed}).
  *
- * <p>Bytes go back to HttpClient's window ({@link FlowWindow}) only once the servlet output
- * accepted them; those the client cannot take yet wait in {@link PendingBytes}. The head is
- * translated by {@link ResponseHead}, the body goes as {@link ResponseBody} says (none, gathered
- * whole before the head, or streamed), and a failure before the head was applied is answered by
- * {@link FailureAnswer}, after it by cutting the client's connection. What the relay learns on
- * the way goes to its {@link ResponseReport}.
+ * <p>The body's bytes go into the servlet output through {@link ResponseOutput}, which keeps
+ * those the client cannot take yet, and back to HttpClient's window ({@link FlowWindow}) only once
+ * the output accepted them. The head is translated by {@link ResponseHead}, the body goes as
+ * {@link ResponseBody} says (none, gathered whole before the head, or streamed), and a failure
+ * before the head was applied is answered by {@link FailureAnswer}, after it by cutting the
+ * client's connection. What the relay learns on the way goes to its {@link ResponseReport}.
  */
 final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener, DrainGate.Drain {
     private static final System.Logger LOG = System.getLogger(ResponseRelay.class.getName());
 
     private final HttpServletResponse response;
-    private final ServletOutputStream out;
     private final String via;
     private final ResponseRewrite rewrite;
     private final ResponseReport report;
@@ -50,14 +49,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private final int wholeBodyLimit;
     /** The request id's header, set again over the upstream's, or {@code null}. */
     private final String idHeader;
-    /**
-     * The container's response buffer, enlarged for a streamed body once its head applies: a body
-     * that fits it never reaches the socket before its end. Touched only in the serialised part
-     * after construction.
-     */
-    private int containerBuffer;
-
-    private final PendingBytes pending = new PendingBytes();
+    private final ResponseOutput output;
     private final DrainGate gate = new DrainGate(this);
     private volatile HttpResponse head;
     private volatile long contentLength = -1;
@@ -69,7 +61,6 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
      * write, and until then an upstream failure can still be answered with a clean 5xx.
      */
     private volatile boolean headAtOnce;
-    private volatile boolean ended;
     private volatile UpstreamFailure failure;
     private volatile Throwable clientFailure;
     private volatile FutureCallback<Void> resultCallback;
@@ -80,8 +71,6 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     private boolean headApplied;
     private boolean failureHandled;
     private boolean done;
-    /** Bytes taken from {@link #pending} that the client could not take yet: they go before anything newer. */
-    private ByteBuffer unsent;
 
     ResponseRelay(AsyncContext async, HttpServletResponse response, ServletOutputStream out,
             String via, ResponseRewrite rewrite, ResponseReport report, int window, String idHeader) {
@@ -89,10 +78,9 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         this.idHeader = idHeader;
         this.window = new FlowWindow(window);
         this.wholeBodyLimit = ResponseBody.wholeBodyLimit(window);
-        this.containerBuffer = response.getBufferSize();
+        this.output = new ResponseOutput(response, out, this.window, report);
         this.async = async;
         this.response = response;
-        this.out = out;
         this.via = via;
         this.rewrite = rewrite;
     }
@@ -103,7 +91,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
     public void consumeResponse(HttpResponse response, EntityDetails entity, HttpContext context,
             FutureCallback<Void> resultCallback) {
         if (entity == null) {
-            ended = true;
+            output.end();
         } else {
             contentLength = entity.getContentLength();
             body = ResponseBody.of(contentLength, wholeBodyLimit);
@@ -146,18 +134,18 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
             }
             gate.leaveContainer();
             if (src.hasRemaining()) {
-                pending.append(src);
+                output.append(src);
             }
             gate.drainLoop();
         } else {
-            pending.append(src);
+            output.append(src);
             gate.signal();
         }
     }
 
     @Override
     public void streamEnd(List<? extends Header> trailers) {
-        ended = true;
+        output.end();
         gate.signal();
         FutureCallback<Void> callback = resultCallback;
         if (callback != null) {
@@ -238,27 +226,17 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
 
     /** The fast path of {@link #consume}: only when nothing waits before these bytes. */
     private void writeInline(ByteBuffer src) throws IOException {
-        if (done || clientFailure != null || failure != null || unsent != null || !pending.isEmpty()
-                || !src.hasArray()) {
+        if (done || clientFailure != null || failure != null || output.waiting() || !src.hasArray()) {
             return;
         }
-        int before = src.remaining();
         if (body == ResponseBody.GATHERED) {
-            if (out.isReady()) {
-                ResponseBody.gather(response, out, src, contentLength, window);
-                report.bytesOut(before);
-            }
+            output.gatherNow(src, contentLength);
             return;
         }
         if (!headApplied) {
             applyHead();
         }
-        if (!out.isReady()) {
-            return;
-        }
-        window.settleOwed();
-        ResponseBody.writeSlices(out, src, false, contentLength, containerBuffer, window);
-        report.bytesOut(before - src.remaining());
+        output.writeNow(src, contentLength);
     }
 
     /** Everything that touches the servlet response: one thread at a time, through the {@link DrainGate}. */
@@ -283,26 +261,23 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
                     return;
                 }
                 if (body == ResponseBody.GATHERED) {
-                    boolean whole = ended; // read first: every append happens before the end
-                    if (!out.isReady()) {
+                    boolean whole = output.ended(); // read first: every append happens before the end
+                    if (!output.gatherWaiting(contentLength)) {
                         return; // the container calls back
-                    }
-                    for (ByteBuffer bytes; (bytes = pending.take()) != null;) {
-                        report.bytesOut(bytes.remaining());
-                        ResponseBody.gather(response, out, bytes, contentLength, window);
-                        pending.recycle(bytes);
                     }
                     if (!whole) {
                         return;
                     }
-                } else if (pending.isEmpty() && unsent == null && !ended && !headAtOnce) {
+                } else if (!output.waiting() && !output.ended() && !headAtOnce) {
                     return; // the head goes with the first body bytes
                 }
                 applyHead();
             }
-            writePending();
+            if (output.writeWaiting(contentLength, headAtOnce)) {
+                finish();
+            }
             window.settle();
-            clientBehind = unsent != null || window.owes() || !pending.isEmpty();
+            clientBehind = output.behind();
         } catch (IOException | RuntimeException e) {
             clientBroke(e);
         }
@@ -322,57 +297,9 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         window.reopen();
     }
 
-    private void writePending() throws IOException {
-        if (!out.isReady()) {
-            return;
-        }
-        window.settleOwed();
-        if (unsent != null) {
-            if (!writeSlices(unsent, ended && pending.isEmpty())) {
-                return;
-            }
-            pending.recycle(unsent);
-            unsent = null;
-        }
-        for (;;) {
-            boolean last = ended;
-            ByteBuffer bytes = pending.take();
-            if (bytes == null) {
-                if (last) {
-                    // Sent by this thread, usually the reactor's that read the end: complete()
-                    // alone would leave the answer in the container's buffer until a container
-                    // thread takes the dispatch, which under load is the longest wait of all.
-                    out.flush();
-                    if (!out.isReady()) {
-                        return;
-                    }
-                    finish();
-                } else if (headAtOnce && !response.isCommitted()) {
-                    out.flush();
-                }
-                return;
-            }
-            if (!writeSlices(bytes, last)) {
-                unsent = bytes;
-                return;
-            }
-            pending.recycle(bytes);
-        }
-    }
-
-    /** {@link ResponseBody#writeSlices}, counting what the client's connection took. */
-    private boolean writeSlices(ByteBuffer bytes, boolean endsBody) throws IOException {
-        int before = bytes.remaining();
-        try {
-            return ResponseBody.writeSlices(out, bytes, endsBody, contentLength, containerBuffer, window);
-        } finally {
-            report.bytesOut(before - bytes.remaining());
-        }
-    }
-
     private void applyHead() {
         headApplied = true;
-        containerBuffer = body.containerBuffer(response, containerBuffer);
+        output.sizeFor(body);
         // The id is ours, even where the upstream sent one of its own (or echoed it): one value.
         ResponseHead.apply(head, response, via, body != ResponseBody.NONE, contentLength, rewrite, idHeader, report.requestId());
         report.headSent(head.getCode());
@@ -388,7 +315,7 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
      */
     private boolean answerFailure() {
         UpstreamFailure cause = failure;
-        if (ended && (body == ResponseBody.GATHERED || headApplied)) {
+        if (output.ended() && (body == ResponseBody.GATHERED || headApplied)) {
             return true; // the upstream's response is whole; a late failure report changes nothing
         }
         if (headApplied) {
@@ -403,17 +330,15 @@ final class ResponseRelay implements AsyncResponseConsumer<Void>, WriteListener,
         report.answered(cause);
         byte[] body = FailureAnswer.upstreamFailed(response, cause, via);
         headApplied = true;
-        pending.clear();
-        pending.append(ByteBuffer.wrap(body));
+        output.replaceWith(body);
         contentLength = body.length;
-        ended = true;
+        output.end();
         return true;
     }
 
     private void finish() {
         done = true;
-        unsent = null;
-        pending.clear();
+        output.clear();
         try {
             async.complete();
         } catch (IllegalStateException alreadyOver) {

@@ -304,7 +304,7 @@ class UpstreamClientTest {
             for (int total = 0; total <= 40; total++) {
                 int sum = 0;
                 for (int lane = 0; lane < lanes; lane++) {
-                    int share = UpstreamClient.share(total, lane, lanes);
+                    int share = Lane.share(total, lane, lanes);
                     assertTrue(share == total / lanes || share == total / lanes + 1, "even split");
                     sum += share;
                 }
