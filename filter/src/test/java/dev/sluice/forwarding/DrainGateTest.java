@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.testing.Quietly;
+
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,7 +23,7 @@ class DrainGateTest {
         DrainGate gate = new DrainGate(() -> {
             if (drains.incrementAndGet() == 1) {
                 inside.countDown();
-                await(release);
+                Quietly.await(release, 5_000);
             }
         });
         Thread first = new Thread(gate::signal);
@@ -53,13 +55,13 @@ class DrainGateTest {
         CountDownLatch release = new CountDownLatch(1);
         DrainGate gate = new DrainGate(() -> {
             inside.countDown();
-            await(release);
+            Quietly.await(release, 5_000);
         });
         Thread drainer = new Thread(gate::signal);
         drainer.start();
         assertTrue(inside.await(5, TimeUnit.SECONDS));
         Thread releaser = new Thread(() -> {
-            sleep(50);
+            Quietly.sleep(50);
             release.countDown();
         });
         releaser.start();
@@ -68,21 +70,5 @@ class DrainGateTest {
         assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(40), "returned before the drainer left");
         assertEquals(0, release.getCount());
         drainer.join(5_000);
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            latch.await(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.ActiveCheckSettings;
 import dev.sluice.config.HealthSettings;
+import dev.sluice.testing.Quietly;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ class ActiveCheckerTest {
         CountDownLatch release = new CountDownLatch(1);
         timer.execute(() -> {
             held.countDown();
-            awaitQuietly(release);
+            Quietly.await(release, 60_000);
         });
         List<ActiveChecker> checkers = new ArrayList<>();
         try {
@@ -73,7 +74,7 @@ class ActiveCheckerTest {
         // while they built their pools.
         ActiveChecker checker = new ActiveChecker(health("slow", 1), settings(), 1, node -> {
             if (firstStarted.compareAndSet(0, System.nanoTime())) {
-                sleep(300);
+                Quietly.sleep(300);
                 firstDone.countDown();
             }
             return CompletableFuture.completedFuture(200);
@@ -94,21 +95,7 @@ class ActiveCheckerTest {
         }
     }
 
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     private static ActiveCheckSettings settings() {
         return new ActiveCheckSettings("/health", INTERVAL, Duration.ofSeconds(1), 200, 399, 1, 1);
